@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'balancer',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'factorial-worker',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};

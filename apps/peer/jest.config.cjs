@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'peer',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};

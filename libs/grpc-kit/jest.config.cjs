@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'grpc-kit',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};
