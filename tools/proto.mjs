@@ -112,7 +112,9 @@ function check() {
   if (hasPreviousCommitWithContracts()) {
     step('buf breaking against the previous commit', () => run(buf, ['breaking', '--against', '.git#ref=HEAD~1']));
   } else {
-    process.stdout.write('proto check: NOT compared with the previous commit: this clone has no HEAD~1 with contracts\n');
+    process.stdout.write(
+      'proto check: NOT compared with the previous commit: this clone has no HEAD~1 with contracts\n',
+    );
   }
   if (failures.length > 0) {
     process.stderr.write(`proto check FAILED:\n${failures.map((failure) => `  - ${failure}`).join('\n')}\n`);

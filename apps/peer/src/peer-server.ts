@@ -1,0 +1,34 @@
+import { ChatServiceService } from '@distlab/contracts/chat/v1/chat';
+import { GreeterServiceService } from '@distlab/contracts/greeter/v1/greeter';
+import { startServer, type Logger, type RunningServer, type ServerConfig } from '@distlab/grpc-kit';
+import { chatService, drainChatOnShutdown } from './chat/chat-service';
+import { greeterService } from './greeter-service';
+
+export interface PeerOptions {
+  /** This peer's id in the cluster: a positive integer. */
+  id: number;
+  server: Pick<ServerConfig, 'host' | 'port'> & Partial<ServerConfig>;
+  logger: Logger;
+  /** Chat: events that may wait for one slow member before it is dropped. */
+  chatMaxPendingEvents?: number;
+}
+
+/** Starts one peer process's server: greeter and chat (the algorithm services join them in later issues). */
+export async function startPeer(options: PeerOptions): Promise<RunningServer> {
+  const serverId = `peer-${options.id}`;
+  const chat = chatService({ logger: options.logger, maxPendingEvents: options.chatMaxPendingEvents });
+  const server = await startServer({
+    host: options.server.host,
+    port: options.server.port,
+    tls: options.server.tls,
+    token: options.server.token,
+    maxMessageBytes: options.server.maxMessageBytes,
+    logger: options.logger,
+    services: [
+      { definition: GreeterServiceService, implementation: greeterService({ serverId, logger: options.logger }) },
+      { definition: ChatServiceService, implementation: chat.implementation },
+    ],
+  });
+  drainChatOnShutdown(server, chat);
+  return server;
+}

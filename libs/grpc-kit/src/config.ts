@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { LOG_LEVELS, type LogLevel } from './logger';
+import type { ServerTlsFiles } from './tls';
+
+/**
+ * The options every distlab server takes, each from a flag or from an environment variable (the flag wins), so that
+ * the same binary runs by hand, under `distlab up`, and in a container. `--help` lists them with their variables.
+ */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  tls?: ServerTlsFiles;
+  token?: string;
+  shutdownGraceMs: number;
+  maxMessageBytes: number;
+}
+
+export function parseInteger(label: string, min: number, max: number) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`${label} must be an integer from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+/** Adds the common server options to a command; `defaultPort` is the app's well-known port. */
+export function addServerOptions(command: Command, defaultPort: number): Command {
+  return command
+    .addOption(new Option('--host <host>', 'address to listen on').env('DISTLAB_HOST').default('127.0.0.1'))
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0 picks a free one)')
+        .env('DISTLAB_PORT')
+        .default(defaultPort)
+        .argParser(parseInteger('--port', 0, 65535)),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level').env('DISTLAB_LOG_LEVEL').choices(LOG_LEVELS).default('info'),
+    )
+    .addOption(new Option('--tls-cert <file>', 'serve TLS with this certificate (PEM)').env('DISTLAB_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'private key of --tls-cert (PEM)').env('DISTLAB_TLS_KEY'))
+    .addOption(
+      new Option('--tls-client-ca <file>', 'require client certificates signed by this CA (mutual TLS)').env(
+        'DISTLAB_TLS_CLIENT_CA',
+      ),
+    )
+    .addOption(
+      new Option('--token <secret>', 'require "authorization: Bearer <secret>" on every call but health').env(
+        'DISTLAB_TOKEN',
+      ),
+    )
+    .addOption(new Option('--token-file <file>', 'read the token from a file').env('DISTLAB_TOKEN_FILE'))
+    .addOption(
+      new Option('--shutdown-grace-ms <ms>', 'on SIGTERM/SIGINT, how long calls in flight may take to finish')
+        .env('DISTLAB_SHUTDOWN_GRACE_MS')
+        .default(10_000)
+        .argParser(parseInteger('--shutdown-grace-ms', 0, 600_000)),
+    )
+    .addOption(
+      new Option('--max-message-bytes <bytes>', 'largest message accepted or sent')
+        .env('DISTLAB_MAX_MESSAGE_BYTES')
+        .default(4 * 1024 * 1024)
+        .argParser(parseInteger('--max-message-bytes', 1024, 256 * 1024 * 1024)),
+    );
+}
+
+/** Reads the common server options back from a parsed command, checking the ones that go together. */
+export function serverConfigFrom(options: Record<string, unknown>): ServerConfig {
+  const certFile = options['tlsCert'] as string | undefined;
+  const keyFile = options['tlsKey'] as string | undefined;
+  const clientCaFile = options['tlsClientCa'] as string | undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new InvalidArgumentError('--tls-cert and --tls-key go together');
+  }
+  if (clientCaFile !== undefined && certFile === undefined) {
+    throw new InvalidArgumentError('--tls-client-ca needs --tls-cert and --tls-key');
+  }
+  const tokenFile = options['tokenFile'] as string | undefined;
+  const token =
+    tokenFile !== undefined ? readFileSync(tokenFile, 'utf8').trim() : (options['token'] as string | undefined);
+  if (token !== undefined && token.length === 0) throw new InvalidArgumentError('the token must not be empty');
+  return {
+    host: options['host'] as string,
+    port: options['port'] as number,
+    logLevel: options['logLevel'] as LogLevel,
+    tls: certFile && keyFile ? { certFile, keyFile, clientCaFile } : undefined,
+    token,
+    shutdownGraceMs: options['shutdownGraceMs'] as number,
+    maxMessageBytes: options['maxMessageBytes'] as number,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * @distlab/grpc-kit: what every distlab server and client shares, so that each app only adds its behaviour.
+ *
+ * Servers: `runServerProcess` (flags, environment, signals) around `startServer` (health, reflection, per-call JSON
+ * logs, TLS, bearer-token auth, graceful drain). Handlers: `createHandlers` turns async functions into grpc-js
+ * handlers and routes every error through the service's one `ErrorMapper`. Clients: `createClient` (deadline, auth,
+ * contract-driven retries) and `unaryCall` (promises).
+ */
+export { runServerProcess, type ServerProcess } from './main';
+export {
+  startServer,
+  serviceNameOf,
+  RunningServer,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  type HostedService,
+  type StartServerOptions,
+  type DrainHook,
+} from './server';
+export { createHandlers, type Handlers } from './handlers';
+export { StatusError, Code, codeName, isServiceError, toStatusError, type ErrorMapper } from './status';
+export { requireText, limitText, requirePresent, requireAtMost } from './validation';
+export { addServerOptions, serverConfigFrom, parseInteger, type ServerConfig } from './config';
+export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger';
+export {
+  createClient,
+  unaryCall,
+  waitForReady,
+  retryServiceConfig,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  type ClientConstructor,
+  type ClientSettings,
+  type CallSettings,
+  type UnaryMethodName,
+} from './client';
+export { serverCredentials, channelCredentials, type ServerTlsFiles, type ClientTlsFiles } from './tls';
+export { bearerTokenInterceptor, callLogInterceptor, InFlightCalls } from './interceptors';
+export { durationToMs, msToDuration } from './durations';
+export { createHealthClient, checkHealth, listHealth, type HealthClient, type ServingStatus } from './health-client';

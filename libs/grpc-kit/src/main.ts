@@ -1,0 +1,73 @@
+import { Command } from 'commander';
+import { addServerOptions, serverConfigFrom, type ServerConfig } from './config';
+import { createLogger, type Logger } from './logger';
+import type { RunningServer } from './server';
+
+/** What an app tells the kit to become a server process. */
+export interface ServerProcess {
+  /** The process's name in logs and `--help`, e.g. "peer". */
+  name: string;
+  description: string;
+  defaultPort: number;
+  /** Adds the app's own flags. */
+  configure?: (command: Command) => Command;
+  /** Starts the app's server from the parsed options. */
+  start: (context: {
+    config: ServerConfig;
+    options: Record<string, unknown>;
+    logger: Logger;
+  }) => Promise<RunningServer>;
+}
+
+/**
+ * Runs a server process: parses flags and environment, starts the server, and on SIGTERM or SIGINT shuts it down
+ * gracefully and exits 0 (a second signal exits at once with 130). A configuration error exits 2 with its message; a
+ * failure to start exits 1.
+ */
+export async function runServerProcess(spec: ServerProcess, argv: readonly string[] = process.argv): Promise<void> {
+  const command: Command = addServerOptions(new Command(spec.name).description(spec.description), spec.defaultPort);
+  spec.configure?.(command);
+  // Usage errors exit 2 (the shell convention), not commander's default 1, which is reserved for failures to start.
+  command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  command.parse([...argv]);
+  const options = command.opts();
+
+  let config: ServerConfig;
+  try {
+    config = serverConfigFrom(options);
+  } catch (error) {
+    command.error(`error: ${(error as Error).message}`, { exitCode: 2 });
+  }
+  const logger = createLogger({ name: spec.name, level: config.logLevel });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
+
+  let server: RunningServer;
+  try {
+    server = await spec.start({ config, options, logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  }
+
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(130);
+    }
+    signalled = true;
+    logger.info({ signal }, 'signal received');
+    server.shutdown(config.shutdownGraceMs).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

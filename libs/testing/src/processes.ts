@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** The repository root, where `node_modules` and every project live. */
+export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
+
+/**
+ * Spawns a TypeScript entry point as a real Node process, resolving workspace libraries to their sources (as
+ * `nx serve` does), and collects its output.
+ */
+export function spawnTypeScript(
+  entry: string,
+  args: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): SpawnedProcess {
+  const child = spawn(process.execPath, ['--conditions=@distlab/source', '--import', 'tsx', entry, ...args], {
+    cwd: WORKSPACE_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return new SpawnedProcess(child);
+}
+
+export class SpawnedProcess {
+  readonly lines: string[] = [];
+  stderr = '';
+  private readonly waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];
+
+  constructor(readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      this.lines.push(line);
+      for (const waiter of [...this.waiters]) {
+        if (waiter.match(line)) {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+  }
+
+  /** Resolves with the first stdout line (past or future) that matches, or rejects after `timeoutMs`. */
+  waitForLine(match: (line: string) => boolean, timeoutMs = 20_000): Promise<string> {
+    const seen = this.lines.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no matching line within ${timeoutMs} ms; stderr: ${this.stderr}`)),
+        timeoutMs,
+      );
+      this.waiters.push({ match, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+  }
+
+  /** Resolves with the exit code (or the signal's name) once the process has exited. */
+  async exited(): Promise<number | string> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    if (this.child.signalCode !== null) return this.child.signalCode;
+    const [code, signal] = (await once(this.child, 'exit')) as [number | null, string | null];
+    return code ?? signal ?? -1;
+  }
+
+  /** Kills the process (SIGKILL) if it still runs; for test cleanup. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited();
+    }
+  }
+}
