@@ -39,9 +39,14 @@ class Room {
 
   constructor(readonly name: string) {}
 
-  event(body: EventBody): ChatResponse {
+  /** Moves the room's history on by one event and returns its position. */
+  advance(): number {
     this.sequence += 1;
-    return { room: this.name, sequence: String(this.sequence), eventTime: new Date(), event: body };
+    return this.sequence;
+  }
+
+  event(sequence: number, body: EventBody): ChatResponse {
+    return { room: this.name, sequence: String(sequence), eventTime: new Date(), event: body };
   }
 }
 
@@ -65,14 +70,18 @@ export class ChatRooms {
     if (room.members.size >= this.capacity) throw new RoomFullError(roomName, this.capacity);
     this.rooms.set(roomName, room);
     room.members.set(user, outlet);
-    outlet.deliver(room.event({ $case: 'joined', value: { user, members: [...room.members.keys()] } }));
-    this.broadcast(room, user, { $case: 'memberJoined', value: { user } });
+    // The joiner's `joined` and the others' `memberJoined` tell of the same event, so they share its position: every
+    // member then sees consecutive sequence numbers from its join on, and a gap means a lost event.
+    const sequence = room.advance();
+    outlet.deliver(room.event(sequence, { $case: 'joined', value: { user, members: [...room.members.keys()] } }));
+    this.broadcast(room, user, room.event(sequence, { $case: 'memberJoined', value: { user } }));
     let left = false;
     return {
       room: roomName,
       user,
       post: (text) => {
-        if (!left) this.broadcast(room, user, { $case: 'messagePosted', value: { user, text } });
+        if (!left)
+          this.broadcast(room, user, room.event(room.advance(), { $case: 'messagePosted', value: { user, text } }));
       },
       leave: (reason) => {
         if (left) return;
@@ -81,7 +90,7 @@ export class ChatRooms {
         if (room.members.size === 0) {
           this.rooms.delete(roomName);
         } else {
-          this.broadcast(room, user, { $case: 'memberLeft', value: { user, reason } });
+          this.broadcast(room, user, room.event(room.advance(), { $case: 'memberLeft', value: { user, reason } }));
         }
       },
     };
@@ -98,8 +107,7 @@ export class ChatRooms {
   }
 
   /** Sends an event to every member but `exceptUser`; members that cannot keep up are dropped afterwards. */
-  private broadcast(room: Room, exceptUser: string, body: EventBody): void {
-    const event = room.event(body);
+  private broadcast(room: Room, exceptUser: string, event: ChatResponse): void {
     const laggards: MemberOutlet[] = [];
     for (const [user, outlet] of room.members) {
       if (user !== exceptUser && !outlet.deliver(event)) laggards.push(outlet);
