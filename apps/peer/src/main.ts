@@ -1,11 +1,11 @@
 import { Option } from 'commander';
-import { parseInteger, runServerProcess } from '@distlab/grpc-kit';
+import { parseInteger, peerPort, runServerProcess } from '@distlab/grpc-kit';
 import { startPeer } from './peer-server';
 
 void runServerProcess({
   name: 'peer',
   description: 'One process of a distlab cluster: greeter and chat (clocks, time, mutex and election to come).',
-  defaultPort: 50061,
+  defaultPort: peerPort(1),
   configure: (command) =>
     command.addOption(
       new Option('--id <id>', "this peer's id, a positive integer")

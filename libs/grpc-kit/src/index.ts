@@ -37,3 +37,4 @@ export { serverCredentials, channelCredentials, type ServerTlsFiles, type Client
 export { bearerTokenInterceptor, callLogInterceptor, InFlightCalls } from './interceptors';
 export { durationToMs, msToDuration } from './durations';
 export { createHealthClient, checkHealth, listHealth, type HealthClient, type ServingStatus } from './health-client';
+export { WELL_KNOWN_PORTS, peerPort } from './ports';

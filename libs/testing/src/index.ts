@@ -2,6 +2,12 @@
  * @distlab/testing: helpers for integration tests that use real processes and sockets. Never imported by production
  * code.
  */
-export { spawnTypeScript, SpawnedProcess, WORKSPACE_ROOT } from './processes';
+export {
+  spawnTypeScript,
+  startServerProcess,
+  SpawnedProcess,
+  WORKSPACE_ROOT,
+  type ServerProcessHandle,
+} from './processes';
 export { hasOpenssl, makeTestCertificates, type TestCertificates } from './certificates';
 export { ReflectionOnlyClient, bufCurl, type CurlResult } from './reflection-client';

@@ -70,3 +70,24 @@ export class SpawnedProcess {
     }
   }
 }
+
+/** A server process started by `startServerProcess`, with the address it reported. */
+export interface ServerProcessHandle {
+  process: SpawnedProcess;
+  address: string;
+}
+
+/**
+ * Starts an app's server entry point as a real process on a free port (`--port 0`) and waits until it logs that it
+ * is serving; returns the address it reported.
+ */
+export async function startServerProcess(entry: string, args: readonly string[] = []): Promise<ServerProcessHandle> {
+  const spawned = spawnTypeScript(entry, ['--port', '0', ...args]);
+  try {
+    const line = await spawned.waitForLine((candidate) => candidate.includes('"msg":"serving"'));
+    return { process: spawned, address: (JSON.parse(line) as { address: string }).address };
+  } catch (error) {
+    await spawned.stop();
+    throw error;
+  }
+}

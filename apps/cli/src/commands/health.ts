@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { checkHealth, createHealthClient, listHealth, peerPort } from '@distlab/grpc-kit';
+import { action, CliContext } from '../context';
+
+export function healthCommand(program: Command): void {
+  program
+    .command('health')
+    .description('show the grpc.health.v1 status of a server and of each service it hosts')
+    .argument('[target]', 'host:port (default: --target, else peer 1)')
+    .option('--service <name>', 'check only this service ("" is the server as a whole)')
+    .action(
+      action(async (target: string | undefined, options: { service?: string }, command: Command) => {
+        const context = CliContext.of(command);
+        const address = target ?? context.target(`127.0.0.1:${peerPort(1)}`);
+        const client = createHealthClient(address, context.clientSettings());
+        try {
+          if (options.service !== undefined) {
+            const status = await checkHealth(client, options.service);
+            context.print({ service: options.service, status }, status);
+            if (status !== 'SERVING') process.exitCode = 1;
+            return;
+          }
+          const statuses = await listHealth(client);
+          const rows = Object.entries(statuses).map(
+            ([service, status]) => `${status.padEnd(12)} ${service || '(server)'}`,
+          );
+          context.print({ target: address, statuses }, [`${address}`, ...rows].join('\n'));
+          if (Object.values(statuses).some((status) => status !== 'SERVING')) process.exitCode = 1;
+        } finally {
+          client.close();
+        }
+      }),
+    );
+}

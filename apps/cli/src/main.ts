@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { chatCommand } from './commands/chat';
+import { greeterCommands } from './commands/greeter';
+import { healthCommand } from './commands/health';
+import { addGlobalOptions } from './context';
+
+/**
+ * The distlab command: one entry point to every service of the lab. Each command talks to one server over gRPC with
+ * the generated clients; `--json` prints protobuf JSON for scripts.
+ */
+export function buildProgram(): Command {
+  const program = addGlobalOptions(
+    new Command('distlab')
+      .description('The classic distributed-computing lab as real gRPC services.')
+      .showHelpAfterError('(add --help for usage)')
+      .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2)),
+  );
+  healthCommand(program);
+  greeterCommands(program);
+  chatCommand(program);
+  return program;
+}
+
+buildProgram().parseAsync(process.argv);
