@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { chatCommand } from './commands/chat';
 import { greeterCommands } from './commands/greeter';
 import { healthCommand } from './commands/health';
+import { upCommand } from './commands/up';
 import { addGlobalOptions } from './context';
 
 /**
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   healthCommand(program);
   greeterCommands(program);
   chatCommand(program);
+  upCommand(program);
   return program;
 }
 

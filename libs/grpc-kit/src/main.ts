@@ -70,4 +70,9 @@ export async function runServerProcess(spec: ServerProcess, argv: readonly strin
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Under a supervisor (`distlab up`), stdin is a pipe from it: when the supervisor is gone, however it ended, the pipe
+  // closes and this process shuts down too instead of living on as an orphan.
+  if (process.env['DISTLAB_SUPERVISED'] === '1') {
+    process.stdin.on('end', () => onSignal('SIGTERM')).resume();
+  }
 }

@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { checkHealth, createHealthClient, listHealth } from '@distlab/grpc-kit';
+
+/** One process for the supervisor to run: an app's entry point with its arguments. */
+export interface ProcessSpec {
+  /** Short name used as the log prefix, e.g. "peer-1". */
+  name: string;
+  /** The app directory under apps/, e.g. "peer". */
+  app: string;
+  args: string[];
+  /** host:port the process will serve on. */
+  address: string;
+}
+
+export interface RunningProcess {
+  spec: ProcessSpec;
+  child: ChildProcess;
+  services: string[];
+}
+
+const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * Starts processes as children, prefixes their log lines, waits until each answers health SERVING, and stops them
+ * all (SIGTERM, then SIGKILL after a bound). Each child's stdin is a pipe from here, so children also stop when the
+ * supervisor dies without a chance to clean up.
+ */
+export class Supervisor {
+  private readonly running: RunningProcess[] = [];
+  private stopping = false;
+
+  constructor(
+    private readonly print: (line: string) => void,
+    private readonly onUnexpectedExit: (name: string, code: number | null, signal: string | null) => void,
+  ) {}
+
+  async start(spec: ProcessSpec): Promise<RunningProcess> {
+    const entry = join(WORKSPACE_ROOT, 'apps', spec.app, 'src', 'main.ts');
+    const child = spawn(process.execPath, ['--conditions=@distlab/source', '--import', 'tsx', entry, ...spec.args], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, DISTLAB_SUPERVISED: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const prefix = `${spec.name.padEnd(10)}│ `;
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => this.print(prefix + formatLogLine(line)));
+    }
+    child.on('exit', (code, signal) => {
+      if (!this.stopping) this.onUnexpectedExit(spec.name, code, signal);
+    });
+    const running: RunningProcess = { spec, child, services: [] };
+    this.running.push(running);
+    running.services = await waitUntilServing(spec.address, child);
+    return running;
+  }
+
+  get processes(): readonly RunningProcess[] {
+    return this.running;
+  }
+
+  /** SIGTERM to every child, then SIGKILL to any still running after the bound. */
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    const alive = this.running.filter(({ child }) => child.exitCode === null && child.signalCode === null);
+    for (const { child } of alive) child.kill('SIGTERM');
+    const timer = setTimeout(() => alive.forEach(({ child }) => child.kill('SIGKILL')), STOP_TIMEOUT_MS);
+    await Promise.all(
+      alive.map(({ child }) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : null)),
+    );
+    clearTimeout(timer);
+  }
+}
+
+/** Polls health until the process answers SERVING; returns the services it hosts. */
+async function waitUntilServing(address: string, child: ChildProcess): Promise<string[]> {
+  const client = createHealthClient(address, { deadlineMs: 1000, maxAttempts: 1 });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  try {
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`exited before serving (${child.exitCode ?? child.signalCode})`);
+      try {
+        if ((await checkHealth(client)) === 'SERVING') {
+          return Object.keys(await listHealth(client))
+            .filter((service) => service !== '')
+            .sort();
+        }
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`not SERVING at ${address} within ${READY_TIMEOUT_MS} ms`);
+  } finally {
+    client.close();
+  }
+}
+
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** A pino JSON line as one readable line: time, level, message, then the other fields as key=value. */
+export function formatLogLine(line: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const { time, level, msg, pid: _pid, name: _name, hostname: _hostname, ...fields } = entry;
+  const clock = typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : '';
+  const details = Object.entries(fields)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+  return `${clock} ${(LEVELS[level as number] ?? String(level)).padEnd(5)} ${String(msg ?? '')} ${details}`.trimEnd();
+}
