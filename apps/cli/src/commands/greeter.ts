@@ -56,7 +56,8 @@ export function greeterCommands(program: Command): void {
           try {
             const object = { name: options.name, value: options.value, tags: options.tag, attributes: options.attr };
             const response = await unaryCall(client, 'exchangeObject', { object });
-            const processed = response.object!;
+            const processed = response.object;
+            if (processed === undefined) throw new Error('the server answered without an object');
             const human = [
               `sent      ${options.name} = ${options.value}`,
               `received  ${processed.name} = ${processed.value}  tags: ${processed.tags.join(', ') || '-'}`,

@@ -48,7 +48,7 @@ export class Supervisor {
       detached: true,
     });
     const prefix = `${spec.name.padEnd(10)}│ `;
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => this.print(prefix + formatLogLine(line)));
     }
     child.on('exit', (code, signal) => {
