@@ -4,7 +4,10 @@ module.exports = {
   testEnvironment: 'node',
   testEnvironmentOptions: { customExportConditions: ['@distlab/source', 'node', 'require', 'default'] },
   transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
   reporters: ['default', require.resolve('./tools/jest-count-reporter.cjs')],
   moduleFileExtensions: ['ts', 'js', 'json'],
