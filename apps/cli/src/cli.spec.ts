@@ -133,3 +133,41 @@ describe('distlab chat', () => {
     await first.exited();
   });
 });
+
+describe('against a peer started with --token', () => {
+  let secured: ServerProcessHandle;
+
+  beforeAll(async () => {
+    secured = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'peer', 'src', 'main.ts'), ['--id', '5', '--token', 's3cret']);
+  });
+
+  afterAll(async () => {
+    secured.process.child.kill('SIGTERM');
+    expect(await secured.process.exited()).toBe(0);
+  });
+
+  const runAgainst = async (...args: string[]) => {
+    const child = spawn(process.execPath, [BIN, '--target', secured.address, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const spawned = new SpawnedProcess(child);
+    running.push(spawned);
+    child.stdin.end();
+    const exitCode = await spawned.exited();
+    return { exitCode, stdout: spawned.lines.join('\n'), stderr: spawned.stderr };
+  };
+
+  it('is refused with UNAUTHENTICATED without the token or with a wrong one', async () => {
+    expect(await runAgainst('hello', '--name', 'Ada')).toMatchObject({
+      exitCode: 1,
+      stderr: expect.stringContaining('error: UNAUTHENTICATED: missing bearer token'),
+    });
+    expect(await runAgainst('--token', 'guess', 'hello', '--name', 'Ada')).toMatchObject({
+      exitCode: 1,
+      stderr: expect.stringContaining('error: UNAUTHENTICATED: wrong bearer token'),
+    });
+  });
+
+  it('answers with the token, and answers health without it', async () => {
+    expect(await runAgainst('--token', 's3cret', 'hello', '--name', 'Ada')).toMatchObject({ exitCode: 0, stdout: 'Hello, Ada! (from peer-5)' });
+    expect(await runAgainst('health')).toMatchObject({ exitCode: 0 });
+  });
+});

@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import { bufCurl, ReflectionOnlyClient, startServerProcess, WORKSPACE_ROOT, type ServerProcessHandle } from '@distlab/testing';
+
+// A client that knows nothing but reflection lists, describes and calls every method of a real peer process, health
+// included: buf curl resolves every type (google.protobuf.Timestamp among them) from the server alone.
+
+let peer: ServerProcessHandle;
+let url: string;
+
+beforeAll(async () => {
+  peer = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'peer', 'src', 'main.ts'), ['--id', '4']);
+  url = `http://${peer.address}`;
+});
+
+afterAll(async () => {
+  peer.process.child.kill('SIGTERM');
+  await peer.process.exited();
+});
+
+const EVERY_METHOD = [
+  'distlab.chat.v1.ChatService/Chat',
+  'distlab.greeter.v1.GreeterService/ExchangeObject',
+  'distlab.greeter.v1.GreeterService/SayHello',
+  'grpc.health.v1.Health/Check',
+  'grpc.health.v1.Health/List',
+  'grpc.health.v1.Health/Watch',
+];
+
+describe('a peer, through reflection only', () => {
+  it('lists every method', async () => {
+    const listed = await bufCurl(['--list-methods', url]);
+    expect(listed.stdout.trim().split('\n').sort()).toEqual(EVERY_METHOD);
+  });
+
+  it('describes every service, with comments and imported types', async () => {
+    const reflection = new ReflectionOnlyClient(peer.address);
+    try {
+      for (const service of ['distlab.greeter.v1.GreeterService', 'distlab.chat.v1.ChatService', 'grpc.health.v1.Health']) {
+        const registry = await reflection.describe(service);
+        expect(registry.getService(service)?.methods.length).toBeGreaterThan(0);
+      }
+      const chat = await reflection.describe('distlab.chat.v1.ChatResponse');
+      const eventTime = chat.getMessage('distlab.chat.v1.ChatResponse')?.fields.find((field) => field.name === 'event_time');
+      expect(eventTime?.message?.typeName).toBe('google.protobuf.Timestamp');
+    } finally {
+      reflection.close();
+    }
+  });
+
+  it('calls SayHello and ExchangeObject', async () => {
+    const hello = await bufCurl(['-d', '{"name":"Ada"}', `${url}/distlab.greeter.v1.GreeterService/SayHello`]);
+    expect(JSON.parse(hello.stdout)).toMatchObject({ message: 'Hello, Ada!', serverId: 'peer-4' });
+    const exchanged = await bufCurl([
+      '-d',
+      '{"object":{"name":"gadget","value":"21"}}',
+      `${url}/distlab.greeter.v1.GreeterService/ExchangeObject`,
+    ]);
+    expect(JSON.parse(exchanged.stdout)).toMatchObject({ object: { name: 'gadget', value: '42' } });
+  });
+
+  it('calls the Chat stream', async () => {
+    const input = '{"join":{"room":"lab","user":"curl"}}\n{"post":{"text":"hello"}}\n';
+    const chat = await bufCurl(['-d', '@-', `${url}/distlab.chat.v1.ChatService/Chat`], input);
+    expect(chat.exitCode).toBe(0);
+    expect(chat.stdout).toContain('"joined"');
+  });
+
+  it('calls Check, List and Watch of grpc.health.v1.Health', async () => {
+    const check = await bufCurl(['-d', '{}', `${url}/grpc.health.v1.Health/Check`]);
+    expect(JSON.parse(check.stdout)).toEqual({ status: 'SERVING' });
+    const list = await bufCurl(['-d', '{}', `${url}/grpc.health.v1.Health/List`]);
+    expect(Object.keys(JSON.parse(list.stdout).statuses)).toHaveLength(3);
+    // Watch never ends by itself: the first status arrives, then the client's time limit ends the stream.
+    const watch = await bufCurl(['--timeout', '1s', '-d', '{}', `${url}/grpc.health.v1.Health/Watch`]);
+    expect(watch.stdout).toContain('"status": "SERVING"');
+  });
+
+  it('gets the documented status for bad input', async () => {
+    const empty = await bufCurl(['-d', '{"name":""}', `${url}/distlab.greeter.v1.GreeterService/SayHello`]);
+    expect(empty.exitCode).not.toBe(0);
+    expect(empty.stderr).toContain('invalid_argument');
+  });
+});
