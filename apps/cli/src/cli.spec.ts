@@ -138,7 +138,12 @@ describe('against a peer started with --token', () => {
   let secured: ServerProcessHandle;
 
   beforeAll(async () => {
-    secured = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'peer', 'src', 'main.ts'), ['--id', '5', '--token', 's3cret']);
+    secured = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'peer', 'src', 'main.ts'), [
+      '--id',
+      '5',
+      '--token',
+      's3cret',
+    ]);
   });
 
   afterAll(async () => {
@@ -147,7 +152,9 @@ describe('against a peer started with --token', () => {
   });
 
   const runAgainst = async (...args: string[]) => {
-    const child = spawn(process.execPath, [BIN, '--target', secured.address, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--target', secured.address, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const spawned = new SpawnedProcess(child);
     running.push(spawned);
     child.stdin.end();
@@ -167,7 +174,10 @@ describe('against a peer started with --token', () => {
   });
 
   it('answers with the token, and answers health without it', async () => {
-    expect(await runAgainst('--token', 's3cret', 'hello', '--name', 'Ada')).toMatchObject({ exitCode: 0, stdout: 'Hello, Ada! (from peer-5)' });
+    expect(await runAgainst('--token', 's3cret', 'hello', '--name', 'Ada')).toMatchObject({
+      exitCode: 0,
+      stdout: 'Hello, Ada! (from peer-5)',
+    });
     expect(await runAgainst('health')).toMatchObject({ exitCode: 0 });
   });
 });

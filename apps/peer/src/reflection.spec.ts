@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { bufCurl, ReflectionOnlyClient, startServerProcess, WORKSPACE_ROOT, type ServerProcessHandle } from '@distlab/testing';
+import {
+  bufCurl,
+  ReflectionOnlyClient,
+  startServerProcess,
+  WORKSPACE_ROOT,
+  type ServerProcessHandle,
+} from '@distlab/testing';
 
 // A client that knows nothing but reflection lists, describes and calls every method of a real peer process, health
 // included: buf curl resolves every type (google.protobuf.Timestamp among them) from the server alone.
@@ -35,12 +41,18 @@ describe('a peer, through reflection only', () => {
   it('describes every service, with comments and imported types', async () => {
     const reflection = new ReflectionOnlyClient(peer.address);
     try {
-      for (const service of ['distlab.greeter.v1.GreeterService', 'distlab.chat.v1.ChatService', 'grpc.health.v1.Health']) {
+      for (const service of [
+        'distlab.greeter.v1.GreeterService',
+        'distlab.chat.v1.ChatService',
+        'grpc.health.v1.Health',
+      ]) {
         const registry = await reflection.describe(service);
         expect(registry.getService(service)?.methods.length).toBeGreaterThan(0);
       }
       const chat = await reflection.describe('distlab.chat.v1.ChatResponse');
-      const eventTime = chat.getMessage('distlab.chat.v1.ChatResponse')?.fields.find((field) => field.name === 'event_time');
+      const eventTime = chat
+        .getMessage('distlab.chat.v1.ChatResponse')
+        ?.fields.find((field) => field.name === 'event_time');
       expect(eventTime?.message?.typeName).toBe('google.protobuf.Timestamp');
     } finally {
       reflection.close();
