@@ -1,9 +1,35 @@
-import { runServerProcess, startServer, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { resolve } from 'node:path';
+import { Option } from 'commander';
+import { runServerProcess, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { openStore, startInventory, type StorageOptions } from './inventory-server';
 
 void runServerProcess({
   name: 'inventory-service',
-  description:
-    'The inventory service (InventoryService arrives with the inventory issue; until then: health and reflection).',
+  description: 'The durable inventory: SQLite in a data directory by default, PostgreSQL with --database-url.',
   defaultPort: WELL_KNOWN_PORTS.inventory,
-  start: ({ config, logger }) => startServer({ ...config, logger, services: [] }),
+  configure: (command) =>
+    command
+      .addOption(
+        new Option('--data-dir <dir>', 'SQLite: where the database file lives (created on first run)')
+          .env('DISTLAB_DATA_DIR')
+          .default('.distlab/inventory'),
+      )
+      .addOption(
+        new Option('--sqlite-sync <mode>', 'SQLite: normal survives process crashes; full also survives power loss')
+          .choices(['normal', 'full'])
+          .default('normal'),
+      )
+      .addOption(
+        new Option('--database-url <url>', 'use PostgreSQL (postgres://…), shared by every replica').env(
+          'DISTLAB_DATABASE_URL',
+        ),
+      ),
+  start: async ({ config, options, logger }) => {
+    const databaseUrl = options['databaseUrl'] as string | undefined;
+    const storage: StorageOptions =
+      databaseUrl !== undefined
+        ? { databaseUrl }
+        : { dataDir: resolve(options['dataDir'] as string), sqliteSync: options['sqliteSync'] as 'normal' | 'full' };
+    return startInventory({ server: config, store: await openStore(storage), logger });
+  },
 });

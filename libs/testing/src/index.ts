@@ -11,3 +11,4 @@ export {
 } from './processes';
 export { hasOpenssl, makeTestCertificates, type TestCertificates } from './certificates';
 export { ReflectionOnlyClient, bufCurl, type CurlResult } from './reflection-client';
+export { startPostgres, postgresUnavailableReason, POSTGRES_BIN, type TestPostgres } from './postgres';

@@ -1,0 +1,127 @@
+import type { Item as ItemMessage, InventoryServiceServer } from '@distlab/contracts/inventory/v1/inventory';
+import { Code, createHandlers, limitText, requireText, StatusError, type Logger } from '@distlab/grpc-kit';
+import {
+  InsufficientQuantityError,
+  ItemNotFoundError,
+  QUANTITY_MAX,
+  QuantityOverflowError,
+  RequestKeyReusedError,
+  StorageUnavailableError,
+  VersionMismatchError,
+  type InventoryStore,
+  type Item,
+  type RequestKey,
+} from './store/inventory-store';
+import { decodePageToken, encodePageToken } from './page-token';
+
+const NAME_MAX = 200;
+const REQUEST_ID_MAX = 100;
+const PAGE_SIZE_DEFAULT = 50;
+const PAGE_SIZE_MAX = 1000;
+
+/**
+ * The inventory service's one status mapping. Definite failures (nothing was changed) get the codes a client can act
+ * on; a storage failure is UNAVAILABLE, which for a write is indefinite: it may have been committed, so retry only
+ * idempotent calls, or calls that carry a request_id.
+ */
+function inventoryErrorToStatus(error: unknown): StatusError | undefined {
+  if (error instanceof ItemNotFoundError) return new StatusError(Code.NOT_FOUND, error.message);
+  if (error instanceof VersionMismatchError) return new StatusError(Code.FAILED_PRECONDITION, error.message);
+  if (error instanceof InsufficientQuantityError) return new StatusError(Code.FAILED_PRECONDITION, error.message);
+  if (error instanceof QuantityOverflowError) return new StatusError(Code.OUT_OF_RANGE, error.message);
+  if (error instanceof RequestKeyReusedError) return new StatusError(Code.FAILED_PRECONDITION, error.message);
+  if (error instanceof StorageUnavailableError) return new StatusError(Code.UNAVAILABLE, error.message);
+  // SQLite's write lock held by another process past busy_timeout: nothing was written.
+  if ((error as { code?: string }).code === 'SQLITE_BUSY')
+    return new StatusError(Code.UNAVAILABLE, 'storage busy: retry');
+  return undefined;
+}
+
+/** InventoryService over any InventoryStore; validation of wire input happens here, at the edge. */
+export function inventoryService(store: InventoryStore, logger: Logger): InventoryServiceServer {
+  const handlers = createHandlers({ logger, mapError: inventoryErrorToStatus });
+  return {
+    addItem: handlers.unary(async (request) => {
+      const name = requireText(request.name, 'name', { max: NAME_MAX });
+      const quantity = parseQuantity(request.quantity, 'quantity');
+      const key = requestKey(request.requestId, ['AddItem', name, quantity]);
+      return { item: toMessage(await store.add(name, quantity, key)) };
+    }),
+    getItem: handlers.unary(async (request) => ({ item: toMessage(await store.get(parseId(request.id))) })),
+    updateItem: handlers.unary(async (request) => {
+      const item = await store.update(parseId(request.id), {
+        quantity: parseQuantity(request.quantity, 'quantity'),
+        name: request.name === undefined ? undefined : requireText(request.name, 'name', { max: NAME_MAX }),
+        expectedVersion: parseVersion(request.expectedVersion),
+      });
+      return { item: toMessage(item) };
+    }),
+    adjustQuantity: handlers.unary(async (request) => {
+      const id = parseId(request.id);
+      const delta = parseInteger(request.delta, 'delta');
+      if (Math.abs(delta) > QUANTITY_MAX) {
+        throw new StatusError(Code.OUT_OF_RANGE, `delta must be between -${QUANTITY_MAX} and ${QUANTITY_MAX}`);
+      }
+      const key = requestKey(request.requestId, ['AdjustQuantity', id, delta]);
+      return { item: toMessage(await store.adjust(id, delta, key)) };
+    }),
+    deleteItem: handlers.unary(async (request) => ({
+      item: toMessage(await store.delete(parseId(request.id), parseVersion(request.expectedVersion))),
+    })),
+    listItems: handlers.unary(async (request) => {
+      if (request.pageSize < 0) throw new StatusError(Code.INVALID_ARGUMENT, 'page_size must not be negative');
+      const limit = request.pageSize === 0 ? PAGE_SIZE_DEFAULT : Math.min(request.pageSize, PAGE_SIZE_MAX);
+      const page = await store.list(decodePageToken(request.pageToken), limit);
+      const last = page.items.at(-1);
+      return {
+        items: page.items.map(toMessage),
+        nextPageToken: page.more && last !== undefined ? encodePageToken(last.id) : '',
+      };
+    }),
+  };
+}
+
+function toMessage(item: Item): ItemMessage {
+  return {
+    id: String(item.id),
+    name: item.name,
+    quantity: String(item.quantity),
+    version: String(item.version),
+    createTime: item.createTime,
+    updateTime: item.updateTime,
+  };
+}
+
+/** A decimal int64 from the wire (ts-proto gives 64-bit integers as strings) as an exact JavaScript integer. */
+function parseInteger(value: string, field: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) {
+    throw new StatusError(Code.OUT_OF_RANGE, `${field} must be between -${QUANTITY_MAX} and ${QUANTITY_MAX}`);
+  }
+  return number;
+}
+
+function parseQuantity(value: string, field: string): number {
+  const quantity = parseInteger(value, field);
+  if (quantity < 0) throw new StatusError(Code.INVALID_ARGUMENT, `${field} must not be negative (got ${quantity})`);
+  return quantity;
+}
+
+function parseId(value: string): number {
+  if (value === '0') throw new StatusError(Code.INVALID_ARGUMENT, 'id is required (ids start at 1)');
+  const id = Number(value);
+  // An id beyond what the store ever assigns names no item.
+  if (!Number.isSafeInteger(id)) throw new ItemNotFoundError(Number.NaN);
+  return id;
+}
+
+function parseVersion(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const version = Number(value);
+  return Number.isSafeInteger(version) ? version : Number.MAX_SAFE_INTEGER;
+}
+
+function requestKey(requestId: string, request: unknown[]): RequestKey | undefined {
+  const id = limitText(requestId, 'request_id', REQUEST_ID_MAX);
+  return id === '' ? undefined : { requestId: id, fingerprint: JSON.stringify(request) };
+}

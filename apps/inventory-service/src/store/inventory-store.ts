@@ -1,0 +1,99 @@
+/**
+ * The inventory's storage contract, shared by the SQLite and PostgreSQL engines so that both behave identically (the
+ * same test suite runs against each). Every method is one transaction: it commits before it resolves, so a result the
+ * caller sees is durable, and a failure leaves nothing half-applied.
+ */
+
+/** One inventory item as stored. */
+export interface Item {
+  id: number;
+  name: string;
+  quantity: number;
+  version: number;
+  createTime: Date;
+  updateTime: Date;
+}
+
+/** The largest quantity (and id) the inventory keeps: integers stay exact in JavaScript and in both engines. */
+export const QUANTITY_MAX = Number.MAX_SAFE_INTEGER;
+
+export interface UpdateInput {
+  quantity: number;
+  name?: string;
+  expectedVersion?: number;
+}
+
+/** An idempotency key and a fingerprint of the request it belongs to (a reused key must carry the same request). */
+export interface RequestKey {
+  requestId: string;
+  fingerprint: string;
+}
+
+export interface InventoryStore {
+  /** Which engine, for logs: "sqlite" or "postgres". */
+  readonly engine: string;
+  add(name: string, quantity: number, key?: RequestKey): Promise<Item>;
+  get(id: number): Promise<Item>;
+  update(id: number, input: UpdateInput): Promise<Item>;
+  adjust(id: number, delta: number, key?: RequestKey): Promise<Item>;
+  delete(id: number, expectedVersion?: number): Promise<Item>;
+  /** Up to `limit` items with an id above `afterId`, ascending, plus whether more follow. */
+  list(afterId: number, limit: number): Promise<{ items: Item[]; more: boolean }>;
+  /** Forgets idempotency keys older than `olderThanMs`; returns how many. */
+  purgeRequestKeys(olderThanMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** No item has this id (never had, or it was deleted). */
+export class ItemNotFoundError extends Error {
+  constructor(readonly id: number) {
+    super(`no item with id ${id}`);
+  }
+}
+
+/** The caller's expected version is not the item's current one: someone else wrote it since the caller read it. */
+export class VersionMismatchError extends Error {
+  constructor(
+    readonly id: number,
+    readonly expectedVersion: number,
+    readonly currentVersion: number,
+  ) {
+    super(`item ${id} is at version ${currentVersion}, not the expected ${expectedVersion}`);
+  }
+}
+
+/** An adjustment would take the quantity below zero; nothing was changed. */
+export class InsufficientQuantityError extends Error {
+  constructor(
+    readonly id: number,
+    readonly quantity: number,
+    readonly delta: number,
+  ) {
+    super(`item ${id} has quantity ${quantity}: adjusting by ${delta} would go below zero`);
+  }
+}
+
+/** An adjustment would take the quantity above QUANTITY_MAX; nothing was changed. */
+export class QuantityOverflowError extends Error {
+  constructor(
+    readonly id: number,
+    readonly quantity: number,
+    readonly delta: number,
+  ) {
+    super(`item ${id} has quantity ${quantity}: adjusting by ${delta} would exceed ${QUANTITY_MAX}`);
+  }
+}
+
+/** An idempotency key was used before for a different request. */
+export class RequestKeyReusedError extends Error {
+  constructor(readonly requestId: string) {
+    super(`request_id "${requestId}" was already used for a different request`);
+  }
+}
+
+/** The storage engine could not be reached or failed; a write may or may not have been committed. */
+export class StorageUnavailableError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`storage unavailable: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}

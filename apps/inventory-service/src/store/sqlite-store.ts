@@ -1,0 +1,201 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  InsufficientQuantityError,
+  ItemNotFoundError,
+  QUANTITY_MAX,
+  QuantityOverflowError,
+  RequestKeyReusedError,
+  VersionMismatchError,
+  type InventoryStore,
+  type Item,
+  type RequestKey,
+  type UpdateInput,
+} from './inventory-store';
+
+/**
+ * The embedded engine: one SQLite file under the data directory, in WAL mode.
+ *
+ * Durability: each write is one transaction, committed before the call returns. With `synchronous=NORMAL` (the
+ * default here) a committed transaction survives the process being killed at any moment, since it is in the WAL and
+ * the OS has it; only an OS crash or power loss may lose the last commits. `synchronous=FULL` (`--sqlite-sync full`)
+ * also survives those, at the cost of an fsync per write.
+ *
+ * Concurrency: better-sqlite3 is synchronous, so a transaction runs start to end without yielding to another call of
+ * this process; other processes on the same file are serialized by SQLite's write lock (busy_timeout waits for it).
+ */
+export class SqliteStore implements InventoryStore {
+  readonly engine = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(dataDir: string, options: { synchronous?: 'normal' | 'full' } = {}) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'inventory.sqlite3'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.statements = {
+      insert: this.db.prepare(
+        'INSERT INTO items (name, quantity, version, create_time, update_time) VALUES (?, ?, 1, ?, ?) RETURNING *',
+      ),
+      get: this.db.prepare('SELECT * FROM items WHERE id = ?'),
+      update: this.db.prepare(
+        'UPDATE items SET quantity = ?, name = ?, version = version + 1, update_time = ? WHERE id = ? RETURNING *',
+      ),
+      adjust: this.db.prepare(
+        'UPDATE items SET quantity = quantity + ?, version = version + 1, update_time = ? WHERE id = ? RETURNING *',
+      ),
+      delete: this.db.prepare('DELETE FROM items WHERE id = ? RETURNING *'),
+      list: this.db.prepare('SELECT * FROM items WHERE id > ? ORDER BY id LIMIT ?'),
+      findKey: this.db.prepare('SELECT fingerprint, response FROM request_keys WHERE request_id = ?'),
+      saveKey: this.db.prepare(
+        'INSERT INTO request_keys (request_id, fingerprint, response, create_time) VALUES (?, ?, ?, ?)',
+      ),
+      purgeKeys: this.db.prepare('DELETE FROM request_keys WHERE create_time < ?'),
+    };
+  }
+
+  async add(name: string, quantity: number, key?: RequestKey): Promise<Item> {
+    return this.once(key, () => {
+      const now = Date.now();
+      return toItem(this.statements.insert.get(name, quantity, now, now) as Row);
+    });
+  }
+
+  async get(id: number): Promise<Item> {
+    return toItem(this.existing(id));
+  }
+
+  async update(id: number, input: UpdateInput): Promise<Item> {
+    return this.db
+      .transaction(() => {
+        const current = this.existing(id);
+        if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+          throw new VersionMismatchError(id, input.expectedVersion, current.version);
+        }
+        return toItem(this.statements.update.get(input.quantity, input.name ?? current.name, Date.now(), id) as Row);
+      })
+      .immediate();
+  }
+
+  async adjust(id: number, delta: number, key?: RequestKey): Promise<Item> {
+    return this.once(key, () => {
+      const current = this.existing(id);
+      if (current.quantity + delta < 0) throw new InsufficientQuantityError(id, current.quantity, delta);
+      if (current.quantity + delta > QUANTITY_MAX) throw new QuantityOverflowError(id, current.quantity, delta);
+      return toItem(this.statements.adjust.get(delta, Date.now(), id) as Row);
+    });
+  }
+
+  async delete(id: number, expectedVersion?: number): Promise<Item> {
+    return this.db
+      .transaction(() => {
+        const current = this.existing(id);
+        if (expectedVersion !== undefined && expectedVersion !== current.version) {
+          throw new VersionMismatchError(id, expectedVersion, current.version);
+        }
+        return toItem(this.statements.delete.get(id) as Row);
+      })
+      .immediate();
+  }
+
+  async list(afterId: number, limit: number): Promise<{ items: Item[]; more: boolean }> {
+    const rows = this.statements.list.all(afterId, limit + 1) as Row[];
+    return { items: rows.slice(0, limit).map(toItem), more: rows.length > limit };
+  }
+
+  async purgeRequestKeys(olderThanMs: number): Promise<number> {
+    return this.statements.purgeKeys.run(Date.now() - olderThanMs).changes;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private existing(id: number): Row {
+    const row = this.statements.get.get(id) as Row | undefined;
+    if (row === undefined) throw new ItemNotFoundError(id);
+    return row;
+  }
+
+  /**
+   * Runs a write once per idempotency key: the key and the result commit in the same transaction as the write, so a
+   * retry either finds both or neither.
+   */
+  private once(key: RequestKey | undefined, write: () => Item): Item {
+    return this.db
+      .transaction(() => {
+        if (key !== undefined) {
+          const seen = this.statements.findKey.get(key.requestId) as
+            { fingerprint: string; response: string } | undefined;
+          if (seen !== undefined) {
+            if (seen.fingerprint !== key.fingerprint) throw new RequestKeyReusedError(key.requestId);
+            return fromJson(seen.response);
+          }
+        }
+        const item = write();
+        if (key !== undefined)
+          this.statements.saveKey.run(key.requestId, key.fingerprint, JSON.stringify(item), Date.now());
+        return item;
+      })
+      .immediate();
+  }
+}
+
+interface Row {
+  id: number;
+  name: string;
+  quantity: number;
+  version: number;
+  create_time: number;
+  update_time: number;
+}
+
+function toItem(row: Row): Item {
+  return {
+    id: row.id,
+    name: row.name,
+    quantity: row.quantity,
+    version: row.version,
+    createTime: new Date(row.create_time),
+    updateTime: new Date(row.update_time),
+  };
+}
+
+/** An item as saved with its idempotency key. */
+export function fromJson(json: string): Item {
+  const item = JSON.parse(json) as Item & { createTime: string; updateTime: string };
+  return { ...item, createTime: new Date(item.createTime), updateTime: new Date(item.updateTime) };
+}
+
+/** Each migration runs once, in order, inside a transaction; `user_version` records how far the file is. */
+const MIGRATIONS = [
+  `CREATE TABLE items (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     name TEXT NOT NULL,
+     quantity INTEGER NOT NULL CHECK (quantity >= 0),
+     version INTEGER NOT NULL,
+     create_time INTEGER NOT NULL,
+     update_time INTEGER NOT NULL
+   );
+   CREATE TABLE request_keys (
+     request_id TEXT PRIMARY KEY,
+     fingerprint TEXT NOT NULL,
+     response TEXT NOT NULL,
+     create_time INTEGER NOT NULL
+   );
+   CREATE INDEX request_keys_by_time ON request_keys (create_time);`,
+];
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const applied = db.pragma('user_version', { simple: true }) as number;
+    for (let version = applied; version < MIGRATIONS.length; version += 1) {
+      db.exec(MIGRATIONS[version]);
+      db.pragma(`user_version = ${version + 1}`);
+    }
+  }).immediate();
+}
