@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { chatCommand } from './commands/chat';
 import { greeterCommands } from './commands/greeter';
 import { healthCommand } from './commands/health';
+import { inventoryCommand } from './commands/inventory';
 import { upCommand } from './commands/up';
 import { addGlobalOptions } from './context';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   healthCommand(program);
   greeterCommands(program);
   chatCommand(program);
+  inventoryCommand(program);
   upCommand(program);
   return program;
 }
