@@ -12,3 +12,5 @@ export {
 export { hasOpenssl, makeTestCertificates, type TestCertificates } from './certificates';
 export { ReflectionOnlyClient, bufCurl, type CurlResult } from './reflection-client';
 export { startPostgres, postgresUnavailableReason, POSTGRES_BIN, type TestPostgres } from './postgres';
+export { runLoad, percentile, formatTable, seededRandom, type LoadSpec, type LoadResult } from './load';
+export { freePort, waitForServing } from './ports';

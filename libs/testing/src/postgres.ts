@@ -32,10 +32,11 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts PostgreSQL in a temporary directory (about a second). PostgreSQL refuses to run as root, so as root it runs
+ * Starts PostgreSQL in a temporary directory (about a second). Tests run it with fsync off (they kill processes,
+ * never the machine); `durable: true` keeps PostgreSQL's defaults, for benchmarks that must not flatter it. PostgreSQL refuses to run as root, so as root it runs
  * as the `postgres` user, in a directory that user owns.
  */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const reason = postgresUnavailableReason();
   if (reason !== undefined) throw new Error(reason);
   const dir = mkdtempSync(join(tmpdir(), 'distlab-postgres-'));
@@ -62,7 +63,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     join(dir, 'server.log'),
     '-w',
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${options.durable ? '' : ' -c fsync=off'}`,
     'start',
   ]);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;

@@ -4,8 +4,8 @@ import { Supervisor, type ProcessSpec } from '../up/supervisor';
 
 /**
  * `distlab up`: the whole system on one machine, as separate processes on their well-known ports. Ctrl-C (or SIGTERM)
- * stops everything cleanly. Today the system is the peers (greeter, chat); the registry, balancer, workers and
- * inventory join as their issues land.
+ * stops everything cleanly. Today the system is the inventory service (SQLite) and the peers (greeter, chat); the
+ * registry, balancer and workers join as their issues land.
  */
 export function upCommand(program: Command): void {
   program
@@ -18,8 +18,15 @@ export function upCommand(program: Command): void {
       parseInteger('--base-port', 1024, 65_000),
       WELL_KNOWN_PORTS.peerBase,
     )
-    .action(async (options: { peers: number; basePort: number }) => {
-      const specs: ProcessSpec[] = Array.from({ length: options.peers }, (_, index) => {
+    .option(
+      '--inventory-port <port>',
+      'where the inventory service listens',
+      parseInteger('--inventory-port', 1024, 65_535),
+      WELL_KNOWN_PORTS.inventory,
+    )
+    .option('--data-dir <dir>', "the inventory's SQLite data directory", '.distlab/inventory')
+    .action(async (options: { peers: number; basePort: number; inventoryPort: number; dataDir: string }) => {
+      const peers: ProcessSpec[] = Array.from({ length: options.peers }, (_, index) => {
         const id = index + 1;
         const port = options.basePort + id;
         return {
@@ -29,6 +36,13 @@ export function upCommand(program: Command): void {
           address: `127.0.0.1:${port}`,
         };
       });
+      const inventory: ProcessSpec = {
+        name: 'inventory',
+        app: 'inventory-service',
+        args: ['--port', String(options.inventoryPort), '--data-dir', options.dataDir],
+        address: `127.0.0.1:${options.inventoryPort}`,
+      };
+      const specs = [inventory, ...peers];
       const supervisor = new Supervisor(
         (line) => process.stdout.write(`${line}\n`),
         (name, code, signal) => process.stderr.write(`distlab up: ${name} exited unexpectedly (${signal ?? code})\n`),
@@ -72,6 +86,8 @@ function summary(rows: Array<ProcessSpec & { services: string[] }>): string {
     '  npx distlab hello --name Ada',
     '  npx distlab object --name gadget --value 21',
     '  npx distlab chat --room lab --user ada        (and again as another --user)',
+    '  npx distlab inventory add --name widget --quantity 10',
+    '  npx distlab inventory                         (the interactive menu)',
     `  npx distlab health ${rows.at(-1)?.address ?? ''}`,
     'Ctrl-C stops everything.',
     '',

@@ -1,4 +1,6 @@
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
 import { spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
@@ -44,15 +46,31 @@ async function eventually(condition: () => Promise<boolean>, timeoutMs: number):
 
 async function up(peers: number): Promise<string[]> {
   const base = await freeBasePort();
-  supervisor = spawnTypeScript(CLI, ['up', '--peers', String(peers), '--base-port', String(base)]);
-  await supervisor.waitForLine((line) => line === `distlab is up: ${peers} processes`, 60_000);
-  return Array.from({ length: peers }, (_, index) => `127.0.0.1:${base + index + 1}`);
+  const inventoryPort = base + peers + 1;
+  const dataDir = mkdtempSync(join(tmpdir(), 'distlab-up-'));
+  supervisor = spawnTypeScript(CLI, [
+    'up',
+    '--peers',
+    String(peers),
+    '--base-port',
+    String(base),
+    '--inventory-port',
+    String(inventoryPort),
+    '--data-dir',
+    dataDir,
+  ]);
+  await supervisor.waitForLine((line) => line === `distlab is up: ${peers + 1} processes`, 60_000);
+  return [
+    `127.0.0.1:${inventoryPort}`,
+    ...Array.from({ length: peers }, (_, index) => `127.0.0.1:${base + index + 1}`),
+  ];
 }
 
 describe('distlab up', () => {
   it('starts every peer SERVING, prints the table, and on SIGTERM stops them all and exits 0', async () => {
     const addresses = await up(2);
-    expect(supervisor!.lines.join('\n')).toContain(`peer-2     ${addresses[1]}`);
+    expect(supervisor!.lines.join('\n')).toContain(`peer-2     ${addresses[2]}`);
+    expect(supervisor!.lines.join('\n')).toContain(`inventory  ${addresses[0]}`);
     for (const address of addresses) expect(await healthOf(address)).toBe('SERVING');
     supervisor!.child.kill('SIGTERM');
     expect(await supervisor!.exited()).toBe(0);

@@ -1322,7 +1322,8 @@ export const InventoryServiceService = {
    * AddItem creates an item; the store assigns its id, never reused.
    *
    * Errors: INVALID_ARGUMENT when the name is empty or longer than 200 characters after trimming, when the quantity
-   * is negative, or when `request_id` is longer than 100 characters.
+   * is negative, or when `request_id` is longer than 100 characters; OUT_OF_RANGE when the quantity exceeds 2^53-1;
+   * FAILED_PRECONDITION when `request_id` was used before for a different request.
    */
   addItem: {
     path: "/distlab.inventory.v1.InventoryService/AddItem" as const,
@@ -1369,7 +1370,8 @@ export const InventoryServiceService = {
    * never lose an update.
    *
    * Errors: NOT_FOUND when no item has that id; FAILED_PRECONDITION when the result would be below zero (nothing is
-   * changed); OUT_OF_RANGE when the result would exceed 2^53-1.
+   * changed) or when `request_id` was used before for a different request; OUT_OF_RANGE when the result would exceed
+   * 2^53-1.
    */
   adjustQuantity: {
     path: "/distlab.inventory.v1.InventoryService/AdjustQuantity" as const,
@@ -1418,7 +1420,8 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
    * AddItem creates an item; the store assigns its id, never reused.
    *
    * Errors: INVALID_ARGUMENT when the name is empty or longer than 200 characters after trimming, when the quantity
-   * is negative, or when `request_id` is longer than 100 characters.
+   * is negative, or when `request_id` is longer than 100 characters; OUT_OF_RANGE when the quantity exceeds 2^53-1;
+   * FAILED_PRECONDITION when `request_id` was used before for a different request.
    */
   addItem: handleUnaryCall<AddItemRequest, AddItemResponse>;
   /**
@@ -1441,7 +1444,8 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
    * never lose an update.
    *
    * Errors: NOT_FOUND when no item has that id; FAILED_PRECONDITION when the result would be below zero (nothing is
-   * changed); OUT_OF_RANGE when the result would exceed 2^53-1.
+   * changed) or when `request_id` was used before for a different request; OUT_OF_RANGE when the result would exceed
+   * 2^53-1.
    */
   adjustQuantity: handleUnaryCall<AdjustQuantityRequest, AdjustQuantityResponse>;
   /**
@@ -1464,7 +1468,8 @@ export interface InventoryServiceClient extends Client {
    * AddItem creates an item; the store assigns its id, never reused.
    *
    * Errors: INVALID_ARGUMENT when the name is empty or longer than 200 characters after trimming, when the quantity
-   * is negative, or when `request_id` is longer than 100 characters.
+   * is negative, or when `request_id` is longer than 100 characters; OUT_OF_RANGE when the quantity exceeds 2^53-1;
+   * FAILED_PRECONDITION when `request_id` was used before for a different request.
    */
   addItem(
     request: AddItemRequest,
@@ -1529,7 +1534,8 @@ export interface InventoryServiceClient extends Client {
    * never lose an update.
    *
    * Errors: NOT_FOUND when no item has that id; FAILED_PRECONDITION when the result would be below zero (nothing is
-   * changed); OUT_OF_RANGE when the result would exceed 2^53-1.
+   * changed) or when `request_id` was used before for a different request; OUT_OF_RANGE when the result would exceed
+   * 2^53-1.
    */
   adjustQuantity(
     request: AdjustQuantityRequest,

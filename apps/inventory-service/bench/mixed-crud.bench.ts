@@ -1,0 +1,131 @@
+// Benchmark: mixed CRUD on the inventory (SQLite and PostgreSQL) at 1, 4, 16 and 64 calls in flight, against the
+// ceiling of an echo RPC on the same server stack, measured the same way in the same run.
+//
+//   npm run bench                 (all benchmarks)     npx nx bench inventory-service     (this one)
+//   BENCH_DURATION_MS=3000        how long each cell runs (bounded in calls too)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventory';
+import { createClient, unaryCall } from '@distlab/grpc-kit';
+import {
+  formatTable,
+  freePort,
+  postgresUnavailableReason,
+  runLoad,
+  startPostgres,
+  waitForServing,
+  WORKSPACE_ROOT,
+  type LoadResult,
+  type TestPostgres,
+} from '@distlab/testing';
+import { PREPOPULATED_ITEMS } from './operations';
+
+const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? 3000);
+const CONCURRENCIES = [1, 4, 16, 64];
+const MAX_CALLS_PER_LOOP = 200_000;
+const OPERATIONS = join(__dirname, 'operations.ts');
+
+async function startServer(app: string, args: string[]): Promise<{ address: string; child: ChildProcess }> {
+  const port = await freePort();
+  const entry = join(WORKSPACE_ROOT, 'apps', app, 'src', 'main.ts');
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@distlab/source', '--import', 'tsx', entry, '--port', String(port), '--log-level', 'warn', ...args],
+    {
+      cwd: WORKSPACE_ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const address = `127.0.0.1:${port}`;
+  await waitForServing(address);
+  return { address, child };
+}
+
+async function populate(address: string): Promise<void> {
+  const client = createClient(InventoryServiceClient, address);
+  for (let batch = 0; batch < PREPOPULATED_ITEMS / 50; batch += 1) {
+    await Promise.all(
+      Array.from({ length: 50 }, () => unaryCall(client, 'addItem', { name: 'seed', quantity: '100', requestId: '' })),
+    );
+  }
+  client.close();
+}
+
+async function main(): Promise<void> {
+  const children: ChildProcess[] = [];
+  let postgres: TestPostgres | undefined;
+  try {
+    const targets: Array<{ label: string; target: string }> = [];
+    const echo = await startServer('peer', []);
+    children.push(echo.child);
+    targets.push({ label: 'echo (GreeterService.SayHello)', target: `echo:${echo.address}` });
+
+    const sqlite = await startServer('inventory-service', [
+      '--data-dir',
+      mkdtempSync(join(tmpdir(), 'distlab-bench-')),
+    ]);
+    children.push(sqlite.child);
+    await populate(sqlite.address);
+    targets.push({ label: 'inventory mixed CRUD, SQLite', target: `crud:${sqlite.address}` });
+
+    const pgReason = postgresUnavailableReason();
+    if (pgReason === undefined) {
+      postgres = await startPostgres({ durable: true });
+      const pg = await startServer('inventory-service', ['--database-url', postgres.createDatabase('bench')]);
+      children.push(pg.child);
+      await populate(pg.address);
+      targets.push({ label: 'inventory mixed CRUD, PostgreSQL', target: `crud:${pg.address}` });
+    } else {
+      process.stdout.write(`PostgreSQL rows skipped: ${pgReason}\n`);
+    }
+
+    const load = (target: string, concurrency: number, durationMs = DURATION_MS) =>
+      runLoad({ module: OPERATIONS, target, concurrency, durationMs, maxCallsPerLoop: MAX_CALLS_PER_LOOP, threads: 2 });
+    for (const { target } of targets) await load(target, 4, 500); // Warm-up: JIT, connections, caches.
+
+    const rows: Array<(string | number)[]> = [];
+    const ratios = new Map<string, number>();
+    for (const concurrency of CONCURRENCIES) {
+      let ceiling: LoadResult | undefined;
+      for (const { label, target } of targets) {
+        const result = await load(target, concurrency);
+        ceiling ??= result;
+        const ratio = result.callsPerSecond / ceiling.callsPerSecond;
+        ratios.set(`${label}@${concurrency}`, ratio);
+        rows.push([
+          label,
+          concurrency,
+          Math.round(result.callsPerSecond),
+          result.p50Ms.toFixed(2),
+          result.p99Ms.toFixed(2),
+          `${Math.round(ratio * 100)}%`,
+          result.errors,
+        ]);
+        if (result.errors > 0)
+          process.stdout.write(`  ${label}: ${result.errors} errors, first: ${result.firstError}\n`);
+      }
+    }
+    process.stdout.write(
+      `\nInventory benchmark: ${DURATION_MS} ms per cell, 2 load threads, servers at --log-level warn\n`,
+    );
+    process.stdout.write(
+      `${formatTable(['target', 'in flight', 'calls/s', 'p50 ms', 'p99 ms', 'of echo', 'errors'], rows)}\n`,
+    );
+    const goal = ratios.get('inventory mixed CRUD, SQLite@16') ?? 0;
+    process.stdout.write(
+      `\ngoal: mixed CRUD on SQLite at 16 in flight >= 70% of the echo ceiling: ${Math.round(goal * 100)}% ${goal >= 0.7 ? 'MET' : 'NOT MET'}\n`,
+    );
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(
+      children.map(
+        (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))),
+      ),
+    );
+    postgres?.stop();
+  }
+}
+
+void main();
