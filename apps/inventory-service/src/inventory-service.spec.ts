@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventory';
-import { createClient, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
+import { createClient, silentLogger, unaryCall, type RunningServer, type UnaryMethodName } from '@distlab/grpc-kit';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '@distlab/testing';
 import { startInventory } from './inventory-server';
 import type { InventoryStore } from './store/inventory-store';
@@ -34,9 +34,10 @@ if (pgReason === undefined) {
 describe.each(engines)('InventoryService on %s', (_engine, open) => {
   let server: RunningServer;
   let client: InventoryServiceClient;
-  const call = <K extends Parameters<typeof unaryCall<InventoryServiceClient, never>>[1]>(method: K, request: object) =>
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    unaryCall(client, method as any, request as any) as Promise<any>;
+  // Loosely typed on purpose: the tests send malformed requests too.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const call = (method: UnaryMethodName<InventoryServiceClient>, request: object): Promise<any> =>
+    unaryCall(client, method, request as never);
   const add = async (name = 'widget', quantity = '10') =>
     (await call('addItem', { name, quantity, requestId: '' })).item;
 
