@@ -1,9 +1,9 @@
-import { runServerProcess, startServer, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { runServerProcess, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { startBalancer } from './balancer-server';
 
 void runServerProcess({
   name: 'balancer',
-  description:
-    'The registry and load balancer (they arrive with the balancer issue; until then: health and reflection).',
+  description: 'The registry (name server) with leases; the load-balancing proxy comes next.',
   defaultPort: WELL_KNOWN_PORTS.balancer,
-  start: ({ config, logger }) => startServer({ ...config, logger, services: [] }),
+  start: ({ config, logger }) => startBalancer({ server: config, logger }),
 });

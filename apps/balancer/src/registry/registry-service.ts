@@ -1,0 +1,128 @@
+import type {
+  Registration as RegistrationMessage,
+  RegistryServiceServer,
+} from '@distlab/contracts/registry/v1/registry';
+import {
+  Code,
+  createHandlers,
+  durationToMs,
+  limitText,
+  msToDuration,
+  requireAtMost,
+  StatusError,
+  type Logger,
+} from '@distlab/grpc-kit';
+import { LeaseNotFoundError, type LeaseTable, type Registration } from './lease-table';
+
+const NAME_FORMAT = /^[A-Za-z0-9._/-]{1,200}$/;
+const ADDRESS_FORMAT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/;
+const METADATA_MAX = 32;
+const TEXT_MAX = 200;
+const TTL_DEFAULT_MS = 10_000;
+const TTL_MIN_MS = 1_000;
+const TTL_MAX_MS = 3_600_000;
+
+/**
+ * The registry's one status mapping: an unknown lease is NOT_FOUND, which tells a keep-alive loop to register again.
+ * Everything else it answers is input validation, decided where the input is read.
+ */
+function registryErrorToStatus(error: unknown): StatusError | undefined {
+  if (error instanceof LeaseNotFoundError) return new StatusError(Code.NOT_FOUND, error.message);
+  return undefined;
+}
+
+export function registryService(
+  leases: LeaseTable,
+  logger: Logger,
+  now: () => number = Date.now,
+): RegistryServiceServer {
+  const handlers = createHandlers({ logger, mapError: registryErrorToStatus });
+  return {
+    register: handlers.unary((request) => {
+      const name = validName(request.name);
+      const address = validAddress(request.address);
+      const metadata = validMetadata(request.metadata);
+      const ttlMs = durationToMs(request.ttl) || TTL_DEFAULT_MS;
+      if (ttlMs < TTL_MIN_MS || ttlMs > TTL_MAX_MS) {
+        throw new StatusError(Code.INVALID_ARGUMENT, `ttl must be between 1s and 1h (got ${ttlMs} ms)`);
+      }
+      const registration = leases.register(name, address, metadata, ttlMs, now());
+      logger.info({ name, address, leaseId: registration.leaseId, ttlMs }, 'registered');
+      return { registration: toMessage(registration), ttl: msToDuration(ttlMs) };
+    }),
+    keepAlive: handlers.unary((request) => ({
+      expireTime: new Date(leases.keepAlive(request.leaseId, now()).expireTimeMs),
+    })),
+    deregister: handlers.unary((request) => {
+      const registration = leases.deregister(request.leaseId, now());
+      logger.info({ name: registration.name, address: registration.address }, 'deregistered');
+      return { registration: toMessage(registration) };
+    }),
+    lookup: handlers.unary((request) => {
+      if (request.name === '') throw new StatusError(Code.INVALID_ARGUMENT, 'name must not be empty');
+      return { registrations: leases.lookup(request.name, now()).map(toMessage) };
+    }),
+    list: handlers.unary((request) => ({ registrations: leases.list(request.namePrefix, now()).map(toMessage) })),
+  };
+}
+
+/** Runs `leases.expire` at each lease's expiry time, so that dead endpoints leave as soon as their lease runs out. */
+export function scheduleExpiry(leases: LeaseTable, logger: Logger, now: () => number = Date.now): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const reschedule = () => {
+    clearTimeout(timer);
+    const next = leases.nextExpiryMs();
+    if (next === undefined) return;
+    timer = setTimeout(tick, Math.max(0, next - now())).unref();
+  };
+  const tick = () => {
+    for (const expired of leases.expire(now()))
+      logger.warn({ name: expired.name, address: expired.address }, 'lease expired');
+    reschedule();
+  };
+  leases.onChange(() => reschedule());
+  return { stop: () => clearTimeout(timer) };
+}
+
+function toMessage(registration: Registration): RegistrationMessage {
+  return {
+    name: registration.name,
+    address: registration.address,
+    metadata: registration.metadata,
+    leaseId: registration.leaseId,
+    registerTime: new Date(registration.registerTimeMs),
+    expireTime: new Date(registration.expireTimeMs),
+  };
+}
+
+function validName(name: string): string {
+  if (!NAME_FORMAT.test(name)) {
+    throw new StatusError(
+      Code.INVALID_ARGUMENT,
+      'name must be 1 to 200 characters of letters, digits, ".", "_", "/" and "-"',
+    );
+  }
+  return name;
+}
+
+function validAddress(address: string): string {
+  const match = ADDRESS_FORMAT.exec(address);
+  const port = match === null ? 0 : Number(match[2]);
+  if (match === null || port < 1 || port > 65_535) {
+    throw new StatusError(
+      Code.INVALID_ARGUMENT,
+      `address must be host:port with a port from 1 to 65535 (got "${address}")`,
+    );
+  }
+  return address;
+}
+
+function validMetadata(metadata: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(metadata);
+  requireAtMost(entries.length, 'metadata', METADATA_MAX);
+  for (const [key, value] of entries) {
+    limitText(key, 'a metadata key', TEXT_MAX);
+    limitText(value, `metadata["${key}"]`, TEXT_MAX);
+  }
+  return metadata;
+}
