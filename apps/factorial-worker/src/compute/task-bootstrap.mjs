@@ -1,0 +1,10 @@
+// Pool threads do not inherit the loader hooks that `--import tsx` installed in the main thread: register tsx here,
+// then hand piscina the TypeScript task.
+import { register as registerCommonJs } from 'tsx/cjs/api';
+import { register as registerEsm } from 'tsx/esm/api';
+
+// Both: a .ts file in a CommonJS package is loaded through the CommonJS hook, its imports through either.
+registerCommonJs();
+registerEsm();
+const task = await import('./factorial-task.ts');
+export default task.default.default ?? task.default;

@@ -1,0 +1,70 @@
+import { FactorialServiceService } from '@distlab/contracts/factorial/v1/factorial';
+import {
+  keepRegistered,
+  startServer,
+  type Logger,
+  type RunningServer,
+  type ServerConfig,
+  DEFAULT_MAX_MESSAGE_BYTES,
+} from '@distlab/grpc-kit';
+import { FactorialEngine } from './compute/factorial-engine';
+import { factorialService } from './factorial-service';
+
+export const FACTORIAL_SERVICE_NAME = 'distlab.factorial.v1.FactorialService';
+
+export interface WorkerOptions {
+  server: Pick<ServerConfig, 'host' | 'port'> & Partial<ServerConfig>;
+  logger: Logger;
+  /** The largest n this worker accepts. */
+  maxN?: number;
+  /** This worker's id in responses and in its registration; defaults to "worker@host:port". */
+  workerId?: string;
+  /** When set, register with this registry (host:port) and keep the lease alive. */
+  registry?: string;
+  /** The address to register (defaults to the listening address). */
+  advertise?: string;
+  registrationTtlMs?: number;
+  threads?: number;
+}
+
+/** Starts a factorial worker; with a registry, it registers itself and deregisters when it drains. */
+export async function startWorker(
+  options: WorkerOptions,
+): Promise<RunningServer & { engine: FactorialEngine; workerId: string }> {
+  const engine = new FactorialEngine({ threads: options.threads });
+  const maxMessageBytes = options.server.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  let workerId = options.workerId ?? '';
+  const service = factorialService({
+    engine,
+    get workerId() {
+      return workerId;
+    },
+    maxN: options.maxN ?? 1_000_000,
+    maxMessageBytes,
+    logger: options.logger,
+  });
+  const server = await startServer({
+    ...options.server,
+    logger: options.logger,
+    services: [{ definition: FactorialServiceService, implementation: service }],
+  });
+  const advertise = options.advertise ?? server.address;
+  workerId ||= `worker@${advertise}`;
+  if (options.registry !== undefined) {
+    const registration = keepRegistered({
+      registry: options.registry,
+      name: FACTORIAL_SERVICE_NAME,
+      address: advertise,
+      metadata: { workerId },
+      ttlMs: options.registrationTtlMs,
+      logger: options.logger,
+    });
+    server.onDrain(() => registration.stop());
+  }
+  const shutdown = server.shutdown.bind(server);
+  server.shutdown = async (graceMs?: number) => {
+    await shutdown(graceMs);
+    await engine.close();
+  };
+  return Object.assign(server, { engine, workerId });
+}
