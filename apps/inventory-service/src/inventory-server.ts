@@ -1,5 +1,5 @@
 import { InventoryServiceService } from '@distlab/contracts/inventory/v1/inventory';
-import { startServer, type Logger, type RunningServer, type ServerConfig } from '@distlab/grpc-kit';
+import { keepRegistered, startServer, type Logger, type RunningServer, type ServerConfig } from '@distlab/grpc-kit';
 import { inventoryService } from './inventory-service';
 import type { InventoryStore } from './store/inventory-store';
 import { PostgresStore } from './store/postgres-store';
@@ -22,6 +22,10 @@ export async function startInventory(options: {
   server: Pick<ServerConfig, 'host' | 'port'> & Partial<ServerConfig>;
   store: InventoryStore;
   logger: Logger;
+  /** When set, register with this registry (host:port) so that the balancer can front several replicas. */
+  registry?: string;
+  /** The address to register (defaults to the listening address). */
+  advertise?: string;
 }): Promise<RunningServer> {
   const { store, logger } = options;
   await store.purgeRequestKeys(REQUEST_KEY_TTL_MS);
@@ -35,6 +39,16 @@ export async function startInventory(options: {
     logger,
     services: [{ definition: InventoryServiceService, implementation: inventoryService(store, logger) }],
   });
+  if (options.registry !== undefined) {
+    const registration = keepRegistered({
+      registry: options.registry,
+      name: 'distlab.inventory.v1.InventoryService',
+      address: options.advertise ?? server.address,
+      metadata: { engine: store.engine },
+      logger,
+    });
+    server.onDrain(() => registration.stop());
+  }
   const shutdown = server.shutdown.bind(server);
   server.shutdown = async (graceMs?: number) => {
     await shutdown(graceMs);

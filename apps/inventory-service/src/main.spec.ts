@@ -24,3 +24,37 @@ it('serves InventoryService with health and reflection, and stops cleanly on SIG
   }
   expect(await server.process.exited()).toBe(0);
 });
+
+it('registers itself with a registry given --registry, and deregisters on SIGTERM', async () => {
+  const registry = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'balancer', 'src', 'main.ts'));
+  const lookup = async () =>
+    JSON.parse(
+      (
+        await bufCurl([
+          '-d',
+          '{"name":"distlab.inventory.v1.InventoryService"}',
+          `http://${registry.address}/distlab.registry.v1.RegistryService/Lookup`,
+        ])
+      ).stdout,
+    ).registrations ?? [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'distlab-inventory-registered-'));
+  const service = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'inventory-service', 'src', 'main.ts'), [
+    '--data-dir',
+    dataDir,
+    '--registry',
+    registry.address,
+  ]);
+  try {
+    await service.process.waitForLine((line) => line.includes('"msg":"registered"'));
+    expect(await lookup()).toEqual([
+      expect.objectContaining({ address: service.address, metadata: { engine: 'sqlite' } }),
+    ]);
+    service.process.child.kill('SIGTERM');
+    expect(await service.process.exited()).toBe(0);
+    expect(await lookup()).toEqual([]);
+  } finally {
+    await service.process.stop();
+    registry.process.child.kill('SIGTERM');
+    await registry.process.exited();
+  }
+});

@@ -20,6 +20,12 @@ void runServerProcess({
           .default('normal'),
       )
       .addOption(
+        new Option('--registry <host:port>', 'register with this registry and keep the lease alive').env(
+          'DISTLAB_REGISTRY',
+        ),
+      )
+      .addOption(new Option('--advertise <host:port>', 'the address to register (default: the listening address)'))
+      .addOption(
         new Option('--database-url <url>', 'use PostgreSQL (postgres://…), shared by every replica').env(
           'DISTLAB_DATABASE_URL',
         ),
@@ -30,6 +36,12 @@ void runServerProcess({
       databaseUrl !== undefined
         ? { databaseUrl }
         : { dataDir: resolve(options['dataDir'] as string), sqliteSync: options['sqliteSync'] as 'normal' | 'full' };
-    return startInventory({ server: config, store: await openStore(storage), logger });
+    return startInventory({
+      server: config,
+      store: await openStore(storage),
+      logger,
+      registry: options['registry'] as string | undefined,
+      advertise: options['advertise'] as string | undefined,
+    });
   },
 });
