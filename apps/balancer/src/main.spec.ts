@@ -7,7 +7,11 @@ it('serves the registry with health and reflection, and stops cleanly on SIGTERM
   const server = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'balancer', 'src', 'main.ts'));
   const health = createHealthClient(server.address);
   try {
-    expect(await listHealth(health)).toEqual({ '': 'SERVING', 'distlab.registry.v1.RegistryService': 'SERVING' });
+    expect(await listHealth(health)).toEqual({
+      '': 'SERVING',
+      'distlab.balancer.v1.BalancerService': 'SERVING',
+      'distlab.registry.v1.RegistryService': 'SERVING',
+    });
     const listed = await bufCurl(['-d', '{}', `http://${server.address}/distlab.registry.v1.RegistryService/List`]);
     expect(JSON.parse(listed.stdout)).toEqual({});
   } finally {

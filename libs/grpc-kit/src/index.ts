@@ -6,7 +6,7 @@
  * handlers and routes every error through the service's one `ErrorMapper`. Clients: `createClient` (deadline, auth,
  * contract-driven retries) and `unaryCall` (promises).
  */
-export { runServerProcess, type ServerProcess } from './main';
+export { runServerProcess, type ServerProcess, type Stoppable } from './main';
 export {
   startServer,
   serviceNameOf,

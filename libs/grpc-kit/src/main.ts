@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { addServerOptions, serverConfigFrom, type ServerConfig } from './config';
 import { createLogger, type Logger } from './logger';
-import type { RunningServer } from './server';
+/** What a server process runs: anything that can drain and stop (a RunningServer, or a composition of them). */
+export interface Stoppable {
+  shutdown(graceMs?: number): Promise<void>;
+}
 
 /** What an app tells the kit to become a server process. */
 export interface ServerProcess {
@@ -16,7 +19,7 @@ export interface ServerProcess {
     config: ServerConfig;
     options: Record<string, unknown>;
     logger: Logger;
-  }) => Promise<RunningServer>;
+  }) => Promise<Stoppable>;
 }
 
 /**
@@ -44,7 +47,7 @@ export async function runServerProcess(spec: ServerProcess, argv: readonly strin
     process.exit(1);
   });
 
-  let server: RunningServer;
+  let server: Stoppable;
   try {
     server = await spec.start({ config, options, logger });
   } catch (error) {

@@ -25,6 +25,8 @@ export interface StartServerOptions {
   token?: string;
   /** Largest message accepted or sent; larger ones fail with RESOURCE_EXHAUSTED. */
   maxMessageBytes?: number;
+  /** Log the "serving" line (default true); a process that fronts this server announces its own address instead. */
+  announce?: boolean;
 }
 
 /** A hook a service registers to end its long-lived streams when the server drains. */
@@ -148,6 +150,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   const running = new RunningServer(server, port, options.host, health, serviceNames, options.logger, inFlight);
   running.setServing(true);
+  if (options.announce === false) return running;
   options.logger.info(
     { address: running.address, services: serviceNames, tls: !!options.tls, auth: !!options.token },
     'serving',

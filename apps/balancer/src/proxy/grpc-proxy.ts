@@ -1,0 +1,310 @@
+import {
+  connect,
+  constants,
+  createServer,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type Http2Server,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import type { RetrySafety } from '@distlab/contracts';
+import type { Logger } from '@distlab/grpc-kit';
+import type { Backends } from '../balancing/backends';
+import type { Endpoint } from '../balancing/endpoint';
+import { deadlineFrom, forwardableHeaders, GrpcStatus, respondWithStatus, timeoutHeader } from './grpc-wire';
+
+export interface ProxyOptions {
+  backends: Backends;
+  /** The balancer's own gRPC server (registry, admin, health, reflection), on loopback. */
+  localAddress: string;
+  localServices: ReadonlySet<string>;
+  /** How safe a method is to send twice, from the contracts; `unsafe` when unknown. */
+  retrySafety: (service: string, method: string) => RetrySafety;
+  logger: Logger;
+  /** Backends one call may try. */
+  maxAttempts?: number;
+  /** Request bytes kept to replay on another backend; a longer request stream is not retried. */
+  maxReplayBytes?: number;
+}
+
+/**
+ * A generic gRPC proxy at the HTTP/2 level: it reads the service name from `:path`, picks a backend of that service,
+ * and passes frames through without decoding them, so it needs no code per service.
+ *
+ * Failover keeps the client's outcome honest (definite versus indefinite failures): a call is retried on another
+ * backend only while nothing of the response has reached the client, and only when it certainly did not run (the
+ * connection or the stream was refused) or when its contract declares it safe to repeat. Deadlines travel as
+ * grpc-timeout, recomputed for each attempt; a client that cancels cancels the upstream call.
+ */
+export class GrpcProxy {
+  private readonly server: Http2Server;
+  private readonly sessions = new Map<string, { session: ClientHttp2Session; connected: boolean }>();
+  private readonly clientSessions = new Set<Http2Session>();
+  private activeCalls = 0;
+  private idle: Array<() => void> = [];
+
+  constructor(private readonly options: ProxyOptions) {
+    this.server = createServer();
+    this.server.on('session', (session) => {
+      this.clientSessions.add(session);
+      session.on('close', () => this.clientSessions.delete(session));
+      session.on('error', () => undefined);
+    });
+    this.server.on('stream', (stream, headers) => this.handle(stream, headers));
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    return (this.server.address() as { port: number }).port;
+  }
+
+  /** Stops accepting connections, lets calls in flight finish for up to `graceMs`, then closes everything. */
+  async close(graceMs: number): Promise<void> {
+    this.server.close();
+    for (const session of this.clientSessions) session.close();
+    if (this.activeCalls > 0) {
+      await Promise.race([new Promise<void>((resolve) => this.idle.push(resolve)), new Promise((resolve) => setTimeout(resolve, graceMs))]);
+    }
+    for (const session of this.clientSessions) session.destroy();
+    for (const { session } of this.sessions.values()) session.destroy();
+  }
+
+  private handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    stream.on('error', () => undefined);
+    const path = headers[':path'] ?? '';
+    const [, service = '', method = ''] = path.split('/');
+    if (headers[':method'] !== 'POST' || !String(headers['content-type'] ?? '').startsWith('application/grpc')) {
+      respondWithStatus(stream, GrpcStatus.UNIMPLEMENTED, 'not a gRPC request');
+      return;
+    }
+    const local = this.options.localServices.has(service);
+    if (!local && !this.options.backends.knows(service)) {
+      this.options.backends.callsWithoutBackend += 1;
+      respondWithStatus(stream, GrpcStatus.UNAVAILABLE, `no live backend for ${service}`);
+      return;
+    }
+    this.activeCalls += 1;
+    new ProxiedCall(this, stream, headers, service, method, local).start(() => {
+      this.activeCalls -= 1;
+      if (this.activeCalls === 0) this.idle.splice(0).forEach((wake) => wake());
+    });
+  }
+
+  /** The shared upstream connection to an address, opened on first use. */
+  session(address: string): { session: ClientHttp2Session; connected: boolean } {
+    const existing = this.sessions.get(address);
+    if (existing !== undefined && !existing.session.closed && !existing.session.destroyed) return existing;
+    const entry = { session: connect(`http://${address}`), connected: false };
+    entry.session.on('connect', () => (entry.connected = true));
+    const forget = () => {
+      if (this.sessions.get(address) === entry) this.sessions.delete(address);
+    };
+    entry.session.on('error', forget);
+    entry.session.on('goaway', forget);
+    entry.session.on('close', forget);
+    this.sessions.set(address, entry);
+    return entry;
+  }
+
+  get settings(): ProxyOptions {
+    return this.options;
+  }
+}
+
+class ProxiedCall {
+  private readonly replay: Buffer[] = [];
+  private replayBytes = 0;
+  private replayable = true;
+  private requestEnded = false;
+  private responded = false;
+  private finished = false;
+  private attempts = 0;
+  private readonly tried = new Set<Endpoint>();
+  private upstream: ClientHttp2Stream | undefined;
+  private readonly deadlineMs: number | undefined;
+  private onFinished: () => void = () => undefined;
+
+  constructor(
+    private readonly proxy: GrpcProxy,
+    private readonly stream: ServerHttp2Stream,
+    private readonly headers: IncomingHttpHeaders,
+    private readonly service: string,
+    private readonly method: string,
+    private readonly local: boolean,
+  ) {
+    this.deadlineMs = deadlineFrom(headers['grpc-timeout'], Date.now());
+  }
+
+  start(onFinished: () => void): void {
+    this.onFinished = onFinished;
+    const maxReplay = this.proxy.settings.maxReplayBytes ?? 4 * 1024 * 1024;
+    this.stream.on('data', (chunk: Buffer) => {
+      if (this.replayable) {
+        this.replayBytes += chunk.length;
+        if (this.replayBytes > maxReplay) {
+          this.replayable = false;
+          this.replay.length = 0;
+        } else {
+          this.replay.push(chunk);
+        }
+      }
+      const upstream = this.upstream;
+      if (upstream !== undefined && !upstream.write(chunk)) {
+        this.stream.pause();
+        upstream.once('drain', () => this.stream.resume());
+      }
+    });
+    this.stream.on('end', () => {
+      this.requestEnded = true;
+      this.upstream?.end();
+    });
+    this.stream.on('close', () => {
+      // The client went away (cancelled, deadline, connection lost) before the call ended: cancel upstream too.
+      if (!this.finished) {
+        this.upstream?.close(constants.NGHTTP2_CANCEL);
+        this.finish();
+      }
+    });
+    this.attempt();
+  }
+
+  private attempt(): void {
+    const { backends, localAddress } = this.proxy.settings;
+    if (this.deadlineMs !== undefined && Date.now() >= this.deadlineMs) {
+      this.fail(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded at the balancer');
+      return;
+    }
+    const endpoint = this.local ? undefined : backends.pick(this.service, this.tried);
+    if (!this.local && endpoint === undefined) {
+      backends.callsWithoutBackend += 1;
+      const tried = this.tried.size === 0 ? '' : ` (tried ${this.tried.size})`;
+      this.fail(GrpcStatus.UNAVAILABLE, `no live backend for ${this.service}${tried}`);
+      return;
+    }
+    this.attempts += 1;
+    const address = endpoint?.address ?? localAddress;
+    const connection = this.proxy.session(address);
+    const tracker = endpoint?.begin();
+    const outgoing = {
+      ...forwardableHeaders(this.headers),
+      ':method': 'POST',
+      ':path': this.headers[':path'],
+      ':scheme': 'http',
+      ':authority': address,
+      ...(this.deadlineMs === undefined ? {} : { 'grpc-timeout': timeoutHeader(this.deadlineMs, Date.now()) }),
+    };
+    let upstream: ClientHttp2Stream;
+    try {
+      upstream = connection.session.request(outgoing, { endStream: false });
+    } catch (error) {
+      tracker?.finish(false);
+      this.upstreamFailed(endpoint, true, (error as Error).message);
+      return;
+    }
+    this.upstream = upstream;
+    for (const chunk of this.replay) upstream.write(chunk);
+    if (this.requestEnded) upstream.end();
+
+    let trailers: Record<string, string> | undefined;
+    let settled = false;
+    const settle = (ok: boolean) => {
+      if (settled) return false;
+      settled = true;
+      tracker?.finish(ok);
+      return true;
+    };
+    upstream.on('response', (responseHeaders, flags) => {
+      const trailersOnly = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0 || responseHeaders['grpc-status'] !== undefined;
+      const status = Number(responseHeaders['grpc-status'] ?? GrpcStatus.UNKNOWN);
+      if (trailersOnly && status === GrpcStatus.UNAVAILABLE && this.mayRetry(false)) {
+        settle(false);
+        upstream.close(constants.NGHTTP2_CANCEL);
+        this.retry(endpoint);
+        return;
+      }
+      if (trailersOnly) {
+        settle(status === GrpcStatus.OK);
+        this.responded = true;
+        const { ':status': _status, ...rest } = responseHeaders;
+        if (!this.stream.closed) this.stream.respond({ ':status': 200, ...rest }, { endStream: true });
+        this.finish();
+        return;
+      }
+      this.responded = true;
+      const { ':status': _status, ...rest } = responseHeaders;
+      this.stream.respond({ ':status': 200, ...rest }, { waitForTrailers: true });
+      this.stream.on('wantTrailers', () => {
+        const final = trailers ?? { 'grpc-status': String(GrpcStatus.INTERNAL), 'grpc-message': 'backend sent no status' };
+        this.stream.sendTrailers(final);
+      });
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!this.stream.write(chunk)) {
+        upstream.pause();
+        this.stream.once('drain', () => upstream.resume());
+      }
+    });
+    upstream.on('trailers', (received) => {
+      trailers = Object.fromEntries(Object.entries(received).filter(([name]) => !name.startsWith(':'))) as Record<string, string>;
+    });
+    upstream.on('end', () => {
+      if (!this.responded) return;
+      settle(trailers?.['grpc-status'] === String(GrpcStatus.OK));
+      if (!this.stream.closed) this.stream.end();
+      this.finish();
+    });
+    upstream.on('error', () => undefined);
+    upstream.on('close', () => {
+      if (!settle(false) || this.finished) return;
+      const refused = !connection.connected || upstream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
+      if (this.responded) {
+        // The response had begun: end it with a status instead of leaving the client without one.
+        trailers = { 'grpc-status': String(GrpcStatus.UNAVAILABLE), 'grpc-message': encodeURIComponent(`backend ${address} went away`) };
+        if (!this.stream.closed) this.stream.end();
+        this.finish();
+        return;
+      }
+      this.upstreamFailed(endpoint, refused, `backend ${address} unreachable (stream reset ${upstream.rstCode})`);
+    });
+  }
+
+  /** A failure before any response: retry elsewhere when allowed, else answer UNAVAILABLE. */
+  private upstreamFailed(endpoint: Endpoint | undefined, refused: boolean, reason: string): void {
+    if (endpoint !== undefined && refused) this.proxy.settings.backends.reportUnreachable(endpoint);
+    if (this.mayRetry(refused)) {
+      this.retry(endpoint);
+      return;
+    }
+    this.fail(GrpcStatus.UNAVAILABLE, reason);
+  }
+
+  /** Whether another backend may be tried: `certainlyNotRun` when the failed attempt cannot have executed. */
+  private mayRetry(certainlyNotRun: boolean): boolean {
+    if (this.local || this.responded || !this.replayable || this.stream.closed) return false;
+    if (this.attempts >= (this.proxy.settings.maxAttempts ?? 3)) return false;
+    return certainlyNotRun || this.proxy.settings.retrySafety(this.service, this.method) !== 'unsafe';
+  }
+
+  private retry(failed: Endpoint | undefined): void {
+    if (failed !== undefined) this.tried.add(failed);
+    this.proxy.settings.backends.callsRetried += 1;
+    this.upstream = undefined;
+    this.attempt();
+  }
+
+  private fail(code: number, message: string): void {
+    respondWithStatus(this.stream, code, message);
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.onFinished();
+  }
+}
