@@ -25,7 +25,11 @@ export interface RunningBalancer {
   shutdown(graceMs?: number): Promise<void>;
 }
 
-const LOCAL_PROTOCOL_SERVICES = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
+const LOCAL_PROTOCOL_SERVICES = [
+  'grpc.health.v1.Health',
+  'grpc.reflection.v1.ServerReflection',
+  'grpc.reflection.v1alpha.ServerReflection',
+];
 
 /**
  * The balancer process: the registry and the admin service on a gRPC server bound to loopback, and in front of it the

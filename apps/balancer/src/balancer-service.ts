@@ -9,10 +9,9 @@ const STRATEGY_NAMES: Partial<Record<Strategy, StrategyName>> = {
   [Strategy.STRATEGY_RANDOM]: 'random',
   [Strategy.STRATEGY_LEAST_OUTSTANDING]: 'least_outstanding',
 };
-const STRATEGY_VALUES = Object.fromEntries(Object.entries(STRATEGY_NAMES).map(([value, name]) => [name, Number(value)])) as Record<
-  StrategyName,
-  Strategy
->;
+const STRATEGY_VALUES = Object.fromEntries(
+  Object.entries(STRATEGY_NAMES).map(([value, name]) => [name, Number(value)]),
+) as Record<StrategyName, Strategy>;
 const HEALTH_VALUES: Record<EndpointHealth, BackendHealth> = {
   unknown: BackendHealth.BACKEND_HEALTH_UNSPECIFIED,
   serving: BackendHealth.BACKEND_HEALTH_SERVING,

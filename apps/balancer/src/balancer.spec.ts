@@ -29,16 +29,21 @@ async function addWorker(id: string): Promise<Worker> {
 }
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await condition()); ) {
+  for (const deadline = Date.now() + timeoutMs; !(await condition());) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-const servingBackends = () => balancer.backends.endpoints('distlab.factorial.v1.FactorialService').filter((endpoint) => endpoint.usable).length;
+const servingBackends = () =>
+  balancer.backends.endpoints('distlab.factorial.v1.FactorialService').filter((endpoint) => endpoint.usable).length;
 
 beforeEach(async () => {
-  balancer = await startBalancer({ server: { host: '127.0.0.1', port: 0 }, logger: silentLogger(), health: { intervalMs: 100, timeoutMs: 500 } });
+  balancer = await startBalancer({
+    server: { host: '127.0.0.1', port: 0 },
+    logger: silentLogger(),
+    health: { intervalMs: 100, timeoutMs: 500 },
+  });
   factorial = createClient(FactorialServiceClient, balancer.address, { deadlineMs: 20_000 });
   admin = createClient(BalancerServiceClient, balancer.address);
 });
@@ -129,8 +134,13 @@ describe('the balancer', () => {
 
   it('switches strategy at run time and reports it', async () => {
     const changed = await unaryCall(admin, 'setStrategy', { strategy: Strategy.STRATEGY_LEAST_OUTSTANDING });
-    expect(changed).toEqual({ previousStrategy: Strategy.STRATEGY_ROUND_ROBIN, strategy: Strategy.STRATEGY_LEAST_OUTSTANDING });
-    expect((await unaryCall(admin, 'getStats', { serviceName: '' })).strategy).toBe(Strategy.STRATEGY_LEAST_OUTSTANDING);
+    expect(changed).toEqual({
+      previousStrategy: Strategy.STRATEGY_ROUND_ROBIN,
+      strategy: Strategy.STRATEGY_LEAST_OUTSTANDING,
+    });
+    expect((await unaryCall(admin, 'getStats', { serviceName: '' })).strategy).toBe(
+      Strategy.STRATEGY_LEAST_OUTSTANDING,
+    );
     await expect(unaryCall(admin, 'setStrategy', { strategy: Strategy.STRATEGY_UNSPECIFIED })).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
     });

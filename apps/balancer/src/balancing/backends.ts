@@ -22,7 +22,12 @@ export class Backends {
 
   constructor(
     leases: LeaseTable,
-    private readonly options: { logger: Logger; random?: () => number; health?: HealthWatchOptions; now?: () => number },
+    private readonly options: {
+      logger: Logger;
+      random?: () => number;
+      health?: HealthWatchOptions;
+      now?: () => number;
+    },
   ) {
     leases.onChange((change) => this.onRegistryChange(change));
   }
@@ -87,13 +92,18 @@ export class Backends {
     if (endpoint.health === health) return;
     const backends = this.services.get(endpoint.serviceName);
     if (backends?.endpoints.get(endpoint.address)?.endpoint !== endpoint) return;
-    this.options.logger.info({ service: endpoint.serviceName, address: endpoint.address, from: endpoint.health, to: health }, 'backend health');
+    this.options.logger.info(
+      { service: endpoint.serviceName, address: endpoint.address, from: endpoint.health, to: health },
+      'backend health',
+    );
     endpoint.health = health;
     backends.picker = this.buildPicker(endpoint.serviceName, backends);
   }
 
   private buildPicker(_serviceName: string, backends: ServiceBackends): Picker {
-    const usable = [...backends.endpoints.values()].map((entry) => entry.endpoint).filter((endpoint) => endpoint.usable);
+    const usable = [...backends.endpoints.values()]
+      .map((entry) => entry.endpoint)
+      .filter((endpoint) => endpoint.usable);
     return STRATEGIES[this.strategyName](usable, this.options.random ?? Math.random);
   }
 }

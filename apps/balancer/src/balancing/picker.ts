@@ -25,5 +25,7 @@ export type StrategyName = keyof typeof STRATEGIES;
 
 /** The endpoints a pick may choose from: usable, and not among those a retry must avoid. */
 export function candidates(endpoints: readonly Endpoint[], exclude?: ReadonlySet<Endpoint>): readonly Endpoint[] {
-  return exclude === undefined || exclude.size === 0 ? endpoints : endpoints.filter((endpoint) => !exclude.has(endpoint));
+  return exclude === undefined || exclude.size === 0
+    ? endpoints
+    : endpoints.filter((endpoint) => !exclude.has(endpoint));
 }

@@ -68,7 +68,10 @@ export class GrpcProxy {
     this.server.close();
     for (const session of this.clientSessions) session.close();
     if (this.activeCalls > 0) {
-      await Promise.race([new Promise<void>((resolve) => this.idle.push(resolve)), new Promise((resolve) => setTimeout(resolve, graceMs))]);
+      await Promise.race([
+        new Promise<void>((resolve) => this.idle.push(resolve)),
+        new Promise((resolve) => setTimeout(resolve, graceMs)),
+      ]);
     }
     for (const session of this.clientSessions) session.destroy();
     for (const { session } of this.sessions.values()) session.destroy();
@@ -219,7 +222,8 @@ class ProxiedCall {
       return true;
     };
     upstream.on('response', (responseHeaders, flags) => {
-      const trailersOnly = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0 || responseHeaders['grpc-status'] !== undefined;
+      const trailersOnly =
+        (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0 || responseHeaders['grpc-status'] !== undefined;
       const status = Number(responseHeaders['grpc-status'] ?? GrpcStatus.UNKNOWN);
       if (trailersOnly && status === GrpcStatus.UNAVAILABLE && this.mayRetry(false)) {
         settle(false);
@@ -239,7 +243,10 @@ class ProxiedCall {
       const { ':status': _status, ...rest } = responseHeaders;
       this.stream.respond({ ':status': 200, ...rest }, { waitForTrailers: true });
       this.stream.on('wantTrailers', () => {
-        const final = trailers ?? { 'grpc-status': String(GrpcStatus.INTERNAL), 'grpc-message': 'backend sent no status' };
+        const final = trailers ?? {
+          'grpc-status': String(GrpcStatus.INTERNAL),
+          'grpc-message': 'backend sent no status',
+        };
         this.stream.sendTrailers(final);
       });
     });
@@ -250,7 +257,10 @@ class ProxiedCall {
       }
     });
     upstream.on('trailers', (received) => {
-      trailers = Object.fromEntries(Object.entries(received).filter(([name]) => !name.startsWith(':'))) as Record<string, string>;
+      trailers = Object.fromEntries(Object.entries(received).filter(([name]) => !name.startsWith(':'))) as Record<
+        string,
+        string
+      >;
     });
     upstream.on('end', () => {
       if (!this.responded) return;
@@ -264,7 +274,10 @@ class ProxiedCall {
       const refused = !connection.connected || upstream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
       if (this.responded) {
         // The response had begun: end it with a status instead of leaving the client without one.
-        trailers = { 'grpc-status': String(GrpcStatus.UNAVAILABLE), 'grpc-message': encodeURIComponent(`backend ${address} went away`) };
+        trailers = {
+          'grpc-status': String(GrpcStatus.UNAVAILABLE),
+          'grpc-message': encodeURIComponent(`backend ${address} went away`),
+        };
         if (!this.stream.closed) this.stream.end();
         this.finish();
         return;

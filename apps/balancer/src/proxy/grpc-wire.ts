@@ -1,10 +1,26 @@
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 
 /** gRPC status codes the proxy itself answers with. */
-export const GrpcStatus = { OK: 0, CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, INTERNAL: 13, UNAVAILABLE: 14, UNIMPLEMENTED: 12 } as const;
+export const GrpcStatus = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  DEADLINE_EXCEEDED: 4,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNIMPLEMENTED: 12,
+} as const;
 
 /** Headers that belong to one HTTP/2 hop and are never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'host', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'host',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
 
 /** The request headers to send upstream: everything but pseudo-headers and hop-by-hop ones. */
 export function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
