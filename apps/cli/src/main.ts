@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { chatCommand } from './commands/chat';
 import { greeterCommands } from './commands/greeter';
+import { factorialCommand } from './commands/factorial';
 import { healthCommand } from './commands/health';
+import { registryCommand } from './commands/registry';
 import { inventoryCommand } from './commands/inventory';
 import { upCommand } from './commands/up';
 import { addGlobalOptions } from './context';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   greeterCommands(program);
   chatCommand(program);
   inventoryCommand(program);
+  factorialCommand(program);
+  registryCommand(program);
   upCommand(program);
   return program;
 }

@@ -1,6 +1,6 @@
 import { ChatServiceService } from '@distlab/contracts/chat/v1/chat';
 import { GreeterServiceService } from '@distlab/contracts/greeter/v1/greeter';
-import { startServer, type Logger, type RunningServer, type ServerConfig } from '@distlab/grpc-kit';
+import { keepRegistered, startServer, type Logger, type RunningServer, type ServerConfig } from '@distlab/grpc-kit';
 import { chatService, drainChatOnShutdown } from './chat/chat-service';
 import { greeterService } from './greeter-service';
 
@@ -11,6 +11,8 @@ export interface PeerOptions {
   logger: Logger;
   /** Chat: events that may wait for one slow member before it is dropped. */
   chatMaxPendingEvents?: number;
+  /** When set, register with this registry as "peer-<id>" and as a GreeterService endpoint. */
+  registry?: string;
 }
 
 /** Starts one peer process's server: greeter and chat (the algorithm services join them in later issues). */
@@ -30,5 +32,17 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
     ],
   });
   drainChatOnShutdown(server, chat);
+  if (options.registry !== undefined) {
+    for (const name of [serverId, 'distlab.greeter.v1.GreeterService']) {
+      const registration = keepRegistered({
+        registry: options.registry,
+        name,
+        address: server.address,
+        metadata: { peerId: String(options.id) },
+        logger: options.logger,
+      });
+      server.onDrain(() => registration.stop());
+    }
+  }
   return server;
 }

@@ -15,11 +15,7 @@ export interface ServerProcess {
   /** Adds the app's own flags. */
   configure?: (command: Command) => Command;
   /** Starts the app's server from the parsed options. */
-  start: (context: {
-    config: ServerConfig;
-    options: Record<string, unknown>;
-    logger: Logger;
-  }) => Promise<Stoppable>;
+  start: (context: { config: ServerConfig; options: Record<string, unknown>; logger: Logger }) => Promise<Stoppable>;
 }
 
 /**

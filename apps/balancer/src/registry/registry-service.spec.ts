@@ -1,12 +1,12 @@
 import { status } from '@grpc/grpc-js';
 import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
-import { createClient, msToDuration, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
-import { startBalancer } from '../balancer-server';
+import { createClient, msToDuration, silentLogger, unaryCall } from '@distlab/grpc-kit';
+import { startBalancer, type RunningBalancer } from '../balancer-server';
 
 // RegistryService through the generated client against a real server: every method and its documented errors, and
 // a lease that really expires.
 
-let server: RunningServer;
+let server: RunningBalancer;
 let registry: RegistryServiceClient;
 
 beforeEach(async () => {

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ExchangeObjectResponse, GreeterServiceClient, SayHelloResponse } from '@distlab/contracts/greeter/v1/greeter';
-import { createClient, peerPort, unaryCall } from '@distlab/grpc-kit';
+import { createClient, peerPort, unaryCall, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { lookupAddresses } from './registry';
 import { action, CliContext } from '../context';
 
 const defaultTarget = () => `127.0.0.1:${peerPort(1)}`;
@@ -25,10 +26,19 @@ export function greeterCommands(program: Command): void {
     .command('hello')
     .description('say hello to a peer (GreeterService.SayHello)')
     .requiredOption('--name <name>', 'who is greeting')
+    .option('--lookup <name>', "find the greeter through the registry first (like Pyro's PYRONAME:), e.g. peer-1")
+    .option('--registry <host:port>', 'the registry for --lookup', `127.0.0.1:${WELL_KNOWN_PORTS.balancer}`)
     .action(
-      action(async (options: { name: string }, command: Command) => {
+      action(async (options: { name: string; lookup?: string; registry: string }, command: Command) => {
         const context = CliContext.of(command);
-        const client = createClient(GreeterServiceClient, context.target(defaultTarget()), context.clientSettings());
+        let target = context.target(defaultTarget());
+        if (options.lookup !== undefined) {
+          const [address] = await lookupAddresses(options.registry, options.lookup, context);
+          if (address === undefined)
+            throw new Error(`no live registration named "${options.lookup}" in the registry at ${options.registry}`);
+          target = address;
+        }
+        const client = createClient(GreeterServiceClient, target, context.clientSettings());
         try {
           const response = await unaryCall(client, 'sayHello', { name: options.name });
           context.print(SayHelloResponse.toJSON(response), `${response.message} (from ${response.serverId})`);

@@ -1,48 +1,65 @@
 import type { Command } from 'commander';
-import { parseInteger, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { parseInteger } from '@distlab/grpc-kit';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
 
+/** Where everything listens, relative to one base port (50050 by default, the well-known ports). */
+export function layout(basePort: number, peers: number, workers: number) {
+  return {
+    balancer: basePort + 1,
+    inventory: basePort + 2,
+    workers: Array.from({ length: workers }, (_, index) => basePort + 3 + index),
+    peers: Array.from({ length: peers }, (_, index) => ({ id: index + 1, port: basePort + 10 + index + 1 })),
+  };
+}
+
 /**
- * `distlab up`: the whole system on one machine, as separate processes on their well-known ports. Ctrl-C (or SIGTERM)
- * stops everything cleanly. Today the system is the inventory service (SQLite) and the peers (greeter, chat); the
- * registry, balancer and workers join as their issues land.
+ * `distlab up`: the whole system on one machine, as separate processes. The balancer (registry and proxy) starts
+ * first; the factorial workers, the inventory service (SQLite) and the peers register with it. Ctrl-C (or SIGTERM)
+ * drains and stops everything.
  */
 export function upCommand(program: Command): void {
   program
     .command('up')
     .description('start the whole system as child processes and stop it on Ctrl-C')
-    .option('--peers <n>', 'how many peers', parseInteger('--peers', 1, 20), 5)
+    .option('--peers <n>', 'how many peers', parseInteger('--peers', 1, 9), 5)
+    .option('--workers <n>', 'how many factorial workers', parseInteger('--workers', 1, 7), 2)
     .option(
       '--base-port <port>',
-      'peer n listens on base + n',
+      'balancer base+1, inventory base+2, workers base+3…, peer n base+10+n',
       parseInteger('--base-port', 1024, 65_000),
-      WELL_KNOWN_PORTS.peerBase,
-    )
-    .option(
-      '--inventory-port <port>',
-      'where the inventory service listens',
-      parseInteger('--inventory-port', 1024, 65_535),
-      WELL_KNOWN_PORTS.inventory,
+      50_050,
     )
     .option('--data-dir <dir>', "the inventory's SQLite data directory", '.distlab/inventory')
-    .action(async (options: { peers: number; basePort: number; inventoryPort: number; dataDir: string }) => {
-      const peers: ProcessSpec[] = Array.from({ length: options.peers }, (_, index) => {
-        const id = index + 1;
-        const port = options.basePort + id;
-        return {
+    .action(async (options: { peers: number; workers: number; basePort: number; dataDir: string }) => {
+      const ports = layout(options.basePort, options.peers, options.workers);
+      const registry = `127.0.0.1:${ports.balancer}`;
+      const registered = ['--registry', registry];
+      const balancer: ProcessSpec = {
+        name: 'balancer',
+        app: 'balancer',
+        args: ['--port', String(ports.balancer)],
+        address: registry,
+      };
+      const others: ProcessSpec[] = [
+        ...ports.workers.map((port, index) => ({
+          name: `worker-${index + 1}`,
+          app: 'factorial-worker',
+          args: ['--port', String(port), '--worker-id', `worker-${index + 1}`, ...registered],
+          address: `127.0.0.1:${port}`,
+        })),
+        {
+          name: 'inventory',
+          app: 'inventory-service',
+          args: ['--port', String(ports.inventory), '--data-dir', options.dataDir, ...registered],
+          address: `127.0.0.1:${ports.inventory}`,
+        },
+        ...ports.peers.map(({ id, port }) => ({
           name: `peer-${id}`,
           app: 'peer',
-          args: ['--id', String(id), '--port', String(port)],
+          args: ['--id', String(id), '--port', String(port), ...registered],
           address: `127.0.0.1:${port}`,
-        };
-      });
-      const inventory: ProcessSpec = {
-        name: 'inventory',
-        app: 'inventory-service',
-        args: ['--port', String(options.inventoryPort), '--data-dir', options.dataDir],
-        address: `127.0.0.1:${options.inventoryPort}`,
-      };
-      const specs = [inventory, ...peers];
+        })),
+      ];
       const supervisor = new Supervisor(
         (line) => process.stdout.write(`${line}\n`),
         (name, code, signal) => process.stderr.write(`distlab up: ${name} exited unexpectedly (${signal ?? code})\n`),
@@ -59,23 +76,28 @@ export function upCommand(program: Command): void {
       process.on('SIGTERM', () => stop(0));
 
       try {
-        await Promise.all(specs.map((spec) => supervisor.start(spec)));
+        await supervisor.start(balancer);
+        await Promise.all(others.map((spec) => supervisor.start(spec)));
       } catch (error) {
         process.stderr.write(`distlab up: ${(error as Error).message}; stopping\n`);
         stop(1);
         return;
       }
       process.stdout.write(
-        `${summary(supervisor.processes.map((running) => ({ ...running.spec, services: running.services })))}\n`,
+        `${summary(
+          supervisor.processes.map((running) => ({ ...running.spec, services: running.services })),
+          registry,
+        )}\n`,
       );
     });
 }
 
-function summary(rows: Array<ProcessSpec & { services: string[] }>): string {
+function summary(rows: Array<ProcessSpec & { services: string[] }>, registry: string): string {
   const lines = rows.map(
     (row) =>
       `  ${row.name.padEnd(10)} ${row.address.padEnd(17)} ${row.services.map((service) => service.split('.').at(-1)).join(', ')}`,
   );
+  const elsewhere = registry === '127.0.0.1:50051' ? '' : ` --target ${registry}`;
   return [
     '',
     `distlab is up: ${rows.length} processes`,
@@ -83,12 +105,11 @@ function summary(rows: Array<ProcessSpec & { services: string[] }>): string {
     ...lines,
     '',
     'Try, in another terminal:',
-    '  npx distlab hello --name Ada',
-    '  npx distlab object --name gadget --value 21',
+    `  npx distlab${elsewhere} factorial 12                 (through the balancer)`,
+    `  npx distlab${elsewhere} registry list`,
+    '  npx distlab hello --name Ada --lookup peer-2',
     '  npx distlab chat --room lab --user ada        (and again as another --user)',
-    '  npx distlab inventory add --name widget --quantity 10',
     '  npx distlab inventory                         (the interactive menu)',
-    `  npx distlab health ${rows.at(-1)?.address ?? ''}`,
     'Ctrl-C stops everything.',
     '',
   ].join('\n');

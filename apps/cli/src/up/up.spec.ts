@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
 import { spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
+import { layout } from '../commands/up';
 
 // `distlab up` runs the system as real child processes: this proves they come up SERVING, that SIGTERM stops them all
 // cleanly, and that killing the supervisor outright does not leave orphans behind.
@@ -21,7 +22,7 @@ async function freeBasePort(): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   await new Promise((resolve) => server.close(resolve));
-  return Math.min(port, 64_000);
+  return Math.min(port, 64_000) - 50; // Leave room above it for the whole layout.
 }
 
 async function healthOf(address: string): Promise<string> {
@@ -35,6 +36,14 @@ async function healthOf(address: string): Promise<string> {
   }
 }
 
+/** Runs the distlab CLI to completion. */
+async function distlab(...args: string[]): Promise<{ exitCode: number | string; stdout: string; stderr: string }> {
+  const run = spawnTypeScript(CLI, args);
+  run.child.stdin!.end();
+  const exitCode = await run.exited();
+  return { exitCode, stdout: run.lines.join('\n'), stderr: run.stderr };
+}
+
 async function eventually(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -46,32 +55,55 @@ async function eventually(condition: () => Promise<boolean>, timeoutMs: number):
 
 async function up(peers: number): Promise<string[]> {
   const base = await freeBasePort();
-  const inventoryPort = base + peers + 1;
   const dataDir = mkdtempSync(join(tmpdir(), 'distlab-up-'));
   supervisor = spawnTypeScript(CLI, [
     'up',
     '--peers',
     String(peers),
+    '--workers',
+    '1',
     '--base-port',
     String(base),
-    '--inventory-port',
-    String(inventoryPort),
     '--data-dir',
     dataDir,
   ]);
-  await supervisor.waitForLine((line) => line === `distlab is up: ${peers + 1} processes`, 60_000);
-  return [
-    `127.0.0.1:${inventoryPort}`,
-    ...Array.from({ length: peers }, (_, index) => `127.0.0.1:${base + index + 1}`),
-  ];
+  await supervisor.waitForLine((line) => line === `distlab is up: ${peers + 3} processes`, 90_000);
+  const ports = layout(base, peers, 1);
+  return [ports.balancer, ports.inventory, ...ports.workers, ...ports.peers.map((peer) => peer.port)].map(
+    (port) => `127.0.0.1:${port}`,
+  );
 }
 
 describe('distlab up', () => {
   it('starts every peer SERVING, prints the table, and on SIGTERM stops them all and exits 0', async () => {
     const addresses = await up(2);
-    expect(supervisor!.lines.join('\n')).toContain(`peer-2     ${addresses[2]}`);
-    expect(supervisor!.lines.join('\n')).toContain(`inventory  ${addresses[0]}`);
+    const table = supervisor!.lines.join('\n');
+    expect(table).toContain(`balancer   ${addresses[0]}`);
+    expect(table).toContain(`inventory  ${addresses[1]}`);
+    expect(table).toContain(`worker-1   ${addresses[2]}`);
+    expect(table).toContain(`peer-2     ${addresses[4]}`);
     for (const address of addresses) expect(await healthOf(address)).toBe('SERVING');
+
+    const balancer = addresses[0];
+    const factorial = await distlab('--target', balancer, 'factorial', '12');
+    expect(factorial).toMatchObject({ exitCode: 0, stdout: '479001600' });
+    expect(factorial.stderr).toContain('12! has 9 digits; computed by worker-1');
+    const streamed = await distlab('--target', balancer, 'factorial', '1000', '--stream');
+    expect(streamed.stdout).toBe((await distlab('--target', balancer, 'factorial', '1000')).stdout);
+    expect(streamed.stderr).toContain('1000! has 2568 digits; streamed by worker-1');
+    const registrations = await distlab('--target', balancer, 'registry', 'list');
+    for (const name of ['distlab.factorial.v1.FactorialService', 'distlab.inventory.v1.InventoryService', 'peer-2']) {
+      expect(registrations.stdout).toContain(name);
+    }
+    expect(await distlab('hello', '--name', 'Ada', '--lookup', 'peer-2', '--registry', balancer)).toMatchObject({
+      exitCode: 0,
+      stdout: 'Hello, Ada! (from peer-2)',
+    });
+    expect(await distlab('hello', '--name', 'Ada', '--lookup', 'nobody', '--registry', balancer)).toMatchObject({
+      exitCode: 1,
+      stderr: expect.stringContaining('no live registration named "nobody"'),
+    });
+
     supervisor!.child.kill('SIGTERM');
     expect(await supervisor!.exited()).toBe(0);
     expect(supervisor!.lines).toContain('distlab up: stopped');
