@@ -4,33 +4,17 @@
 //      the p99 of the small calls shows whether the strategy steers them away from the busy worker.
 //
 //   npx nx bench balancer                  BENCH_DURATION_MS=3000 per cell
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { BalancerServiceClient, BackendHealth, Strategy } from '@distlab/contracts/balancer/v1/balancer';
 import { createClient, unaryCall } from '@distlab/grpc-kit';
-import { formatTable, freePort, runLoad, waitForServing, WORKSPACE_ROOT } from '@distlab/testing';
+import { formatTable, runLoad, startQuietServerProcess, stopProcesses } from '@distlab/testing';
 
 const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? 3000);
 const OPERATIONS = join(__dirname, 'operations.ts');
 const SMALL_N = 10;
 const SKEW_SMALL_N = 100;
 const SKEW_HUGE_N = 150_000;
-
-async function startProcess(app: string, args: string[]): Promise<{ address: string; child: ChildProcess }> {
-  const port = await freePort();
-  const entry = join(WORKSPACE_ROOT, 'apps', app, 'src', 'main.ts');
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@distlab/source', '--import', 'tsx', entry, '--port', String(port), '--log-level', 'warn', ...args],
-    {
-      cwd: WORKSPACE_ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const address = `127.0.0.1:${port}`;
-  await waitForServing(address);
-  return { address, child };
-}
 
 const load = (n: number, address: string, concurrency: number) =>
   runLoad({
@@ -45,11 +29,11 @@ const load = (n: number, address: string, concurrency: number) =>
 async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
-    const balancer = await startProcess('balancer', []);
+    const balancer = await startQuietServerProcess('balancer', []);
     children.push(balancer.child);
     const workers = [];
     for (let index = 0; index < 2; index += 1) {
-      const worker = await startProcess('factorial-worker', [
+      const worker = await startQuietServerProcess('factorial-worker', [
         '--registry',
         balancer.address,
         '--worker-id',
@@ -135,12 +119,7 @@ async function main(): Promise<void> {
       `${formatTable(['strategy', 'small calls', 'small p50 ms', 'small p99 ms', 'huge calls', 'errors'], skew)}\n`,
     );
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(
-      children.map(
-        (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))),
-      ),
-    );
+    await stopProcesses(children);
   }
 }
 

@@ -3,7 +3,7 @@
 //
 //   npm run bench                 (all benchmarks)     npx nx bench inventory-service     (this one)
 //   BENCH_DURATION_MS=3000        how long each cell runs (bounded in calls too)
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +11,11 @@ import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventor
 import { createClient, unaryCall } from '@distlab/grpc-kit';
 import {
   formatTable,
-  freePort,
   postgresUnavailableReason,
   runLoad,
   startPostgres,
-  waitForServing,
-  WORKSPACE_ROOT,
+  startQuietServerProcess,
+  stopProcesses,
   type LoadResult,
   type TestPostgres,
 } from '@distlab/testing';
@@ -26,22 +25,6 @@ const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? 3000);
 const CONCURRENCIES = [1, 4, 16, 64];
 const MAX_CALLS_PER_LOOP = 200_000;
 const OPERATIONS = join(__dirname, 'operations.ts');
-
-async function startServer(app: string, args: string[]): Promise<{ address: string; child: ChildProcess }> {
-  const port = await freePort();
-  const entry = join(WORKSPACE_ROOT, 'apps', app, 'src', 'main.ts');
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@distlab/source', '--import', 'tsx', entry, '--port', String(port), '--log-level', 'warn', ...args],
-    {
-      cwd: WORKSPACE_ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const address = `127.0.0.1:${port}`;
-  await waitForServing(address);
-  return { address, child };
-}
 
 async function populate(address: string): Promise<void> {
   const client = createClient(InventoryServiceClient, address);
@@ -58,11 +41,11 @@ async function main(): Promise<void> {
   let postgres: TestPostgres | undefined;
   try {
     const targets: Array<{ label: string; target: string }> = [];
-    const echo = await startServer('peer', []);
+    const echo = await startQuietServerProcess('peer', []);
     children.push(echo.child);
     targets.push({ label: 'echo (GreeterService.SayHello)', target: `echo:${echo.address}` });
 
-    const sqlite = await startServer('inventory-service', [
+    const sqlite = await startQuietServerProcess('inventory-service', [
       '--data-dir',
       mkdtempSync(join(tmpdir(), 'distlab-bench-')),
     ]);
@@ -73,7 +56,10 @@ async function main(): Promise<void> {
     const pgReason = postgresUnavailableReason();
     if (pgReason === undefined) {
       postgres = await startPostgres({ durable: true });
-      const pg = await startServer('inventory-service', ['--database-url', postgres.createDatabase('bench')]);
+      const pg = await startQuietServerProcess('inventory-service', [
+        '--database-url',
+        postgres.createDatabase('bench'),
+      ]);
       children.push(pg.child);
       await populate(pg.address);
       targets.push({ label: 'inventory mixed CRUD, PostgreSQL', target: `crud:${pg.address}` });
@@ -118,12 +104,7 @@ async function main(): Promise<void> {
       `\ngoal: mixed CRUD on SQLite at 16 in flight >= 70% of the echo ceiling: ${Math.round(goal * 100)}% ${goal >= 0.7 ? 'MET' : 'NOT MET'}\n`,
     );
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(
-      children.map(
-        (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))),
-      ),
-    );
+    await stopProcesses(children);
     postgres?.stop();
   }
 }

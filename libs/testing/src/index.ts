@@ -13,4 +13,4 @@ export { hasOpenssl, makeTestCertificates, type TestCertificates } from './certi
 export { ReflectionOnlyClient, bufCurl, type CurlResult } from './reflection-client';
 export { startPostgres, postgresUnavailableReason, POSTGRES_BIN, type TestPostgres } from './postgres';
 export { runLoad, percentile, formatTable, seededRandom, type LoadSpec, type LoadResult } from './load';
-export { freePort, waitForServing } from './ports';
+export { freePort, waitForServing, startQuietServerProcess, stopProcesses } from './ports';

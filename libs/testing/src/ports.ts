@@ -1,6 +1,10 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { credentials, makeClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
+import { WORKSPACE_ROOT } from './processes';
 
 /** A loopback port that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -38,4 +42,35 @@ export async function waitForServing(address: string, timeoutMs = 30_000): Promi
   } finally {
     client.close();
   }
+}
+
+/**
+ * Starts an app's server (`apps/<app>/src/main.ts`) as a process on a free port at --log-level warn, as benchmarks
+ * want it (no log line per call), and resolves once it answers health SERVING. Its output goes nowhere but errors.
+ */
+export async function startQuietServerProcess(
+  app: string,
+  args: readonly string[] = [],
+): Promise<{ address: string; child: ChildProcess }> {
+  const port = await freePort();
+  const entry = join(WORKSPACE_ROOT, 'apps', app, 'src', 'main.ts');
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@distlab/source', '--import', 'tsx', entry, '--port', String(port), '--log-level', 'warn', ...args],
+    {
+      cwd: WORKSPACE_ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const address = `127.0.0.1:${port}`;
+  await waitForServing(address);
+  return { address, child };
+}
+
+/** Sends SIGTERM to each process and waits until all have exited. */
+export async function stopProcesses(children: readonly ChildProcess[]): Promise<void> {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(
+    children.map((child) => (child.exitCode !== null || child.signalCode !== null ? null : once(child, 'exit'))),
+  );
 }
