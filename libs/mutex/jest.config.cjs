@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'mutex',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};
