@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'election',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};
