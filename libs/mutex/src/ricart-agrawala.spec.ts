@@ -91,7 +91,14 @@ describe('RicartAgrawala', () => {
     holder.handle({ kind: 'acquire' });
     holder.handle({
       kind: 'receive',
-      message: { kind: 'reply', from: 2, requestTimestamp: 1, incarnation: 1, fencingTokenSeen: 0 },
+      message: {
+        kind: 'reply',
+        from: 2,
+        requestTimestamp: 1,
+        requesterIncarnation: 1,
+        incarnation: 1,
+        fencingTokenSeen: 0,
+      },
     });
     expect(holder.state).toBe('held');
     expect(
@@ -103,7 +110,14 @@ describe('RicartAgrawala', () => {
       {
         kind: 'send',
         to: 2,
-        message: { kind: 'reply', from: 1, requestTimestamp: 9, incarnation: 1, fencingTokenSeen: 1 },
+        message: {
+          kind: 'reply',
+          from: 1,
+          requestTimestamp: 9,
+          requesterIncarnation: 1,
+          incarnation: 1,
+          fencingTokenSeen: 1,
+        },
       },
     ]);
   });
@@ -117,7 +131,14 @@ describe('RicartAgrawala', () => {
     expect(core.describe().deferred).toEqual([2]);
     core.handle({
       kind: 'receive',
-      message: { kind: 'reply', from: 2, requestTimestamp: 0, incarnation: 1, fencingTokenSeen: 0 },
+      message: {
+        kind: 'reply',
+        from: 2,
+        requestTimestamp: 0,
+        requesterIncarnation: 1,
+        incarnation: 1,
+        fencingTokenSeen: 0,
+      },
     });
     expect(core.describe().awaiting).toEqual([2, 3]);
   });
@@ -147,7 +168,14 @@ describe('RicartAgrawala', () => {
     core.handle({ kind: 'acquire' });
     core.handle({
       kind: 'receive',
-      message: { kind: 'reply', from: 2, requestTimestamp: 1, incarnation: 1, fencingTokenSeen: 0 },
+      message: {
+        kind: 'reply',
+        from: 2,
+        requestTimestamp: 1,
+        requesterIncarnation: 1,
+        incarnation: 1,
+        fencingTokenSeen: 0,
+      },
     });
     core.handle({ kind: 'receive', message: { kind: 'request', from: 2, timestamp: 4, incarnation: 1 } });
     core.handle({ kind: 'member-restarted', peerId: 2, incarnation: 2 });

@@ -16,14 +16,29 @@ import { compareStamps, LamportClock } from '@distlab/clock';
  * Fault assumptions. Messages may be delayed, reordered or duplicated, but are not lost for ever (the transport
  * retries). A process may crash; a timeout cannot tell a crashed process from a slow or partitioned one, so a silent
  * member is never skipped on suspicion: its reply is awaited until it answers, restarts under a new incarnation (it
- * lost its state, so its old request is dropped and ours is sent again), or is removed from the membership. During a
- * partition, waiting requests block; after the heal, they are granted. Safety is never traded for liveness.
+ * lost its state, so its old request is dropped and ours is sent again), or is removed from the membership. A restart
+ * is learned from a membership notice or from any message carrying a newer incarnation. A restarted process starts
+ * its Lamport clock afresh, so a reply names the incarnation it grants, and a late duplicate of an older request never
+ * replaces a newer one. During a partition, waiting requests block; after the heal, they are granted. Safety is never
+ * traded for liveness. A holder that crashes takes its fencing token with it: the next grant may repeat that number
+ * unless the driver keeps the largest token durably (the peer does; the core only promises increase while alive).
  */
 export type PeerId = number;
 
+/** Every process starts at this incarnation and counts up by one (or more) at each restart. */
+export const FIRST_INCARNATION = 1;
+
 export type MutexMessage =
   | { kind: 'request'; from: PeerId; timestamp: number; incarnation: number }
-  | { kind: 'reply'; from: PeerId; requestTimestamp: number; incarnation: number; fencingTokenSeen: number };
+  | {
+      kind: 'reply';
+      from: PeerId;
+      requestTimestamp: number;
+      /** The incarnation of the request being granted: a restarted process reuses timestamps, never incarnations. */
+      requesterIncarnation: number;
+      incarnation: number;
+      fencingTokenSeen: number;
+    };
 
 export type MutexInput =
   | { kind: 'acquire' }
@@ -54,7 +69,7 @@ export interface RicartAgrawalaOptions {
   self: PeerId;
   /** Every member, this process included. */
   members: readonly PeerId[];
-  /** Increases each time this process restarts (its state is lost on restart). */
+  /** FIRST_INCARNATION at first, then larger at each restart (its state is lost on restart). */
   incarnation: number;
 }
 
@@ -67,7 +82,9 @@ export class RicartAgrawala {
   private stateName: MutexStateName = 'released';
   private requestTimestamp = 0;
   private readonly awaiting = new Set<PeerId>();
-  private readonly deferred = new Map<PeerId, number>();
+  private readonly deferred = new Map<PeerId, { timestamp: number; incarnation: number }>();
+  /** The newest request seen from each peer, to recognise late duplicates of older ones. */
+  private readonly latestRequests = new Map<PeerId, { timestamp: number; incarnation: number }>();
   private fencingTokenSeen = 0;
   private heldToken = 0;
 
@@ -133,7 +150,8 @@ export class RicartAgrawala {
     if (this.stateName !== 'held') throw new MutexStateError(this.stateName, 'release');
     this.stateName = 'released';
     const outputs: MutexOutput[] = [{ kind: 'exited', fencingToken: this.heldToken }];
-    for (const [peerId, timestamp] of this.deferred) outputs.push(this.replyTo(peerId, timestamp));
+    for (const [peerId, request] of this.deferred)
+      outputs.push(this.replyTo(peerId, request.timestamp, request.incarnation));
     this.deferred.clear();
     return outputs;
   }
@@ -141,21 +159,50 @@ export class RicartAgrawala {
   private onRequest(message: Extract<MutexMessage, { kind: 'request' }>): MutexOutput[] {
     this.clock.receive(message.timestamp);
     if (!this.members.has(message.from)) return [];
-    if ((this.incarnations.get(message.from) ?? 0) > message.incarnation) return []; // From a previous life.
-    this.incarnations.set(message.from, message.incarnation);
-    if (this.shouldDefer(message.timestamp, message.from)) {
-      this.deferred.set(message.from, message.timestamp);
-      return [];
+    if ((this.incarnations.get(message.from) ?? FIRST_INCARNATION) > message.incarnation) return []; // From a previous life.
+    const outputs = this.observeIncarnation(message.from, message.incarnation);
+    const latest = this.latestRequests.get(message.from);
+    if (latest !== undefined && latest.incarnation === message.incarnation && latest.timestamp > message.timestamp) {
+      return outputs; // A late duplicate of an older request: the newer one stands.
     }
-    return [this.replyTo(message.from, message.timestamp)];
+    this.latestRequests.set(message.from, { timestamp: message.timestamp, incarnation: message.incarnation });
+    if (this.shouldDefer(message.timestamp, message.from)) {
+      this.deferred.set(message.from, { timestamp: message.timestamp, incarnation: message.incarnation });
+      return outputs;
+    }
+    return [...outputs, this.replyTo(message.from, message.timestamp, message.incarnation)];
   }
 
   private onReply(message: Extract<MutexMessage, { kind: 'reply' }>): MutexOutput[] {
     this.fencingTokenSeen = Math.max(this.fencingTokenSeen, message.fencingTokenSeen);
-    // A reply to an older request of ours (a duplicate, or one that crossed a release) grants nothing now.
-    if (this.stateName !== 'wanted' || message.requestTimestamp !== this.requestTimestamp) return [];
+    const outputs = this.members.has(message.from) ? this.observeIncarnation(message.from, message.incarnation) : [];
+    // A reply to another request of ours (older, or of our previous life) grants nothing now.
+    const current =
+      this.stateName === 'wanted' &&
+      message.requestTimestamp === this.requestTimestamp &&
+      message.requesterIncarnation === this.incarnation;
+    if (!current) return outputs;
     this.awaiting.delete(message.from);
-    return this.enterIfGranted();
+    return [...outputs, ...this.enterIfGranted()];
+  }
+
+  /**
+   * Learns that a peer restarted, from a notice or from a message of a newer incarnation: its old request died with
+   * it, and so did ours and any permission it gave us. A restarted process starts its Lamport clock afresh, so its new
+   * requests look older than ours: keeping a permission from its previous life would let us both in (the simulator
+   * found exactly that). While we wait, we ask it again, whether or not it had already replied.
+   */
+  private observeIncarnation(peerId: PeerId, incarnation: number): MutexOutput[] {
+    // Every process starts at incarnation 1, so a first message from a later one already tells of a restart, even
+    // when we never heard from the earlier life (a partition can hide it; the simulator found that case too).
+    const known = this.incarnations.get(peerId) ?? FIRST_INCARNATION;
+    if (incarnation <= known) return [];
+    this.incarnations.set(peerId, incarnation);
+    this.deferred.delete(peerId);
+    this.latestRequests.delete(peerId);
+    if (this.stateName !== 'wanted') return [];
+    this.awaiting.add(peerId);
+    return [this.requestTo(peerId)];
   }
 
   private addMember(peerId: PeerId): MutexOutput[] {
@@ -175,11 +222,7 @@ export class RicartAgrawala {
   }
 
   private onRestart(peerId: PeerId, incarnation: number): MutexOutput[] {
-    if (!this.members.has(peerId) || (this.incarnations.get(peerId) ?? 0) >= incarnation) return [];
-    this.incarnations.set(peerId, incarnation);
-    // Its old request died with it; and it lost ours, so ask again if we still wait for it.
-    this.deferred.delete(peerId);
-    return this.stateName === 'wanted' && this.awaiting.has(peerId) ? [this.requestTo(peerId)] : [];
+    return this.members.has(peerId) ? this.observeIncarnation(peerId, incarnation) : [];
   }
 
   private enterIfGranted(): MutexOutput[] {
@@ -198,7 +241,7 @@ export class RicartAgrawala {
     };
   }
 
-  private replyTo(peerId: PeerId, requestTimestamp: number): MutexOutput {
+  private replyTo(peerId: PeerId, requestTimestamp: number, requesterIncarnation: number): MutexOutput {
     return {
       kind: 'send',
       to: peerId,
@@ -206,6 +249,7 @@ export class RicartAgrawala {
         kind: 'reply',
         from: this.self,
         requestTimestamp,
+        requesterIncarnation,
         incarnation: this.incarnation,
         fencingTokenSeen: this.fencingTokenSeen,
       },

@@ -1,0 +1,9 @@
+/**
+ * @distlab/simulator: runs the algorithm cores over a seeded simulated network with faults, and checks their
+ * invariants from outside the processes. A seed replays a run exactly.
+ */
+export { SeededRandom } from './random';
+export { EventQueue } from './event-queue';
+export { SimNetwork, NO_FAULTS, type NetworkFaults } from './network';
+export { simulateRicartAgrawala, type MutexSimulationOptions } from './mutex-simulation';
+export { MAX_EVENTS_PER_RUN, type SimulationResult } from './simulation-result';

@@ -1,0 +1,184 @@
+import { compareStamps } from '@distlab/clock';
+import { RicartAgrawala, type MutexInput, type MutexOutput, type RicartAgrawalaOptions } from '@distlab/mutex';
+import { EventQueue } from './event-queue';
+import { NO_FAULTS, SimNetwork, type NetworkFaults } from './network';
+import { SeededRandom } from './random';
+import { MAX_EVENTS_PER_RUN, type SimulationResult } from './simulation-result';
+
+export interface MutexSimulationOptions {
+  faults: boolean;
+  /** Builds each process's core; a test passes a deliberately broken variant to prove the checker can fail. */
+  makeCore?: (options: RicartAgrawalaOptions) => RicartAgrawala;
+  /** Receives one line per step (input, output, fault), to read what a failing seed did. */
+  trace?: (line: string) => void;
+}
+
+const HEAL_AT_MS = 1000;
+const LIVENESS_LIMIT_MS = 60_000;
+
+/**
+ * Ricart–Agrawala under a seeded faulty network. Safety phase: processes request the critical section at random times
+ * while messages are delayed, reordered, lost (and retransmitted) and duplicated, links are cut (one-way or both),
+ * and a process may crash (ending its critical section) and restart under a new incarnation. At HEAL_AT_MS every link
+ * is restored and every crashed process restarted; the liveness phase must then grant every remaining request.
+ * Checked from outside the processes: never two holders at once; every request granted after the heal; without
+ * faults, grants in (timestamp, id) order, fencing tokens increasing, and exactly 2(N − 1) messages per entry.
+ */
+export function simulateRicartAgrawala(seed: number, options: MutexSimulationOptions): SimulationResult {
+  const random = new SeededRandom(seed);
+  const queue = new EventQueue();
+  const faults: NetworkFaults = options.faults
+    ? {
+        delayMinMs: 1,
+        delayMaxMs: random.int(2, 40),
+        lossRate: random.next() * 0.2,
+        duplicateRate: random.next() * 0.1,
+        retransmitAfterMs: 15,
+      }
+    : NO_FAULTS;
+  const network = new SimNetwork(queue, random, faults);
+  const ids = Array.from({ length: random.int(3, 6) }, (_, index) => index + 1);
+  const entriesEach = random.int(2, 4);
+  const make = options.makeCore ?? ((coreOptions) => new RicartAgrawala(coreOptions));
+  const violations: string[] = [];
+  const grants: Array<{ peerId: number; timestamp: number; token: number }> = [];
+  const holders = new Set<number>();
+  let messages = 0;
+
+  const nodes = new Map(
+    ids.map((id) => [
+      id,
+      { core: make({ self: id, members: ids, incarnation: 1 }), incarnation: 1, remaining: entriesEach, alive: true },
+    ]),
+  );
+
+  const trace = options.trace;
+  const input = (id: number, value: MutexInput) => {
+    const node = nodes.get(id)!;
+    if (!node.alive) return;
+    const outputs = node.core.handle(value);
+    trace?.(`t=${queue.nowMs} ${id}#${node.incarnation} <- ${JSON.stringify(value)} -> ${JSON.stringify(outputs)}`);
+    apply(id, node.incarnation, outputs);
+  };
+
+  const apply = (id: number, incarnation: number, outputs: MutexOutput[]) => {
+    const node = nodes.get(id)!;
+    for (const output of outputs) {
+      if (output.kind === 'send') {
+        messages += 1;
+        const { to, message } = output;
+        network.sendReliable(
+          id,
+          to,
+          () => input(to, { kind: 'receive', message }),
+          () => node.alive && node.incarnation === incarnation,
+        );
+      } else if (output.kind === 'entered') {
+        holders.add(id);
+        if (holders.size > 1)
+          violations.push(
+            `t=${queue.nowMs}: mutual exclusion violated: ${[...holders].join(' and ')} hold the critical section`,
+          );
+        grants.push({ peerId: id, timestamp: output.requestTimestamp, token: output.fencingToken });
+        queue.after(random.int(1, 20), () => {
+          if (node.alive && node.incarnation === incarnation && node.core.state === 'held')
+            input(id, { kind: 'release' });
+        });
+      } else {
+        holders.delete(id);
+        node.remaining -= 1;
+        scheduleRequest(id, random.int(0, 50));
+      }
+    }
+  };
+
+  function scheduleRequest(id: number, delayMs: number): void {
+    const node = nodes.get(id)!;
+    const incarnation = node.incarnation;
+    queue.after(delayMs, () => {
+      if (node.alive && node.incarnation === incarnation && node.remaining > 0 && node.core.state === 'released')
+        input(id, { kind: 'acquire' });
+    });
+  }
+
+  const crash = (id: number) => {
+    const node = nodes.get(id)!;
+    if (!node.alive) return;
+    trace?.(`t=${queue.nowMs} CRASH ${id}`);
+    node.alive = false;
+    network.crashed.add(id);
+    holders.delete(id); // A crash ends the critical section: the checker must not count a dead holder.
+  };
+  const restart = (id: number) => {
+    const node = nodes.get(id)!;
+    if (node.alive) return;
+    node.alive = true;
+    node.incarnation += 1;
+    trace?.(`t=${queue.nowMs} RESTART ${id} as incarnation ${node.incarnation}`);
+    node.core = make({ self: id, members: ids, incarnation: node.incarnation });
+    network.crashed.delete(id);
+    for (const other of ids.filter((peerId) => peerId !== id)) {
+      network.sendReliable(id, other, () =>
+        input(other, { kind: 'member-restarted', peerId: id, incarnation: node.incarnation }),
+      );
+    }
+    scheduleRequest(id, random.int(0, 50));
+  };
+
+  for (const id of ids) scheduleRequest(id, random.int(0, 200));
+  if (options.faults) {
+    if (random.chance(0.6)) {
+      const shuffled = random.shuffle(ids);
+      const cut = random.int(1, ids.length - 1);
+      const startMs = random.int(50, 500);
+      queue.at(startMs, () => network.partition(shuffled.slice(0, cut), shuffled.slice(cut), random.chance(0.3)));
+    }
+    if (random.chance(0.5)) {
+      const victim = random.pick(ids);
+      const crashMs = random.int(0, 700);
+      queue.at(crashMs, () => crash(victim));
+      queue.at(crashMs + random.int(20, 300), () => restart(victim));
+    }
+    queue.at(HEAL_AT_MS, () => {
+      network.heal();
+      ids.forEach(restart);
+    });
+  }
+
+  const finished = queue.runUntil(HEAL_AT_MS + LIVENESS_LIMIT_MS, MAX_EVENTS_PER_RUN);
+  if (!finished) violations.push(`the run hit its cap of ${MAX_EVENTS_PER_RUN} events`);
+  for (const [id, node] of nodes) {
+    if (node.remaining > 0) {
+      violations.push(
+        `liveness: process ${id} still has ${node.remaining} entries to make after the heal (${JSON.stringify(node.core.describe())})`,
+      );
+    }
+  }
+  if (!options.faults) {
+    for (let index = 1; index < grants.length; index += 1) {
+      const [before, after] = [grants[index - 1], grants[index]];
+      if (
+        compareStamps(
+          { time: before.timestamp, peerId: before.peerId },
+          { time: after.timestamp, peerId: after.peerId },
+        ) > 0
+      ) {
+        violations.push(
+          `order: (${after.timestamp}, ${after.peerId}) was granted after (${before.timestamp}, ${before.peerId})`,
+        );
+      }
+      if (after.token <= before.token) violations.push(`fencing: token ${after.token} after ${before.token}`);
+    }
+    if (messages !== grants.length * 2 * (ids.length - 1)) {
+      violations.push(`messages: ${messages} for ${grants.length} entries among ${ids.length}, not 2(N − 1) each`);
+    }
+  }
+  return {
+    algorithm: 'ricart-agrawala',
+    seed,
+    faults: options.faults,
+    violations,
+    operations: grants.length,
+    messages,
+  };
+}
