@@ -14,7 +14,10 @@ import type { ElectionAlgorithm, ElectionInput, ElectionMessage, ElectionOutput,
  * collected is the leader, announced by `ring-coordinator` on one more round: 2N messages without faults.
  * Failure detection: a follower sends its leader a `heartbeat` every `heartbeatIntervalMs`; no acknowledgment within
  * `heartbeatTimeoutMs` (or a failed send) starts an election, and so does having had no leader, and seen no election
- * activity, for `leaderlessTimeoutMs` (at start-up, or after an election that lost its way). Time is an input:
+ * activity, for `leaderlessTimeoutMs` (at start-up, or after an election that lost its way). A leader re-announces
+ * itself every `announceIntervalMs`, so that two leaders left by a healed partition meet: an announcement from a
+ * higher id makes a lower leader (and its followers) start an election, which the higher one wins, whatever the terms
+ * (the simulator found split brains that outlived the heal without this). Time is an input:
  * `tick(nowMs)` fires what is due and `nextDeadlineMs()` says when to tick next.
  */
 export interface ElectionTimeouts {
@@ -24,6 +27,7 @@ export interface ElectionTimeouts {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   leaderlessTimeoutMs: number;
+  announceIntervalMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: ElectionTimeouts = {
@@ -33,6 +37,7 @@ export const DEFAULT_TIMEOUTS: ElectionTimeouts = {
   heartbeatIntervalMs: 100,
   heartbeatTimeoutMs: 150,
   leaderlessTimeoutMs: 300,
+  announceIntervalMs: 500,
 };
 
 export interface ElectionCoreOptions {
@@ -58,6 +63,7 @@ export class ElectionCore {
   private bully: Bully = { phase: 'idle' };
   private ringPending: { term: number; deadlineMs: number } | undefined;
   private nextHeartbeatMs = 0;
+  private nextAnnounceMs = 0;
   private heartbeatDeadlineMs: number | undefined;
   /** When this process last started, joined or forwarded an election (set on its first tick, at the latest). */
   private lastElectionActivityMs: number | undefined;
@@ -87,6 +93,7 @@ export class ElectionCore {
       this.ringPending?.deadlineMs,
       this.heartbeatDeadlineMs,
       this.leader !== undefined && this.leader !== this.self ? this.nextHeartbeatMs : undefined,
+      this.leader === this.self ? this.nextAnnounceMs : undefined,
       this.leader === undefined && this.lastElectionActivityMs !== undefined
         ? this.lastElectionActivityMs + this.timeouts.leaderlessTimeoutMs
         : undefined,
@@ -113,9 +120,14 @@ export class ElectionCore {
     switch (message.kind) {
       case 'election': {
         const answer = this.send(message.from, { kind: 'answer', from: this.self, term: message.term });
-        // Already the leader: this candidate missed (or will yet get) the announcement; tell it alone.
-        if (this.leader === this.self)
-          return [answer, this.send(message.from, { kind: 'coordinator', from: this.self, term: this.leaderTerm })];
+        if (this.leader === this.self) {
+          // Already the leader. Under our term, the candidate just missed the announcement: tell it alone. Under a
+          // newer term, our term is stale to the others: win again under a newer one, or they never follow us.
+          if (message.term <= this.leaderTerm) {
+            return [answer, this.send(message.from, { kind: 'coordinator', from: this.self, term: this.leaderTerm })];
+          }
+          return [answer, ...this.startElection(nowMs, 'bully')];
+        }
         return this.bully.phase === 'idle' ? [answer, ...this.startBully(nowMs, this.term)] : [answer];
       }
       case 'answer':
@@ -124,7 +136,14 @@ export class ElectionCore {
         }
         return [];
       case 'coordinator':
-        if (message.from < this.self) return this.startElection(nowMs, 'bully');
+        // A lower process claims to lead while we are alive: bully it. A higher one claims to, under a term older
+        // than our leader's (two leaders met after a partition): settle it with a new election, which it will win.
+        if (message.from < this.self) return this.startElection(nowMs, this.algorithm);
+        if (message.term < this.leaderTerm) {
+          return message.from > (this.leader ?? 0) && this.bully.phase === 'idle'
+            ? this.startElection(nowMs, this.algorithm)
+            : [];
+        }
         return this.adopt(message.from, message.term, 'bully', nowMs);
       case 'ring-election':
         return this.onRingElection(message, nowMs);
@@ -160,7 +179,13 @@ export class ElectionCore {
       const quietForLong = nowMs - this.lastElectionActivityMs >= this.timeouts.leaderlessTimeoutMs;
       return electing || !quietForLong ? [] : this.startElection(nowMs, this.algorithm);
     }
-    if (this.leader === this.self || electing) return [];
+    if (this.leader === this.self) {
+      if (electing || nowMs < this.nextAnnounceMs) return [];
+      this.nextAnnounceMs = nowMs + this.timeouts.announceIntervalMs;
+      const others = this.ring.filter((peerId) => peerId !== this.self);
+      return others.map((peerId) => this.send(peerId, { kind: 'coordinator', from: this.self, term: this.leaderTerm }));
+    }
+    if (electing) return [];
     if (this.heartbeatDeadlineMs !== undefined && nowMs >= this.heartbeatDeadlineMs) return this.suspectLeader(nowMs);
     if (this.heartbeatDeadlineMs === undefined && nowMs >= this.nextHeartbeatMs) {
       this.nextHeartbeatMs = nowMs + this.timeouts.heartbeatIntervalMs;
@@ -259,6 +284,7 @@ export class ElectionCore {
     if (this.ringPending !== undefined && this.ringPending.term <= term) this.ringPending = undefined;
     this.heartbeatDeadlineMs = undefined;
     this.nextHeartbeatMs = nowMs + this.timeouts.heartbeatIntervalMs;
+    this.nextAnnounceMs = nowMs + this.timeouts.announceIntervalMs;
     const changed = leader !== this.leader || term !== this.leaderTerm;
     this.leader = leader;
     this.leaderTerm = term;

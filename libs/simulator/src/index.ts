@@ -7,3 +7,4 @@ export { EventQueue } from './event-queue';
 export { SimNetwork, NO_FAULTS, type NetworkFaults } from './network';
 export { simulateRicartAgrawala, type MutexSimulationOptions } from './mutex-simulation';
 export { MAX_EVENTS_PER_RUN, type SimulationResult } from './simulation-result';
+export { simulateElection, type ElectionSimulationOptions } from './election-simulation';

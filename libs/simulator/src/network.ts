@@ -36,7 +36,7 @@ export class SimNetwork {
   constructor(
     private readonly queue: EventQueue,
     private readonly random: SeededRandom,
-    private readonly faults: NetworkFaults,
+    private faults: NetworkFaults,
   ) {}
 
   partition(from: readonly number[], to: readonly number[], oneWay = false): void {
@@ -48,8 +48,10 @@ export class SimNetwork {
     }
   }
 
+  /** Ends every fault: links restored, no more loss or duplication (delays stay). */
   heal(): void {
     this.blocked.clear();
+    this.faults = { ...this.faults, lossRate: 0, duplicateRate: 0 };
   }
 
   reachable(from: number, to: number): boolean {
