@@ -148,6 +148,8 @@ export class ElectionCore {
       case 'ring-election':
         return this.onRingElection(message, nowMs);
       case 'ring-coordinator': {
+        // An election that skipped us (we were cut off) named a lower leader: contest it rather than follow it.
+        if (message.leader < this.self) return this.startElection(nowMs, this.algorithm);
         const outputs = this.adopt(message.leader, message.term, 'ring', nowMs);
         if (message.initiator === this.self) return outputs;
         return [...outputs, this.send(this.successor(this.self), { ...message, from: this.self })];
