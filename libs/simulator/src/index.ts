@@ -8,3 +8,4 @@ export { SimNetwork, NO_FAULTS, type NetworkFaults } from './network';
 export { simulateRicartAgrawala, type MutexSimulationOptions } from './mutex-simulation';
 export { MAX_EVENTS_PER_RUN, type SimulationResult } from './simulation-result';
 export { simulateElection, type ElectionSimulationOptions } from './election-simulation';
+export { simulateLogicalClocks, simulateBerkeley } from './clock-simulation';
