@@ -134,12 +134,13 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
   if (!options.faults && options.algorithm === 'ring' && counted > 3 * ids.length) {
     violations.push(`messages: a ring election among ${ids.length} used ${counted}, more than 3N`);
   }
+  // Without faults, the figures are those of the one counted election; with faults, of everything that happened.
   return {
     algorithm: options.algorithm,
     seed,
     faults: options.faults,
     violations,
-    operations: elections,
+    operations: options.faults ? elections : 1,
     messages: options.faults ? network.sent : counted,
   };
 }
