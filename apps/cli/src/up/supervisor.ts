@@ -64,17 +64,26 @@ export class Supervisor {
     return this.running;
   }
 
-  /** SIGTERM to every child, then SIGKILL to any still running after the bound. */
+  /**
+   * SIGTERM to every child, then SIGKILL to any still running after the bound. The first process started (the
+   * registry the others register with) stops last, so that the others can deregister on their way out.
+   */
   async stopAll(): Promise<void> {
     this.stopping = true;
-    const alive = this.running.filter(({ child }) => child.exitCode === null && child.signalCode === null);
-    for (const { child } of alive) child.kill('SIGTERM');
-    const timer = setTimeout(() => alive.forEach(({ child }) => child.kill('SIGKILL')), STOP_TIMEOUT_MS);
-    await Promise.all(
-      alive.map(({ child }) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : null)),
-    );
-    clearTimeout(timer);
+    const [first, ...rest] = this.running;
+    await stopGroup(rest.map((running) => running.child));
+    if (first !== undefined) await stopGroup([first.child]);
   }
+}
+
+async function stopGroup(children: ChildProcess[]): Promise<void> {
+  const alive = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  for (const child of alive) child.kill('SIGTERM');
+  const timer = setTimeout(() => alive.forEach((child) => child.kill('SIGKILL')), STOP_TIMEOUT_MS);
+  await Promise.all(
+    alive.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : null)),
+  );
+  clearTimeout(timer);
 }
 
 /** Polls health until the process answers SERVING; returns the services it hosts. */
