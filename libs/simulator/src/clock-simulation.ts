@@ -12,6 +12,7 @@ import { EventQueue } from './event-queue';
 import { NO_FAULTS, SimNetwork } from './network';
 import { SeededRandom } from './random';
 import type { SimulationResult } from './simulation-result';
+import { entry } from './lookup';
 
 interface LoggedEvent {
   process: number;
@@ -41,7 +42,7 @@ export function simulateLogicalClocks(seed: number, options: { faults: boolean }
   const events: LoggedEvent[] = [];
   const state = new Map(ids.map((id) => [id, { lamport: new LamportClock(), vector: EMPTY_VECTOR, last: -1 }]));
   const log = (process: number, lamport: number, vector: VectorClock, extraCause?: number) => {
-    const own = state.get(process)!;
+    const own = entry(state, process);
     events.push({
       process,
       lamport,
@@ -55,7 +56,7 @@ export function simulateLogicalClocks(seed: number, options: { faults: boolean }
   for (let step = 0; step < random.int(20, 80); step += 1) {
     queue.at(random.int(0, 500), () => {
       const id = random.pick(ids);
-      const own = state.get(id)!;
+      const own = entry(state, id);
       own.vector = incrementVector(own.vector, id);
       const lamport = own.lamport.tick();
       if (ids.length === 1 || random.chance(0.4)) {
@@ -67,7 +68,7 @@ export function simulateLogicalClocks(seed: number, options: { faults: boolean }
       const to = random.pick(ids.filter((other) => other !== id));
       messages += 1;
       network.sendReliable(id, to, () => {
-        const receiver = state.get(to)!;
+        const receiver = entry(state, to);
         receiver.vector = receiveVector(receiver.vector, stamp.vector, to);
         log(to, receiver.lamport.receive(stamp.lamport), receiver.vector, sendIndex);
       });
@@ -121,7 +122,7 @@ export function simulateBerkeley(seed: number, options: { faults: boolean }): Si
       { offsetMs: id === wild ? 60_000 : random.int(-500, 500) + random.next(), drift: (random.next() - 0.5) * 2e-4 },
     ]),
   );
-  const read = (id: number, trueMs: number) => trueMs * (1 + clocks.get(id)!.drift) + clocks.get(id)!.offsetMs;
+  const read = (id: number, trueMs: number) => trueMs * (1 + entry(clocks, id).drift) + entry(clocks, id).offsetMs;
   const maxDelayMs = options.faults ? 40 : 2;
   const delay = () => random.next() * maxDelayMs;
 
@@ -138,10 +139,10 @@ export function simulateBerkeley(seed: number, options: { faults: boolean }): Si
   const round = berkeleyRound(readings, 1_000);
   // Adjustments land with delays; each is a delta, applied whenever it arrives.
   const roundStartMs = 1_000;
-  clocks.get(master)!.offsetMs += round.masterAdjustmentMs;
+  entry(clocks, master).offsetMs += round.masterAdjustmentMs;
   for (const adjustment of round.adjustments) {
     trueMs += delay();
-    clocks.get(adjustment.peerId)!.offsetMs += adjustment.adjustmentMs;
+    entry(clocks, adjustment.peerId).offsetMs += adjustment.adjustmentMs;
   }
   const values = ids.map((id) => read(id, trueMs));
   const spreadMs = Math.max(...values) - Math.min(...values);

@@ -3,6 +3,7 @@ import { EventQueue } from './event-queue';
 import { NO_FAULTS, SimNetwork, type NetworkFaults } from './network';
 import { SeededRandom } from './random';
 import { MAX_EVENTS_PER_RUN, type SimulationResult } from './simulation-result';
+import { entry } from './lookup';
 
 export interface ElectionSimulationOptions {
   algorithm: ElectionAlgorithm;
@@ -42,7 +43,7 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
     ids.map((id) => [id, { skewMs: random.int(-1000, 1000), drift: (random.next() - 0.5) * 2e-4 }]),
   );
   const localNow = (id: number) =>
-    Math.floor(queue.nowMs * (1 + clocks.get(id)!.drift) + clocks.get(id)!.skewMs + 10_000);
+    Math.floor(queue.nowMs * (1 + entry(clocks, id).drift) + entry(clocks, id).skewMs + 10_000);
   const violations: string[] = [];
   let counting = false;
   let countingTerm = 0;
@@ -52,7 +53,7 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
   const nodes = new Map(ids.map((id) => [id, { core: make(id), alive: true }]));
 
   const input = (id: number, value: ElectionInput) => {
-    const node = nodes.get(id)!;
+    const node = entry(nodes, id);
     if (!node.alive) return;
     const outputs = node.core.handle(value);
     if (value.kind !== 'tick' || outputs.length > 0)
@@ -69,7 +70,7 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
       if (
         counting &&
         countingTerm > 0 &&
-        ids.every((peerId) => nodes.get(peerId)!.core.describe().term >= countingTerm)
+        ids.every((peerId) => entry(nodes, peerId).core.describe().term >= countingTerm)
       )
         counting = false;
       if (output.kind !== 'send') continue;
@@ -89,7 +90,7 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
     queue.after(TICK_EVERY_MS, tickAll);
   };
   const crash = (id: number) => {
-    nodes.get(id)!.alive = false;
+    entry(nodes, id).alive = false;
     network.crashed.add(id);
     options.trace?.(`t=${queue.nowMs} CRASH ${id}`);
   };
@@ -123,10 +124,10 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
 
   const finished = queue.runUntil(HEAL_AT_MS + AGREEMENT_BOUND_MS, MAX_EVENTS_PER_RUN);
   if (!finished) violations.push(`the run hit its cap of ${MAX_EVENTS_PER_RUN} events`);
-  const live = ids.filter((id) => nodes.get(id)!.alive);
+  const live = ids.filter((id) => entry(nodes, id).alive);
   const expected = Math.max(...live);
-  const believed = live.map((id) => `${id}→${nodes.get(id)!.core.describe().leader ?? 'none'}`);
-  if (live.some((id) => nodes.get(id)!.core.describe().leader !== expected)) {
+  const believed = live.map((id) => `${id}→${entry(nodes, id).core.describe().leader ?? 'none'}`);
+  if (live.some((id) => entry(nodes, id).core.describe().leader !== expected)) {
     violations.push(
       `agreement: ${AGREEMENT_BOUND_MS} ms after the heal the live processes believe ${believed.join(' ')}, not all ${expected}`,
     );

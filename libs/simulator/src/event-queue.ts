@@ -30,7 +30,8 @@ export class EventQueue {
   runUntil(untilMs: number, maxEvents = 2_000_000): boolean {
     while (this.events.length > 0 && this.events[0].atMs <= untilMs) {
       if (this.processed >= maxEvents) return false;
-      const event = this.events.shift()!;
+      const event = this.events.shift();
+      if (event === undefined) break;
       this.nowMs = event.atMs;
       this.processed += 1;
       event.action();

@@ -4,6 +4,7 @@ import { EventQueue } from './event-queue';
 import { NO_FAULTS, SimNetwork, type NetworkFaults } from './network';
 import { SeededRandom } from './random';
 import { MAX_EVENTS_PER_RUN, type SimulationResult } from './simulation-result';
+import { entry } from './lookup';
 
 export interface MutexSimulationOptions {
   faults: boolean;
@@ -54,7 +55,7 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
 
   const trace = options.trace;
   const input = (id: number, value: MutexInput) => {
-    const node = nodes.get(id)!;
+    const node = entry(nodes, id);
     if (!node.alive) return;
     const outputs = node.core.handle(value);
     trace?.(`t=${queue.nowMs} ${id}#${node.incarnation} <- ${JSON.stringify(value)} -> ${JSON.stringify(outputs)}`);
@@ -62,7 +63,7 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
   };
 
   const apply = (id: number, incarnation: number, outputs: MutexOutput[]) => {
-    const node = nodes.get(id)!;
+    const node = entry(nodes, id);
     for (const output of outputs) {
       if (output.kind === 'send') {
         messages += 1;
@@ -93,7 +94,7 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
   };
 
   function scheduleRequest(id: number, delayMs: number): void {
-    const node = nodes.get(id)!;
+    const node = entry(nodes, id);
     const incarnation = node.incarnation;
     queue.after(delayMs, () => {
       if (node.alive && node.incarnation === incarnation && node.remaining > 0 && node.core.state === 'released')
@@ -102,7 +103,7 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
   }
 
   const crash = (id: number) => {
-    const node = nodes.get(id)!;
+    const node = entry(nodes, id);
     if (!node.alive) return;
     trace?.(`t=${queue.nowMs} CRASH ${id}`);
     node.alive = false;
@@ -110,7 +111,7 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
     holders.delete(id); // A crash ends the critical section: the checker must not count a dead holder.
   };
   const restart = (id: number) => {
-    const node = nodes.get(id)!;
+    const node = entry(nodes, id);
     if (node.alive) return;
     node.alive = true;
     node.incarnation += 1;

@@ -1,7 +1,12 @@
 import { createInterface } from 'node:readline';
-import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventory';
+import { InventoryServiceClient, type Item } from '@distlab/contracts/inventory/v1/inventory';
 import { codeName, isServiceError, unaryCall } from '@distlab/grpc-kit';
 import { itemTable } from './inventory-format';
+
+/** The item of a response, as a one-row list: the server always sends one with a successful answer. */
+function present(item: Item | undefined): Item[] {
+  return item === undefined ? [] : [item];
+}
 
 /**
  * The seed's interactive menu (1 add, 2 update, 3 delete, 4 get, 5 list, 6 quit), over gRPC. Bad input re-prompts;
@@ -13,7 +18,11 @@ export async function runInventoryMenu(client: InventoryServiceClient, target: s
   const waiting: Array<(line: string | undefined) => void> = [];
   let closed = false;
   const input = createInterface({ input: process.stdin, terminal: false });
-  input.on('line', (line) => (waiting.length > 0 ? waiting.shift()!(line) : lines.push(line)));
+  input.on('line', (line) => {
+    const waiter = waiting.shift();
+    if (waiter === undefined) lines.push(line);
+    else waiter(line);
+  });
   input.on('close', () => {
     closed = true;
     waiting.splice(0).forEach((resolve) => resolve(undefined));
@@ -45,34 +54,34 @@ export async function runInventoryMenu(client: InventoryServiceClient, target: s
   const actions: Record<string, () => Promise<boolean>> = {
     '1': async () => {
       const name = await askFor('  name: ', text, 'a name is required');
-      const quantity =
-        name === undefined ? undefined : await askFor('  quantity: ', nonNegative, 'enter a whole number, 0 or more');
+      if (name === undefined) return false;
+      const quantity = await askFor('  quantity: ', nonNegative, 'enter a whole number, 0 or more');
       if (quantity === undefined) return false;
-      const { item } = await unaryCall(client, 'addItem', { name: name!, quantity, requestId: '' });
-      out(`added:\n${itemTable([item!])}`);
+      const { item } = await unaryCall(client, 'addItem', { name, quantity, requestId: '' });
+      out(`added:\n${itemTable(present(item))}`);
       return true;
     },
     '2': async () => {
       const id = await askFor('  id: ', nonNegative, 'enter an item id (a whole number)');
-      const quantity =
-        id === undefined ? undefined : await askFor('  new quantity: ', nonNegative, 'enter a whole number, 0 or more');
+      if (id === undefined) return false;
+      const quantity = await askFor('  new quantity: ', nonNegative, 'enter a whole number, 0 or more');
       if (quantity === undefined) return false;
-      const { item } = await unaryCall(client, 'updateItem', { id: id!, quantity });
-      out(`updated:\n${itemTable([item!])}`);
+      const { item } = await unaryCall(client, 'updateItem', { id, quantity });
+      out(`updated:\n${itemTable(present(item))}`);
       return true;
     },
     '3': async () => {
       const id = await askFor('  id: ', nonNegative, 'enter an item id (a whole number)');
       if (id === undefined) return false;
       const { item } = await unaryCall(client, 'deleteItem', { id });
-      out(`deleted:\n${itemTable([item!])}`);
+      out(`deleted:\n${itemTable(present(item))}`);
       return true;
     },
     '4': async () => {
       const id = await askFor('  id: ', nonNegative, 'enter an item id (a whole number)');
       if (id === undefined) return false;
       const { item } = await unaryCall(client, 'getItem', { id });
-      out(itemTable([item!]));
+      out(itemTable(present(item)));
       return true;
     },
     '5': async () => {
