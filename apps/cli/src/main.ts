@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { chatCommand } from './commands/chat';
 import { greeterCommands } from './commands/greeter';
+import { clockCommands } from './commands/clock';
 import { factorialCommand } from './commands/factorial';
 import { healthCommand } from './commands/health';
 import { registryCommand } from './commands/registry';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   inventoryCommand(program);
   factorialCommand(program);
   registryCommand(program);
+  clockCommands(program);
   upCommand(program);
   return program;
 }

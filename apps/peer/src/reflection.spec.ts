@@ -25,6 +25,12 @@ afterAll(async () => {
 
 const EVERY_METHOD = [
   'distlab.chat.v1.ChatService/Chat',
+  'distlab.clock.v1.ClockService/Deliver',
+  'distlab.clock.v1.ClockService/GetClock',
+  'distlab.clock.v1.ClockService/ListEvents',
+  'distlab.clock.v1.ClockService/LocalEvent',
+  'distlab.clock.v1.ClockService/Send',
+  'distlab.clock.v1.ClockService/WatchEvents',
   'distlab.greeter.v1.GreeterService/ExchangeObject',
   'distlab.greeter.v1.GreeterService/SayHello',
   'grpc.health.v1.Health/Check',
@@ -81,10 +87,32 @@ describe('a peer, through reflection only', () => {
     const check = await bufCurl(['-d', '{}', `${url}/grpc.health.v1.Health/Check`]);
     expect(JSON.parse(check.stdout)).toEqual({ status: 'SERVING' });
     const list = await bufCurl(['-d', '{}', `${url}/grpc.health.v1.Health/List`]);
-    expect(Object.keys(JSON.parse(list.stdout).statuses)).toHaveLength(3);
+    expect(Object.keys(JSON.parse(list.stdout).statuses)).toHaveLength(4);
     // Watch never ends by itself: the first status arrives, then the client's time limit ends the stream.
     const watch = await bufCurl(['--timeout', '1s', '-d', '{}', `${url}/grpc.health.v1.Health/Watch`]);
     expect(watch.stdout).toContain('"status": "SERVING"');
+  });
+
+  it('calls every ClockService method, stamps in headers included', async () => {
+    const clock = `${url}/distlab.clock.v1.ClockService`;
+    expect(
+      JSON.parse((await bufCurl(['-d', '{"label":"by reflection"}', `${clock}/LocalEvent`])).stdout),
+    ).toMatchObject({
+      event: { label: 'by reflection', kind: 'EVENT_KIND_LOCAL' },
+    });
+    expect(JSON.parse((await bufCurl(['-d', '{}', `${clock}/GetClock`])).stdout)).toMatchObject({ peerId: 4 });
+    const stamped = ['-H', 'distlab-sender: 9', '-H', 'distlab-lamport: 40', '-H', 'distlab-vector: 9:3'];
+    const delivered = JSON.parse((await bufCurl([...stamped, '-d', '{"messageId":"m1"}', `${clock}/Deliver`])).stdout);
+    expect(delivered).toMatchObject({
+      event: { kind: 'EVENT_KIND_RECEIVE', remotePeerId: 9, stamp: { lamport: '41' } },
+    });
+    expect(
+      JSON.parse((await bufCurl(['-d', '{"pageSize":1}', `${clock}/ListEvents`])).stdout).nextPageToken,
+    ).toBeDefined();
+    const watched = await bufCurl(['--timeout', '1s', '-d', '{}', `${clock}/WatchEvents`]);
+    expect(watched.stdout).toContain('"label": "by reflection"');
+    const send = await bufCurl(['-d', '{"toPeerId":2,"payload":"x"}', `${clock}/Send`]);
+    expect(send.stderr).toContain('not_found');
   });
 
   it('gets the documented status for bad input', async () => {

@@ -32,6 +32,12 @@ export function upCommand(program: Command): void {
     .option('--data-dir <dir>', "the inventory's SQLite data directory", '.distlab/inventory')
     .action(async (options: { peers: number; workers: number; basePort: number; dataDir: string }) => {
       const ports = layout(options.basePort, options.peers, options.workers);
+      // Each peer is told where the others are, for the peer-to-peer calls of the algorithms.
+      const peerList = (self: number) =>
+        ports.peers
+          .filter(({ id }) => id !== self)
+          .map(({ id, port }) => `${id}=127.0.0.1:${port}`)
+          .join(',');
       const registry = `127.0.0.1:${ports.balancer}`;
       const registered = ['--registry', registry];
       const balancer: ProcessSpec = {
@@ -56,7 +62,7 @@ export function upCommand(program: Command): void {
         ...ports.peers.map(({ id, port }) => ({
           name: `peer-${id}`,
           app: 'peer',
-          args: ['--id', String(id), '--port', String(port), ...registered],
+          args: ['--id', String(id), '--port', String(port), '--peers', peerList(id), ...registered],
           address: `127.0.0.1:${port}`,
         })),
       ];

@@ -104,6 +104,14 @@ describe('distlab up', () => {
       stderr: expect.stringContaining('no live registration named "nobody"'),
     });
 
+    // Peers know each other: a stamped message from peer 1 to peer 2 shows in both event logs.
+    const [peer1, peer2] = [addresses[3], addresses[4]];
+    const sent = await distlab('--target', peer1, 'clock', 'send', '--from', '1', '--to', '2', '--payload', 'hello');
+    expect(sent.exitCode).toBe(0);
+    expect(sent.stdout).toMatch(/peer-1 send +L=1 V=\[1:1\]/);
+    expect(sent.stdout).toMatch(/peer-2 receive +L=2 V=\[1:1,2:1\]/);
+    expect((await distlab('--target', peer2, 'events', '--peer', '2')).stdout).toContain('receive 1-1 from 1');
+
     supervisor!.child.kill('SIGTERM');
     expect(await supervisor!.exited()).toBe(0);
     expect(supervisor!.lines).toContain('distlab up: stopped');

@@ -1,0 +1,166 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Metadata, status } from '@grpc/grpc-js';
+import { compareVectors, parseVector } from '@distlab/clock';
+import { ClockServiceClient, EventKind, type Event } from '@distlab/contracts/clock/v1/clock';
+import { createClient, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
+import { startPeer } from '../peer-server';
+
+// ClockService between three real peers: every message carries the sender's stamps in metadata, and the merged
+// event logs satisfy a → b ⇒ L(a) < L(b) and a → b ⇔ V(a) < V(b), with happened-before taken from the logs' own
+// structure (process order, and each receive after its send).
+
+const ids = [1, 2, 3];
+const peers = new Map<number, string>();
+const servers = new Map<number, RunningServer>();
+const clients = new Map<number, ClockServiceClient>();
+const eventsDir = mkdtempSync(join(tmpdir(), 'distlab-events-'));
+
+beforeAll(async () => {
+  for (const id of ids) {
+    const server = await startPeer({
+      id,
+      server: { host: '127.0.0.1', port: 0 },
+      logger: silentLogger(),
+      peers,
+      eventsFile: join(eventsDir, `peer-${id}.jsonl`),
+    });
+    servers.set(id, server);
+    peers.set(id, server.address);
+    clients.set(id, createClient(ClockServiceClient, server.address));
+  }
+});
+
+afterAll(async () => {
+  for (const client of clients.values()) client.close();
+  await Promise.all([...servers.values()].map((server) => server.shutdown(0)));
+});
+
+const client = (id: number) => clients.get(id)!;
+const vectorOf = (event: Event) =>
+  new Map(Object.entries(event.stamp!.vector).map(([peerId, count]) => [Number(peerId), Number(count)]));
+
+async function allEvents(id: number): Promise<Event[]> {
+  const events: Event[] = [];
+  let pageToken = '';
+  do {
+    const page = await unaryCall(client(id), 'listEvents', { pageSize: 7, pageToken, algorithm: '' });
+    events.push(...page.events);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== '');
+  return events;
+}
+
+describe('ClockService', () => {
+  it('ticks both clocks on a local event and logs it', async () => {
+    const { event } = await unaryCall(client(1), 'localEvent', { label: 'boot' });
+    expect(event).toMatchObject({
+      peerId: 1,
+      kind: EventKind.EVENT_KIND_LOCAL,
+      label: 'boot',
+      stamp: { lamport: '1', vector: { 1: '1' } },
+    });
+    expect((await unaryCall(client(1), 'getClock', {})).stamp).toEqual({ lamport: '1', vector: { 1: '1' } });
+  });
+
+  it('sends a stamped message: the receive merges the sender’s clocks and comes after the send', async () => {
+    const { sendEvent, receiveEvent } = await unaryCall(client(1), 'send', { toPeerId: 2, payload: 'hi' });
+    expect(sendEvent).toMatchObject({ kind: EventKind.EVENT_KIND_SEND, remotePeerId: 2 });
+    expect(receiveEvent).toMatchObject({
+      kind: EventKind.EVENT_KIND_RECEIVE,
+      peerId: 2,
+      remotePeerId: 1,
+      messageId: sendEvent!.messageId,
+    });
+    expect(Number(receiveEvent!.stamp!.lamport)).toBeGreaterThan(Number(sendEvent!.stamp!.lamport));
+    expect(compareVectors(vectorOf(sendEvent!), vectorOf(receiveEvent!))).toBe('before');
+  });
+
+  it('keeps Lamport and vector stamps consistent with happened-before over many messages', async () => {
+    for (let step = 0; step < 30; step += 1) {
+      const from = ids[step % 3];
+      const to = ids[(step * 7 + 1) % 3] === from ? ids[(step + 1) % 3] : ids[(step * 7 + 1) % 3];
+      if (step % 4 === 0) await unaryCall(client(from), 'localEvent', { label: `step ${step}` });
+      else await unaryCall(client(from), 'send', { toPeerId: to, payload: `step ${step}` });
+    }
+    const events = (await Promise.all(ids.map(allEvents))).flat();
+    const key = (event: Event) => `${event.peerId}/${event.sequence}`;
+    const sendOf = new Map(
+      events.filter((event) => event.kind === EventKind.EVENT_KIND_SEND).map((event) => [event.messageId, event]),
+    );
+    // Happened-before from the logs' structure alone: the previous event of the same peer, and a receive's send.
+    const ancestors = new Map<string, Set<string>>();
+    const ordered = [...events].sort((a, b) => Number(a.stamp!.lamport) - Number(b.stamp!.lamport));
+    for (const event of ordered) {
+      const direct = [
+        events.find((other) => other.peerId === event.peerId && Number(other.sequence) === Number(event.sequence) - 1),
+      ];
+      if (event.kind === EventKind.EVENT_KIND_RECEIVE) direct.push(sendOf.get(event.messageId));
+      const set = new Set<string>();
+      for (const cause of direct.filter((candidate): candidate is Event => candidate !== undefined)) {
+        set.add(key(cause));
+        for (const earlier of ancestors.get(key(cause)) ?? []) set.add(earlier);
+      }
+      ancestors.set(key(event), set);
+    }
+    for (const a of events) {
+      for (const b of events) {
+        if (a === b) continue;
+        const before = ancestors.get(key(b))!.has(key(a));
+        if (before) expect(Number(a.stamp!.lamport)).toBeLessThan(Number(b.stamp!.lamport));
+        expect(compareVectors(vectorOf(a), vectorOf(b)) === 'before').toBe(before);
+      }
+    }
+  });
+
+  it('streams the log to a watcher: the past first, then each new event', async () => {
+    const seen: Event[] = [];
+    const stream = client(3).watchEvents({ afterSequence: '0' });
+    stream.on('data', (response: { event: Event }) => seen.push(response.event));
+    stream.on('error', () => undefined);
+    const before = (await allEvents(3)).length;
+    await unaryCall(client(3), 'localEvent', { label: 'watched' });
+    for (let waited = 0; waited < 100 && !seen.some((event) => event.label === 'watched'); waited += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    stream.cancel();
+    expect(seen.length).toBe(before + 1);
+    expect(seen.at(-1)?.label).toBe('watched');
+  });
+
+  it('appends every event to the peer’s JSON-lines file, with a ShiViz line', () => {
+    const lines = readFileSync(join(eventsDir, 'peer-1.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines[0]).toMatchObject({ sequence: 1, peer: 1, kind: 'local', lamport: 1, vector: '1:1', label: 'boot' });
+    expect(lines[0].shiviz).toMatch(/^\S+ peer-1 \{"peer-1":1\} boot$/);
+    expect(parseVector(lines.at(-1).vector).get(1)).toBeGreaterThan(1);
+  });
+
+  it('answers the documented errors', async () => {
+    await expect(unaryCall(client(1), 'send', { toPeerId: 1, payload: '' })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+    });
+    await expect(unaryCall(client(1), 'send', { toPeerId: 9, payload: '' })).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+      details: expect.stringContaining('no peer 9'),
+    });
+    await expect(unaryCall(client(1), 'deliver', { messageId: 'x', payload: '' })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: 'metadata "distlab-sender" is missing',
+    });
+    const metadata = new Metadata();
+    metadata.set('distlab-sender', '2');
+    metadata.set('distlab-lamport', '3');
+    metadata.set('distlab-vector', '2:x');
+    await expect(unaryCall(client(1), 'deliver', { messageId: 'x', payload: '' }, { metadata })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('not a vector clock entry'),
+    });
+    await expect(
+      unaryCall(client(1), 'listEvents', { pageSize: 5, pageToken: 'nope', algorithm: '' }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+  });
+});

@@ -1,0 +1,92 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { formatVector } from '@distlab/clock';
+import type { Stamp } from './logical-clocks';
+
+export type EventKindName =
+  'local' | 'send' | 'receive' | 'cs-enter' | 'cs-exit' | 'election' | 'leader-changed' | 'clock-adjusted';
+
+/** One entry of a peer's event log. */
+export interface LoggedEvent {
+  sequence: number;
+  peerId: number;
+  kind: EventKindName;
+  stamp: Stamp;
+  wallTime: Date;
+  algorithm: string;
+  label: string;
+  remotePeerId?: number;
+  messageId?: string;
+}
+
+/** A watcher's outlet: returns false when it cannot keep up (it is then dropped). */
+export type EventWatcher = (event: LoggedEvent) => boolean;
+
+/**
+ * A peer's event log: every send, receive, local event and algorithm step with its stamps, in memory for ListEvents and
+ * WatchEvents, and appended as JSON lines to a file when one is given. Each line reads as ShiViz expects with the
+ * parser regex `^(?<timestamp>\S+) (?<host>peer-\d+) (?<clock>\{.*?\}) (?<event>.*)$` on the `shiviz` field.
+ */
+export class EventLog {
+  private readonly events: LoggedEvent[] = [];
+  private readonly watchers = new Set<EventWatcher>();
+
+  constructor(
+    readonly peerId: number,
+    private readonly file?: string,
+    private readonly wallClock: () => Date = () => new Date(),
+  ) {
+    if (file !== undefined) mkdirSync(dirname(file), { recursive: true });
+  }
+
+  append(entry: Omit<LoggedEvent, 'sequence' | 'peerId' | 'wallTime'>): LoggedEvent {
+    const event: LoggedEvent = {
+      sequence: this.events.length + 1,
+      peerId: this.peerId,
+      wallTime: this.wallClock(),
+      ...entry,
+    };
+    this.events.push(event);
+    if (this.file !== undefined) appendFileSync(this.file, `${JSON.stringify(toJsonLine(event))}\n`);
+    for (const watcher of [...this.watchers]) if (!watcher(event)) this.watchers.delete(watcher);
+    return event;
+  }
+
+  /** Events with a sequence above `afterSequence`, at most `limit`, optionally of one algorithm. */
+  page(afterSequence: number, limit: number, algorithm = ''): { events: LoggedEvent[]; more: boolean } {
+    const matching = this.events.filter(
+      (event) => event.sequence > afterSequence && (algorithm === '' || event.algorithm === algorithm),
+    );
+    return { events: matching.slice(0, limit), more: matching.length > limit };
+  }
+
+  /** Replays the events after `afterSequence`, then calls the watcher on each new one until `unwatch`. */
+  watch(afterSequence: number, watcher: EventWatcher): { unwatch(): void } {
+    for (const event of this.events)
+      if (event.sequence > afterSequence && !watcher(event)) return { unwatch: () => undefined };
+    this.watchers.add(watcher);
+    return { unwatch: () => this.watchers.delete(watcher) };
+  }
+
+  get size(): number {
+    return this.events.length;
+  }
+}
+
+/** The JSON-lines form: plain fields plus a `shiviz` line (host, vector clock as JSON, description). */
+function toJsonLine(event: LoggedEvent) {
+  const vector = Object.fromEntries([...event.stamp.vector].map(([peerId, count]) => [`peer-${peerId}`, count]));
+  return {
+    sequence: event.sequence,
+    peer: event.peerId,
+    kind: event.kind,
+    lamport: event.stamp.lamport,
+    vector: formatVector(event.stamp.vector),
+    wallTime: event.wallTime.toISOString(),
+    algorithm: event.algorithm,
+    label: event.label,
+    remotePeer: event.remotePeerId,
+    messageId: event.messageId,
+    shiviz: `${event.wallTime.toISOString()} peer-${event.peerId} ${JSON.stringify(vector)} ${event.label}`,
+  };
+}
