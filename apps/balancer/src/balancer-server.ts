@@ -1,4 +1,4 @@
-import { retrySafety, type RetrySafety } from '@distlab/contracts';
+import { descriptorRegistry, retrySafety, type RetrySafety } from '@distlab/contracts';
 import { BalancerServiceService } from '@distlab/contracts/balancer/v1/balancer';
 import { RegistryServiceService } from '@distlab/contracts/registry/v1/registry';
 import { startServer, type Logger, type ServerConfig } from '@distlab/grpc-kit';
@@ -57,6 +57,7 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningBa
     localAddress: local.address,
     localServices: new Set([...local.serviceNames, ...LOCAL_PROTOCOL_SERVICES]),
     retrySafety: contractRetrySafety,
+    singleResponse: contractSingleResponse,
     logger,
   });
   const port = await proxy.listen(options.server.host, options.server.port);
@@ -76,6 +77,14 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningBa
       await local.shutdown(0);
     },
   };
+}
+
+/** Whether a method answers with one message, from the contracts; unknown methods are treated as streaming. */
+function contractSingleResponse(service: string, method: string): boolean {
+  const kind = descriptorRegistry()
+    .getService(service)
+    ?.methods.find((candidate) => candidate.name === method)?.methodKind;
+  return kind === 'unary' || kind === 'client_streaming';
 }
 
 /** Retry safety from the contracts, for any service the balancer forwards; unknown methods are unsafe. */

@@ -22,6 +22,8 @@ export interface ProxyOptions {
   localServices: ReadonlySet<string>;
   /** How safe a method is to send twice, from the contracts; `unsafe` when unknown. */
   retrySafety: (service: string, method: string) => RetrySafety;
+  /** Whether a method answers with exactly one message (unary or client streaming), from the contracts. */
+  singleResponse: (service: string, method: string) => boolean;
   logger: Logger;
   /** Backends one call may try. */
   maxAttempts?: number;
@@ -215,6 +217,24 @@ class ProxiedCall {
 
     let trailers: Record<string, string> | undefined;
     let settled = false;
+    // A single-message response is held until its trailers arrive, so that a backend dying at any moment before
+    // then leaves the call retryable (CI caught a worker killed between its response headers and its trailers).
+    // Streaming responses pass through as they come.
+    const holdResponse = this.proxy.settings.singleResponse(this.service, this.method);
+    let heldHeaders: IncomingHttpHeaders | undefined;
+    const heldData: Buffer[] = [];
+    const beginResponse = (responseHeaders: IncomingHttpHeaders) => {
+      this.responded = true;
+      const { ':status': _status, ...rest } = responseHeaders;
+      this.stream.respond({ ':status': 200, ...rest }, { waitForTrailers: true });
+      this.stream.on('wantTrailers', () => {
+        const final = trailers ?? {
+          'grpc-status': String(GrpcStatus.INTERNAL),
+          'grpc-message': 'backend sent no status',
+        };
+        this.stream.sendTrailers(final);
+      });
+    };
     const settle = (ok: boolean) => {
       if (settled) return false;
       settled = true;
@@ -239,18 +259,17 @@ class ProxiedCall {
         this.finish();
         return;
       }
-      this.responded = true;
-      const { ':status': _status, ...rest } = responseHeaders;
-      this.stream.respond({ ':status': 200, ...rest }, { waitForTrailers: true });
-      this.stream.on('wantTrailers', () => {
-        const final = trailers ?? {
-          'grpc-status': String(GrpcStatus.INTERNAL),
-          'grpc-message': 'backend sent no status',
-        };
-        this.stream.sendTrailers(final);
-      });
+      if (holdResponse) {
+        heldHeaders = responseHeaders;
+        return;
+      }
+      beginResponse(responseHeaders);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (holdResponse) {
+        heldData.push(chunk);
+        return;
+      }
       if (!this.stream.write(chunk)) {
         upstream.pause();
         this.stream.once('drain', () => upstream.resume());
@@ -263,6 +282,11 @@ class ProxiedCall {
       >;
     });
     upstream.on('end', () => {
+      if (holdResponse && heldHeaders !== undefined && trailers !== undefined) {
+        // The whole single-message response arrived: now it may reach the client.
+        beginResponse(heldHeaders);
+        for (const chunk of heldData) this.stream.write(chunk);
+      }
       if (!this.responded) return;
       settle(trailers?.['grpc-status'] === String(GrpcStatus.OK));
       if (!this.stream.closed) this.stream.end();
