@@ -1,5 +1,5 @@
 import type { Item as ItemMessage, InventoryServiceServer } from '@distlab/contracts/inventory/v1/inventory';
-import { Code, createHandlers, limitText, requireText, StatusError, type Logger } from '@distlab/grpc-kit';
+import { Code, createHandlers, limitText, pageTokens, requireText, StatusError, type Logger } from '@distlab/grpc-kit';
 import {
   InsufficientQuantityError,
   ItemNotFoundError,
@@ -12,12 +12,13 @@ import {
   type Item,
   type RequestKey,
 } from './store/inventory-store';
-import { decodePageToken, encodePageToken } from './page-token';
 
 const NAME_MAX = 200;
 const REQUEST_ID_MAX = 100;
 const PAGE_SIZE_DEFAULT = 50;
 const PAGE_SIZE_MAX = 1000;
+/** ListItems pages by id: a token names the last id returned. */
+const PAGE_TOKENS = pageTokens('v1');
 
 /**
  * The inventory service's one status mapping. Definite failures (nothing was changed) get the codes a client can act
@@ -71,11 +72,11 @@ export function inventoryService(store: InventoryStore, logger: Logger): Invento
     listItems: handlers.unary(async (request) => {
       if (request.pageSize < 0) throw new StatusError(Code.INVALID_ARGUMENT, 'page_size must not be negative');
       const limit = request.pageSize === 0 ? PAGE_SIZE_DEFAULT : Math.min(request.pageSize, PAGE_SIZE_MAX);
-      const page = await store.list(decodePageToken(request.pageToken), limit);
+      const page = await store.list(PAGE_TOKENS.decode(request.pageToken), limit);
       const last = page.items.at(-1);
       return {
         items: page.items.map(toMessage),
-        nextPageToken: page.more && last !== undefined ? encodePageToken(last.id) : '',
+        nextPageToken: page.more && last !== undefined ? PAGE_TOKENS.encode(last.id) : '',
       };
     }),
   };

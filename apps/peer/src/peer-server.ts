@@ -2,7 +2,7 @@ import { ChatServiceService } from '@distlab/contracts/chat/v1/chat';
 import { ClockServiceService } from '@distlab/contracts/clock/v1/clock';
 import { GreeterServiceService } from '@distlab/contracts/greeter/v1/greeter';
 import { keepRegistered, startServer, type Logger, type RunningServer, type ServerConfig } from '@distlab/grpc-kit';
-import { chatService, drainChatOnShutdown } from './chat/chat-service';
+import { chatService } from './chat/chat-service';
 import { clockService } from './clocks/clock-service';
 import { EventLog } from './clocks/event-log';
 import { LogicalClocks } from './clocks/logical-clocks';
@@ -49,7 +49,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
       { definition: ClockServiceService, implementation: clock.implementation },
     ],
   });
-  drainChatOnShutdown(server, chat);
+  server.onDrain(() => chat.drain());
   server.onDrain(() => clock.close());
   if (options.registry !== undefined) {
     for (const name of [serverId, 'distlab.greeter.v1.GreeterService']) {

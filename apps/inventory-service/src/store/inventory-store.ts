@@ -44,6 +44,12 @@ export interface InventoryStore {
   close(): Promise<void>;
 }
 
+/** An item as saved with its idempotency key (JSON, dates as ISO strings): both engines store the first result so. */
+export function itemFromJson(json: string): Item {
+  const item = JSON.parse(json) as Item & { createTime: string; updateTime: string };
+  return { ...item, createTime: new Date(item.createTime), updateTime: new Date(item.updateTime) };
+}
+
 /** No item has this id (never had, or it was deleted). */
 export class ItemNotFoundError extends Error {
   constructor(readonly id: number) {

@@ -7,12 +7,12 @@ import {
   RequestKeyReusedError,
   StorageUnavailableError,
   VersionMismatchError,
+  itemFromJson,
   type InventoryStore,
   type Item,
   type RequestKey,
   type UpdateInput,
 } from './inventory-store';
-import { fromJson } from './sqlite-store';
 
 /**
  * The scale-out engine: PostgreSQL, shared by any number of inventory-service replicas.
@@ -129,7 +129,7 @@ export class PostgresStore implements InventoryStore {
           [key.requestId],
         );
         if (rows[0].fingerprint !== key.fingerprint) throw new RequestKeyReusedError(key.requestId);
-        return fromJson(rows[0].response);
+        return itemFromJson(rows[0].response);
       }
       const item = await write(client);
       await client.query('UPDATE request_keys SET response = $2 WHERE request_id = $1', [

@@ -8,6 +8,7 @@ import {
   QuantityOverflowError,
   RequestKeyReusedError,
   VersionMismatchError,
+  itemFromJson,
   type InventoryStore,
   type Item,
   type RequestKey,
@@ -133,7 +134,7 @@ export class SqliteStore implements InventoryStore {
             { fingerprint: string; response: string } | undefined;
           if (seen !== undefined) {
             if (seen.fingerprint !== key.fingerprint) throw new RequestKeyReusedError(key.requestId);
-            return fromJson(seen.response);
+            return itemFromJson(seen.response);
           }
         }
         const item = write();
@@ -163,12 +164,6 @@ function toItem(row: Row): Item {
     createTime: new Date(row.create_time),
     updateTime: new Date(row.update_time),
   };
-}
-
-/** An item as saved with its idempotency key. */
-export function fromJson(json: string): Item {
-  const item = JSON.parse(json) as Item & { createTime: string; updateTime: string };
-  return { ...item, createTime: new Date(item.createTime), updateTime: new Date(item.updateTime) };
 }
 
 /** Each migration runs once, in order, inside a transaction; `user_version` records how far the file is. */

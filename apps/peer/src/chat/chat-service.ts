@@ -1,14 +1,6 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ChatRequest, ChatResponse, ChatServiceServer } from '@distlab/contracts/chat/v1/chat';
-import {
-  Code,
-  createHandlers,
-  limitText,
-  requireText,
-  StatusError,
-  type Logger,
-  type RunningServer,
-} from '@distlab/grpc-kit';
+import { Code, createHandlers, limitText, requireText, StatusError, type Logger } from '@distlab/grpc-kit';
 import { ChatRooms, RoomFullError, UserTakenError, type Membership, type MemberOutlet } from './chat-rooms';
 
 const ROOM_MAX = 100;
@@ -119,9 +111,4 @@ export function chatService(options: ChatServiceOptions): { implementation: Chat
       for (const endSession of [...sessions]) endSession(new StatusError(Code.UNAVAILABLE, 'server shutting down'));
     },
   };
-}
-
-/** Wires the chat service's drain into a server's graceful shutdown. */
-export function drainChatOnShutdown(server: RunningServer, chat: { drain(): void }): void {
-  server.onDrain(() => chat.drain());
 }

@@ -12,6 +12,7 @@ import {
   createHandlers,
   isServiceError,
   limitText,
+  pageTokens,
   StatusError,
   unaryCall,
   type ClientSettings,
@@ -25,6 +26,8 @@ const PAYLOAD_MAX = 4096;
 const PAGE_DEFAULT = 100;
 const PAGE_MAX = 1000;
 const WATCH_BUFFER_MAX = 1000;
+/** ListEvents pages by sequence: a token names the last sequence returned. */
+const PAGE_TOKENS = pageTokens('e1');
 
 const KINDS: Record<EventKindName, EventKind> = {
   local: EventKind.EVENT_KIND_LOCAL,
@@ -125,9 +128,12 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
     listEvents: handlers.unary((request) => {
       if (request.pageSize < 0) throw new StatusError(Code.INVALID_ARGUMENT, 'page_size must not be negative');
       const limit = request.pageSize === 0 ? PAGE_DEFAULT : Math.min(request.pageSize, PAGE_MAX);
-      const page = log.page(decodeToken(request.pageToken), limit, request.algorithm);
+      const page = log.page(PAGE_TOKENS.decode(request.pageToken), limit, request.algorithm);
       const last = page.events.at(-1);
-      return { events: page.events.map(toEvent), nextPageToken: page.more && last ? encodeToken(last.sequence) : '' };
+      return {
+        events: page.events.map(toEvent),
+        nextPageToken: page.more && last ? PAGE_TOKENS.encode(last.sequence) : '',
+      };
     }),
     watchEvents: handlers.serverStream(
       (request, call) =>
@@ -184,17 +190,4 @@ function toEvent(event: LoggedEvent): Event {
     remotePeerId: event.remotePeerId ?? 0,
     messageId: event.messageId ?? '',
   };
-}
-
-function encodeToken(afterSequence: number): string {
-  return Buffer.from(`e1:${afterSequence}`).toString('base64url');
-}
-
-function decodeToken(token: string): number {
-  if (token === '') return 0;
-  const match = /^[A-Za-z0-9_-]+$/.test(token)
-    ? /^e1:(\d{1,15})$/.exec(Buffer.from(token, 'base64url').toString())
-    : null;
-  if (match === null) throw new StatusError(Code.INVALID_ARGUMENT, 'page_token was not produced by this peer');
-  return Number(match[1]);
 }
