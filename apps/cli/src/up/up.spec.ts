@@ -16,13 +16,24 @@ afterEach(async () => {
   await supervisor?.stop();
 });
 
-/** A port that was free a moment ago; the peers take the ports just above it. */
+/**
+ * A base port for the whole layout (balancer, inventory, workers, peers: base+1 to base+20), below the kernel's
+ * ephemeral range (32768 and up) so that client sockets of tests running alongside cannot take one of its ports, and
+ * checked free port by port.
+ */
 async function freeBasePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return Math.min(port, 64_000) - 50; // Leave room above it for the whole layout.
+  const portFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const ports = Array.from({ length: 20 }, (_, index) => base + 1 + index);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error('no free range of 20 ports below 32000');
 }
 
 async function healthOf(address: string): Promise<string> {
@@ -67,7 +78,14 @@ async function up(peers: number): Promise<string[]> {
     '--data-dir',
     dataDir,
   ]);
-  await supervisor.waitForLine((line) => line === `distlab is up: ${peers + 3} processes`, 90_000);
+  const exitedEarly = supervisor.exited().then((code) => {
+    throw new Error(`distlab up exited (${code}) before it was up: ${supervisor?.stderr}`);
+  });
+  await Promise.race([
+    supervisor.waitForLine((line) => line === `distlab is up: ${peers + 3} processes`, 90_000),
+    exitedEarly,
+  ]);
+  exitedEarly.catch(() => undefined);
   const ports = layout(base, peers, 1);
   return [ports.balancer, ports.inventory, ...ports.workers, ...ports.peers.map((peer) => peer.port)].map(
     (port) => `127.0.0.1:${port}`,
