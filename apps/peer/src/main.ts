@@ -14,9 +14,19 @@ function parsePeers(value: string): Map<number, string> {
   return peers;
 }
 
+/** A number within ±limit (fractions allowed). */
+function parseNumber(flag: string, limit: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (value.trim() === '' || !Number.isFinite(parsed) || Math.abs(parsed) > limit)
+      throw new InvalidArgumentError(`${flag} must be a number within ±${limit}, got "${value}"`);
+    return parsed;
+  };
+}
+
 void runServerProcess({
   name: 'peer',
-  description: 'One process of a distlab cluster: greeter, chat and logical clocks (time, mutex and election to come).',
+  description: 'One process of a distlab cluster: clocks, time sync, mutual exclusion, election, greeter and chat.',
   defaultPort: peerPort(1),
   configure: (command) =>
     command
@@ -40,6 +50,29 @@ void runServerProcess({
         new Option('--events-dir <dir>', 'append the event log to <dir>/peer-<id>.jsonl')
           .env('DISTLAB_EVENTS_DIR')
           .default('.distlab/events'),
+      )
+      .addOption(
+        new Option('--state-dir <dir>', 'keep the incarnation and largest fencing token in <dir>/peer-<id>.json')
+          .env('DISTLAB_STATE_DIR')
+          .default('.distlab/state'),
+      )
+      .addOption(
+        new Option('--clock-skew-ms <ms>', "the virtual clock's offset from system time at start")
+          .env('DISTLAB_CLOCK_SKEW_MS')
+          .default(0)
+          .argParser(parseNumber('--clock-skew-ms', 3_600_000)),
+      )
+      .addOption(
+        new Option('--clock-drift-ppm <ppm>', "the virtual clock's rate error, parts per million")
+          .env('DISTLAB_CLOCK_DRIFT_PPM')
+          .default(0)
+          .argParser(parseNumber('--clock-drift-ppm', 100_000)),
+      )
+      .addOption(
+        new Option('--election-algorithm <name>', 'the algorithm of elections the failure detector starts')
+          .env('DISTLAB_ELECTION_ALGORITHM')
+          .choices(['bully', 'ring'])
+          .default('bully'),
       ),
   start: ({ config, options, logger }) =>
     startPeer({
@@ -49,5 +82,9 @@ void runServerProcess({
       registry: options['registry'] as string | undefined,
       peers: (options['peers'] as Map<number, string> | undefined) ?? new Map(),
       eventsFile: join(resolve(options['eventsDir'] as string), `peer-${options['id'] as number}.jsonl`),
+      stateDir: resolve(options['stateDir'] as string),
+      clockSkewMs: options['clockSkewMs'] as number,
+      clockDriftPpm: options['clockDriftPpm'] as number,
+      electionAlgorithm: options['electionAlgorithm'] as 'bully' | 'ring',
     }),
 });

@@ -1,12 +1,28 @@
+import { join } from 'node:path';
 import { ChatServiceService } from '@distlab/contracts/chat/v1/chat';
 import { ClockServiceService } from '@distlab/contracts/clock/v1/clock';
+import { TimeServiceService } from '@distlab/contracts/clock/v1/time';
+import { ClusterServiceService } from '@distlab/contracts/cluster/v1/cluster';
+import { ElectionServiceService } from '@distlab/contracts/election/v1/election';
 import { GreeterServiceService } from '@distlab/contracts/greeter/v1/greeter';
+import { MutexServiceService } from '@distlab/contracts/mutex/v1/mutex';
+import type { ElectionAlgorithm, ElectionTimeouts } from '@distlab/election';
 import { keepRegistered, startServer, type Logger, type RunningServer, type ServerConfig } from '@distlab/grpc-kit';
 import { chatService } from './chat/chat-service';
 import { clockService } from './clocks/clock-service';
 import { EventLog } from './clocks/event-log';
 import { LogicalClocks } from './clocks/logical-clocks';
+import { clusterService } from './cluster/cluster-service';
+import { ElectionDriver } from './election/election-driver';
+import { electionService } from './election/election-service';
 import { greeterService } from './greeter-service';
+import { envelopeServerInterceptor, MessageStamper } from './links/envelope';
+import { PeerLinks } from './links/peer-links';
+import { MutexDriver } from './mutex/mutex-driver';
+import { mutexService } from './mutex/mutex-service';
+import { PeerState } from './peer-state';
+import { timeService } from './time/time-service';
+import { VirtualClock } from './time/virtual-clock';
 
 export interface PeerOptions {
   /** This peer's id in the cluster: a positive integer. */
@@ -17,40 +33,80 @@ export interface PeerOptions {
   chatMaxPendingEvents?: number;
   /** When set, register with this registry as "peer-<id>" and as a GreeterService endpoint. */
   registry?: string;
-  /** The other peers' addresses by id; a Map the caller may fill in later. */
-  peers?: Map<number, string>;
+  /** The other members' addresses by id. */
+  peers?: ReadonlyMap<number, string>;
   /** When set, the event log is also appended to this file as JSON lines. */
   eventsFile?: string;
+  /** Where the incarnation and largest fencing token are kept across restarts; without it, every start is the first. */
+  stateDir?: string;
+  /** The virtual clock's skew and drift. */
+  clockSkewMs?: number;
+  clockDriftPpm?: number;
+  /** The algorithm elections use unless a StartElection names another (default bully). */
+  electionAlgorithm?: ElectionAlgorithm;
+  electionTimeouts?: Partial<ElectionTimeouts>;
 }
 
-/** Starts one peer process's server: greeter and chat (the algorithm services join them in later issues). */
+/**
+ * Starts one peer process's server: greeter, chat, clocks and event log, time, mutex, election and membership, all
+ * over one set of links to the other peers whose envelope stamps and logs every message.
+ */
 export async function startPeer(options: PeerOptions): Promise<RunningServer> {
+  const { logger } = options;
   const serverId = `peer-${options.id}`;
-  const chat = chatService({ logger: options.logger, maxPendingEvents: options.chatMaxPendingEvents });
+  const state = PeerState.begin(options.stateDir && join(options.stateDir, `${serverId}.json`));
+  const clock = new VirtualClock({ skewMs: options.clockSkewMs, driftPpm: options.clockDriftPpm });
+  const wallClock = () => clock.now();
   const clocks = new LogicalClocks(options.id);
-  const log = new EventLog(options.id, options.eventsFile);
-  const clock = clockService({
+  const log = new EventLog(options.id, options.eventsFile, wallClock);
+  const stamper = new MessageStamper(clocks, log, state.incarnation);
+  const links = new PeerLinks({
+    stamper,
+    members: options.peers ?? new Map(),
+    client: { token: options.server.token },
+    logger,
+  });
+  const mutex = new MutexDriver({ links, clocks, log, state, logger, wallClock });
+  const election = new ElectionDriver({
+    links,
     clocks,
     log,
-    peers: options.peers ?? new Map(),
-    logger: options.logger,
-    client: { token: options.server.token },
+    logger,
+    wallClock,
+    algorithm: options.electionAlgorithm ?? 'bully',
+    timeouts: options.electionTimeouts,
   });
+  const chat = chatService({ logger, maxPendingEvents: options.chatMaxPendingEvents });
+  const clockApi = clockService({ clocks, log, links, logger });
+  const cluster = clusterService(links, logger, { token: options.server.token });
   const server = await startServer({
     host: options.server.host,
     port: options.server.port,
     tls: options.server.tls,
     token: options.server.token,
     maxMessageBytes: options.server.maxMessageBytes,
-    logger: options.logger,
+    logger,
+    interceptors: [envelopeServerInterceptor(stamper)],
     services: [
-      { definition: GreeterServiceService, implementation: greeterService({ serverId, logger: options.logger }) },
+      { definition: GreeterServiceService, implementation: greeterService({ serverId, logger }) },
       { definition: ChatServiceService, implementation: chat.implementation },
-      { definition: ClockServiceService, implementation: clock.implementation },
+      { definition: ClockServiceService, implementation: clockApi.implementation },
+      { definition: TimeServiceService, implementation: timeService({ clock, links, clocks, log, logger }) },
+      { definition: MutexServiceService, implementation: mutexService(mutex, logger) },
+      { definition: ElectionServiceService, implementation: electionService(election, logger) },
+      { definition: ClusterServiceService, implementation: cluster.implementation },
     ],
   });
+  logger.info({ incarnation: state.incarnation, members: links.members() }, 'peer started');
+  cluster.announce(server.address);
+  election.start();
   server.onDrain(() => chat.drain());
-  server.onDrain(() => clock.close());
+  server.onDrain(() => clockApi.close());
+  server.onDrain(async () => {
+    election.stop();
+    await mutex.drain();
+    links.close();
+  });
   if (options.registry !== undefined) {
     for (const name of [serverId, 'distlab.greeter.v1.GreeterService']) {
       const registration = keepRegistered({
@@ -58,7 +114,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
         name,
         address: server.address,
         metadata: { peerId: String(options.id) },
-        logger: options.logger,
+        logger,
       });
       server.onDrain(() => registration.stop());
     }

@@ -31,8 +31,28 @@ const EVERY_METHOD = [
   'distlab.clock.v1.ClockService/LocalEvent',
   'distlab.clock.v1.ClockService/Send',
   'distlab.clock.v1.ClockService/WatchEvents',
+  'distlab.clock.v1.TimeService/AdjustTime',
+  'distlab.clock.v1.TimeService/GetTime',
+  'distlab.clock.v1.TimeService/Synchronize',
+  'distlab.cluster.v1.ClusterService/AddMember',
+  'distlab.cluster.v1.ClusterService/Announce',
+  'distlab.cluster.v1.ClusterService/ListMembers',
+  'distlab.cluster.v1.ClusterService/RemoveMember',
+  'distlab.election.v1.ElectionService/Answer',
+  'distlab.election.v1.ElectionService/Coordinator',
+  'distlab.election.v1.ElectionService/Election',
+  'distlab.election.v1.ElectionService/GetLeader',
+  'distlab.election.v1.ElectionService/Heartbeat',
+  'distlab.election.v1.ElectionService/RingCoordinator',
+  'distlab.election.v1.ElectionService/RingElection',
+  'distlab.election.v1.ElectionService/StartElection',
   'distlab.greeter.v1.GreeterService/ExchangeObject',
   'distlab.greeter.v1.GreeterService/SayHello',
+  'distlab.mutex.v1.MutexService/Acquire',
+  'distlab.mutex.v1.MutexService/GetState',
+  'distlab.mutex.v1.MutexService/Release',
+  'distlab.mutex.v1.MutexService/Reply',
+  'distlab.mutex.v1.MutexService/Request',
   'grpc.health.v1.Health/Check',
   'grpc.health.v1.Health/List',
   'grpc.health.v1.Health/Watch',
@@ -87,7 +107,7 @@ describe('a peer, through reflection only', () => {
     const check = await bufCurl(['-d', '{}', `${url}/grpc.health.v1.Health/Check`]);
     expect(JSON.parse(check.stdout)).toEqual({ status: 'SERVING' });
     const list = await bufCurl(['-d', '{}', `${url}/grpc.health.v1.Health/List`]);
-    expect(Object.keys(JSON.parse(list.stdout).statuses)).toHaveLength(4);
+    expect(Object.keys(JSON.parse(list.stdout).statuses)).toHaveLength(8);
     // Watch never ends by itself: the first status arrives, then the client's time limit ends the stream.
     const watch = await bufCurl(['--timeout', '1s', '-d', '{}', `${url}/grpc.health.v1.Health/Watch`]);
     expect(watch.stdout).toContain('"status": "SERVING"');

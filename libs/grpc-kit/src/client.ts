@@ -34,6 +34,8 @@ export interface ClientSettings {
   maxAttempts?: number;
   /** Extra grpc-js channel options. */
   channelOptions?: Partial<ChannelOptions>;
+  /** The caller's own interceptors, run after the kit's (which set the deadline and auth metadata). */
+  interceptors?: readonly Interceptor[];
 }
 
 export const DEFAULT_DEADLINE_MS = 5_000;
@@ -95,8 +97,8 @@ export function createClient<C extends Client>(
   const serviceConfig = retryServiceConfig(Constructor.serviceName, settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   return new Constructor(target, channelCredentials(settings.tls), {
     'grpc.service_config': JSON.stringify(serviceConfig),
-    interceptors: [defaultsInterceptor(settings)],
     ...settings.channelOptions,
+    interceptors: [defaultsInterceptor(settings), ...(settings.interceptors ?? [])],
   } as Partial<ChannelOptions>);
 }
 

@@ -1,4 +1,9 @@
-import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  type ServerInterceptor,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { bearerTokenInterceptor, callLogInterceptor, InFlightCalls } from './interceptors';
 import type { Logger } from './logger';
@@ -27,6 +32,8 @@ export interface StartServerOptions {
   maxMessageBytes?: number;
   /** Log the "serving" line (default true); a process that fronts this server announces its own address instead. */
   announce?: boolean;
+  /** The service's own interceptors, run after the call log and auth (so unauthenticated calls never reach them). */
+  interceptors?: readonly ServerInterceptor[];
 }
 
 /** A hook a service registers to end its long-lived streams when the server drains. */
@@ -128,6 +135,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const inFlight = new InFlightCalls();
   const interceptors = [callLogInterceptor(options.logger, inFlight)];
   if (options.token !== undefined) interceptors.push(bearerTokenInterceptor(options.token));
+  interceptors.push(...(options.interceptors ?? []));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const server = new Server({
     interceptors,

@@ -71,6 +71,8 @@ export interface RicartAgrawalaOptions {
   members: readonly PeerId[];
   /** FIRST_INCARNATION at first, then larger at each restart (its state is lost on restart). */
   incarnation: number;
+  /** The largest fencing token seen in an earlier life, kept durably by the driver; 0 when none. */
+  fencingTokenSeen?: number;
 }
 
 export class RicartAgrawala {
@@ -92,6 +94,7 @@ export class RicartAgrawala {
     this.self = options.self;
     this.incarnation = options.incarnation;
     this.members = new Set([...options.members, options.self]);
+    this.fencingTokenSeen = options.fencingTokenSeen ?? 0;
   }
 
   get state(): MutexStateName {

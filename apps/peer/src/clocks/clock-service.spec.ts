@@ -5,6 +5,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { compareVectors, parseVector } from '@distlab/clock';
 import { ClockServiceClient, EventKind, type Event } from '@distlab/contracts/clock/v1/clock';
 import { createClient, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
+import { freePort } from '@distlab/testing';
 import { startPeer } from '../peer-server';
 
 // ClockService between three real peers: every message carries the sender's stamps in metadata, and the merged
@@ -18,16 +19,17 @@ const clients = new Map<number, ClockServiceClient>();
 const eventsDir = mkdtempSync(join(tmpdir(), 'distlab-events-'));
 
 beforeAll(async () => {
+  // Every peer knows every other from the start, as `--peers` would tell it: the ports are chosen first.
+  for (const id of ids) peers.set(id, `127.0.0.1:${await freePort()}`);
   for (const id of ids) {
     const server = await startPeer({
       id,
-      server: { host: '127.0.0.1', port: 0 },
+      server: { host: '127.0.0.1', port: Number(peers.get(id)!.split(':')[1]) },
       logger: silentLogger(),
       peers,
       eventsFile: join(eventsDir, `peer-${id}.jsonl`),
     });
     servers.set(id, server);
-    peers.set(id, server.address);
     clients.set(id, createClient(ClockServiceClient, server.address));
   }
 });
@@ -55,13 +57,13 @@ async function allEvents(id: number): Promise<Event[]> {
 describe('ClockService', () => {
   it('ticks both clocks on a local event and logs it', async () => {
     const { event } = await unaryCall(client(1), 'localEvent', { label: 'boot' });
-    expect(event).toMatchObject({
-      peerId: 1,
-      kind: EventKind.EVENT_KIND_LOCAL,
-      label: 'boot',
-      stamp: { lamport: '1', vector: { 1: '1' } },
-    });
-    expect((await unaryCall(client(1), 'getClock', {})).stamp).toEqual({ lamport: '1', vector: { 1: '1' } });
+    expect(event).toMatchObject({ peerId: 1, kind: EventKind.EVENT_KIND_LOCAL, label: 'boot' });
+    // The peers already talk (announcements, the election), so the clocks are past 1; the event ticked both.
+    const previous = (await allEvents(1)).find((logged) => logged.sequence === String(Number(event!.sequence) - 1));
+    expect(Number(event!.stamp!.lamport)).toBe(Number(previous?.stamp?.lamport ?? 0) + 1);
+    expect(Number(event!.stamp!.vector[1])).toBe(Number(previous?.stamp?.vector[1] ?? 0) + 1);
+    const now = (await unaryCall(client(1), 'getClock', {})).stamp!;
+    expect(Number(now.lamport)).toBeGreaterThanOrEqual(Number(event!.stamp!.lamport));
   });
 
   it('sends a stamped message: the receive merges the sender’s clocks and comes after the send', async () => {
@@ -134,8 +136,10 @@ describe('ClockService', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(lines[0]).toMatchObject({ sequence: 1, peer: 1, kind: 'local', lamport: 1, vector: '1:1', label: 'boot' });
-    expect(lines[0].shiviz).toMatch(/^\S+ peer-1 \{"peer-1":1\} boot$/);
+    expect(lines.map((line) => line.sequence)).toEqual(lines.map((_line, index) => index + 1));
+    const boot = lines.find((line) => line.label === 'boot');
+    expect(boot).toMatchObject({ peer: 1, kind: 'local' });
+    expect(boot.shiviz).toMatch(new RegExp(`^\\S+ peer-1 \\{.*"peer-1":${parseVector(boot.vector).get(1)}.*\\} boot$`));
     expect(parseVector(lines.at(-1).vector).get(1)).toBeGreaterThan(1);
   });
 

@@ -1,4 +1,3 @@
-import { Metadata } from '@grpc/grpc-js';
 import {
   ClockServiceClient,
   EventKind,
@@ -8,18 +7,18 @@ import {
 } from '@distlab/contracts/clock/v1/clock';
 import {
   Code,
-  createClient,
   createHandlers,
   isServiceError,
   limitText,
   pageTokens,
   StatusError,
   unaryCall,
-  type ClientSettings,
   type Logger,
 } from '@distlab/grpc-kit';
 import type { EventLog, EventKindName, LoggedEvent } from './event-log';
-import { BadStampError, readStamp, writeStamp, type LogicalClocks, type Stamp } from './logical-clocks';
+import { describedMessage, receiveSequenceOf } from '../links/envelope';
+import type { PeerLinks } from '../links/peer-links';
+import { BadStampError, readStamp, type LogicalClocks, type Stamp } from './logical-clocks';
 
 const LABEL_MAX = 200;
 const PAYLOAD_MAX = 4096;
@@ -52,32 +51,16 @@ function clockErrorToStatus(error: unknown): StatusError | undefined {
 export interface ClockServiceOptions {
   clocks: LogicalClocks;
   log: EventLog;
-  /** The other peers' addresses by id (filled in when they are known). */
-  peers: ReadonlyMap<number, string>;
-  client?: ClientSettings;
+  /** The links to the other peers: sends are stamped and logged by their envelope interceptor. */
+  links: PeerLinks;
   logger: Logger;
 }
 
 /** ClockService: this peer's logical clocks, messages stamped in metadata, and its event log. */
 export function clockService(options: ClockServiceOptions): { implementation: ClockServiceServer; close(): void } {
-  const { clocks, log } = options;
+  const { clocks, log, links } = options;
   const handlers = createHandlers({ logger: options.logger, mapError: clockErrorToStatus });
-  const clients = new Map<number, ClockServiceClient>();
   const watchers = new Set<() => void>();
-  const clientFor = (peerId: number) => {
-    const address = options.peers.get(peerId);
-    if (address === undefined)
-      throw new StatusError(
-        Code.NOT_FOUND,
-        `no peer ${peerId} (known: ${[...options.peers.keys()].join(', ') || 'none'})`,
-      );
-    let client = clients.get(peerId);
-    if (client === undefined) {
-      client = createClient(ClockServiceClient, address, options.client);
-      clients.set(peerId, client);
-    }
-    return client;
-  };
 
   const implementation: ClockServiceServer = {
     getClock: handlers.unary(() => ({ peerId: clocks.peerId, stamp: toStamp(clocks.now()) })),
@@ -90,40 +73,29 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
       if (to === clocks.peerId)
         throw new StatusError(Code.INVALID_ARGUMENT, 'to_peer_id is this peer: send to another one');
       const payload = limitText(request.payload, 'payload', PAYLOAD_MAX);
-      const client = clientFor(to);
-      const stamp = clocks.tick();
-      const messageId = `${clocks.peerId}-${log.size + 1}`;
-      const sent = log.append({
-        kind: 'send',
-        stamp,
-        algorithm: 'clock',
-        label: `send ${messageId} to ${to}`,
-        remotePeerId: to,
-        messageId,
-      });
+      if (!links.has(to))
+        throw new StatusError(Code.NOT_FOUND, `no peer ${to} (known: ${links.others().join(', ') || 'none'})`);
       try {
         const delivered = await unaryCall(
-          client,
+          links.client(ClockServiceClient, to),
           'deliver',
-          { messageId, payload },
-          { metadata: writeStamp(new Metadata(), clocks.peerId, stamp) },
+          { messageId: '', payload },
+          { metadata: describedMessage('clock', 'message') },
         );
+        const sent = log.find('send', delivered.event?.messageId ?? '');
+        if (sent === undefined) throw new Error(`peer ${to} answered for a message this peer did not send`);
         return { sendEvent: toEvent(sent), receiveEvent: delivered.event };
       } catch (error) {
         const reason = isServiceError(error) ? error.details : String(error);
-        throw new StatusError(Code.UNAVAILABLE, `peer ${to} did not take message ${messageId}: ${reason}`);
+        throw new StatusError(Code.UNAVAILABLE, `peer ${to} did not take the message: ${reason}`);
       }
     }),
-    deliver: handlers.unary((request, call) => {
-      const { sender, stamp } = readStamp(call.metadata);
-      const received = clocks.receive(stamp);
-      const messageId = limitText(request.messageId, 'message_id', LABEL_MAX);
-      const label = `receive ${messageId} from ${sender}`;
-      return {
-        event: toEvent(
-          log.append({ kind: 'receive', stamp: received, algorithm: 'clock', label, remotePeerId: sender, messageId }),
-        ),
-      };
+    deliver: handlers.unary((_request, call) => {
+      // The envelope interceptor merged the stamps and logged the receive before this handler ran.
+      const sequence = receiveSequenceOf(call.metadata);
+      const received = sequence === undefined ? undefined : log.get(sequence);
+      if (received === undefined) readStamp(call.metadata); // Throws BadStampError naming what is missing.
+      return { event: received === undefined ? undefined : toEvent(received) };
     }),
     listEvents: handlers.unary((request) => {
       if (request.pageSize < 0) throw new StatusError(Code.INVALID_ARGUMENT, 'page_size must not be negative');
@@ -166,7 +138,6 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
     implementation,
     close: () => {
       for (const stop of [...watchers]) stop();
-      for (const client of clients.values()) client.close();
     },
   };
 }

@@ -28,25 +28,31 @@ export type EventWatcher = (event: LoggedEvent) => boolean;
  * parser regex `^(?<timestamp>\S+) (?<host>peer-\d+) (?<clock>\{.*?\}) (?<event>.*)$` on the `shiviz` field.
  */
 export class EventLog {
+  /** The newest events, at most `maxInMemory`; the file keeps them all. */
   private readonly events: LoggedEvent[] = [];
+  private appended = 0;
   private readonly watchers = new Set<EventWatcher>();
 
   constructor(
     readonly peerId: number,
     private readonly file?: string,
     private readonly wallClock: () => Date = () => new Date(),
+    private readonly maxInMemory = 200_000,
   ) {
     if (file !== undefined) mkdirSync(dirname(file), { recursive: true });
   }
 
   append(entry: Omit<LoggedEvent, 'sequence' | 'peerId' | 'wallTime'>): LoggedEvent {
+    this.appended += 1;
     const event: LoggedEvent = {
-      sequence: this.events.length + 1,
+      sequence: this.appended,
       peerId: this.peerId,
       wallTime: this.wallClock(),
       ...entry,
     };
     this.events.push(event);
+    // Forget the oldest tenth at once rather than one by one: a shift per append would copy the array each time.
+    if (this.events.length > this.maxInMemory) this.events.splice(0, Math.ceil(this.maxInMemory / 10));
     if (this.file !== undefined) appendFileSync(this.file, `${JSON.stringify(toJsonLine(event))}\n`);
     for (const watcher of [...this.watchers]) if (!watcher(event)) this.watchers.delete(watcher);
     return event;
@@ -68,8 +74,24 @@ export class EventLog {
     return { unwatch: () => this.watchers.delete(watcher) };
   }
 
+  /** How many events were ever appended (the last sequence). */
   get size(): number {
-    return this.events.length;
+    return this.appended;
+  }
+
+  /** The event of a sequence, if still in memory. */
+  get(sequence: number): LoggedEvent | undefined {
+    const first = this.events[0]?.sequence ?? 1;
+    return this.events[sequence - first];
+  }
+
+  /** The newest event of `kind` with `messageId`, searching back from the end. */
+  find(kind: EventKindName, messageId: string): LoggedEvent | undefined {
+    for (let index = this.events.length - 1; index >= 0; index -= 1) {
+      const event = this.events[index];
+      if (event.kind === kind && event.messageId === messageId) return event;
+    }
+    return undefined;
   }
 }
 

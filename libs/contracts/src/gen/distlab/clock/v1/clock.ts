@@ -194,7 +194,11 @@ export interface SendResponse {
 
 /** DeliverRequest is a message from one peer to another. */
 export interface DeliverRequest {
-  /** Shared by the send and receive events. */
+  /**
+   * Ignored: the message id travels in the envelope (`distlab-message-id` metadata), like every peer-to-peer message's.
+   *
+   * @deprecated
+   */
   messageId: string;
   /** The message's content. */
   payload: string;
@@ -1624,7 +1628,10 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
  * Every peer-to-peer call of every algorithm carries the sender's stamps in request metadata, so that every message is
  * ordered, not only this demo's: `distlab-sender` (the sender's peer id), `distlab-lamport` (its Lamport time at the
  * send) and `distlab-vector` (its vector clock as "id:count,id:count"). The receiving peer merges them before it
- * handles the call.
+ * handles the call. With them travel `distlab-incarnation` (how many times the sender has started, so that a restart is
+ * noticed on its first message), `distlab-message-id` (shared by the send and the receive event, to draw the message as
+ * one arrow) and `distlab-label` and `distlab-algorithm` (what the receive event is called and filed under). The failure
+ * detector's heartbeats carry none of them: they are probes, not messages of an algorithm, and would be most of the log.
  */
 export type ClockServiceService = typeof ClockServiceService;
 export const ClockServiceService = {

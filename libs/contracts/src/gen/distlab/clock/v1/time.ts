@@ -77,7 +77,20 @@ export interface GetTimeResponse {
   /** The answering peer. */
   peerId: number;
   /** Its clock when it answered. */
-  time?: Date | undefined;
+  time?:
+    | Date
+    | undefined;
+  /**
+   * The same reading in nanoseconds since the Unix epoch. It says what `time` says; it exists because some generated
+   * clients (ts-proto with dates, for one) keep a Timestamp only to the millisecond, and synchronization is measured in
+   * microseconds.
+   */
+  unixNanos: string;
+  /**
+   * This peer's clock minus the host's system clock: the known truth a lab has, since every peer of a cluster on one
+   * machine reads the same system clock. Synchronization error is measured against it.
+   */
+  offsetFromSystem?: Duration | undefined;
 }
 
 /** AdjustTimeRequest tells a peer how far to move its clock. */
@@ -206,7 +219,7 @@ export const GetTimeRequest: MessageFns<GetTimeRequest> = {
 };
 
 function createBaseGetTimeResponse(): GetTimeResponse {
-  return { peerId: 0, time: undefined };
+  return { peerId: 0, time: undefined, unixNanos: "0", offsetFromSystem: undefined };
 }
 
 export const GetTimeResponse: MessageFns<GetTimeResponse> = {
@@ -216,6 +229,12 @@ export const GetTimeResponse: MessageFns<GetTimeResponse> = {
     }
     if (message.time !== undefined) {
       Timestamp.encode(toTimestamp(message.time), writer.uint32(18).fork()).join();
+    }
+    if (message.unixNanos !== "0") {
+      writer.uint32(24).int64(message.unixNanos);
+    }
+    if (message.offsetFromSystem !== undefined) {
+      Duration.encode(message.offsetFromSystem, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -249,6 +268,22 @@ export const GetTimeResponse: MessageFns<GetTimeResponse> = {
             message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.unixNanos = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.offsetFromSystem = Duration.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -269,6 +304,16 @@ export const GetTimeResponse: MessageFns<GetTimeResponse> = {
         ? globalThis.Number(object.peer_id)
         : 0,
       time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      unixNanos: isSet(object.unixNanos)
+        ? globalThis.String(object.unixNanos)
+        : isSet(object.unix_nanos)
+        ? globalThis.String(object.unix_nanos)
+        : "0",
+      offsetFromSystem: isSet(object.offsetFromSystem)
+        ? Duration.fromJSON(object.offsetFromSystem)
+        : isSet(object.offset_from_system)
+        ? Duration.fromJSON(object.offset_from_system)
+        : undefined,
     };
   },
 
@@ -280,6 +325,12 @@ export const GetTimeResponse: MessageFns<GetTimeResponse> = {
     if (message.time !== undefined) {
       obj.time = message.time.toISOString();
     }
+    if (message.unixNanos !== "0") {
+      obj.unixNanos = message.unixNanos;
+    }
+    if (message.offsetFromSystem !== undefined) {
+      obj.offsetFromSystem = Duration.toJSON(message.offsetFromSystem);
+    }
     return obj;
   },
 
@@ -290,6 +341,10 @@ export const GetTimeResponse: MessageFns<GetTimeResponse> = {
     const message = createBaseGetTimeResponse();
     message.peerId = object.peerId ?? 0;
     message.time = object.time ?? undefined;
+    message.unixNanos = object.unixNanos ?? "0";
+    message.offsetFromSystem = (object.offsetFromSystem !== undefined && object.offsetFromSystem !== null)
+      ? Duration.fromPartial(object.offsetFromSystem)
+      : undefined;
     return message;
   },
 };

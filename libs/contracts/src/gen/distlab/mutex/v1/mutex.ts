@@ -102,6 +102,11 @@ export interface ReplyRequest {
   incarnation: string;
   /** The largest fencing token the replying peer has seen granted, so that tokens keep increasing across the cluster. */
   fencingTokenSeen: string;
+  /**
+   * The incarnation of the request being granted. A restarted peer starts its Lamport clock afresh and so may reuse a
+   * timestamp; a reply to its previous life must not grant its new request. 0 is read as 1 (the first incarnation).
+   */
+  requesterIncarnation: string;
 }
 
 /** ReplyResponse acknowledges receipt. */
@@ -327,7 +332,7 @@ export const RequestResponse: MessageFns<RequestResponse> = {
 };
 
 function createBaseReplyRequest(): ReplyRequest {
-  return { fromPeerId: 0, requestTimestamp: "0", incarnation: "0", fencingTokenSeen: "0" };
+  return { fromPeerId: 0, requestTimestamp: "0", incarnation: "0", fencingTokenSeen: "0", requesterIncarnation: "0" };
 }
 
 export const ReplyRequest: MessageFns<ReplyRequest> = {
@@ -343,6 +348,9 @@ export const ReplyRequest: MessageFns<ReplyRequest> = {
     }
     if (message.fencingTokenSeen !== "0") {
       writer.uint32(32).uint64(message.fencingTokenSeen);
+    }
+    if (message.requesterIncarnation !== "0") {
+      writer.uint32(40).uint64(message.requesterIncarnation);
     }
     return writer;
   },
@@ -392,6 +400,14 @@ export const ReplyRequest: MessageFns<ReplyRequest> = {
             message.fencingTokenSeen = reader.uint64().toString();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.requesterIncarnation = reader.uint64().toString();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -422,6 +438,11 @@ export const ReplyRequest: MessageFns<ReplyRequest> = {
         : isSet(object.fencing_token_seen)
         ? globalThis.String(object.fencing_token_seen)
         : "0",
+      requesterIncarnation: isSet(object.requesterIncarnation)
+        ? globalThis.String(object.requesterIncarnation)
+        : isSet(object.requester_incarnation)
+        ? globalThis.String(object.requester_incarnation)
+        : "0",
     };
   },
 
@@ -439,6 +460,9 @@ export const ReplyRequest: MessageFns<ReplyRequest> = {
     if (message.fencingTokenSeen !== "0") {
       obj.fencingTokenSeen = message.fencingTokenSeen;
     }
+    if (message.requesterIncarnation !== "0") {
+      obj.requesterIncarnation = message.requesterIncarnation;
+    }
     return obj;
   },
 
@@ -451,6 +475,7 @@ export const ReplyRequest: MessageFns<ReplyRequest> = {
     message.requestTimestamp = object.requestTimestamp ?? "0";
     message.incarnation = object.incarnation ?? "0";
     message.fencingTokenSeen = object.fencingTokenSeen ?? "0";
+    message.requesterIncarnation = object.requesterIncarnation ?? "0";
     return message;
   },
 };

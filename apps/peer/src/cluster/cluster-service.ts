@@ -1,0 +1,105 @@
+import { ClusterServiceClient, type ClusterServiceServer } from '@distlab/contracts/cluster/v1/cluster';
+import {
+  checkHealth,
+  Code,
+  createHealthClient,
+  createHandlers,
+  StatusError,
+  unaryCall,
+  type ClientSettings,
+  type Logger,
+} from '@distlab/grpc-kit';
+import { describedMessage } from '../links/envelope';
+import type { PeerLinks } from '../links/peer-links';
+
+/** How long RemoveMember waits for the peer to be removed to answer health before it believes it dead. */
+const LIVENESS_PROBE_MS = 500;
+const ADDRESS_PATTERN = /^[^\s,]+:\d{1,5}$/;
+
+/**
+ * The cluster service's one status mapping: every refusal is decided where the input is read (INVALID_ARGUMENT,
+ * NOT_FOUND for a non-member, FAILED_PRECONDITION for removing a peer that still answers).
+ */
+export function clusterService(
+  links: PeerLinks,
+  logger: Logger,
+  client: ClientSettings = {},
+): { implementation: ClusterServiceServer; announce(address: string): void } {
+  const handlers = createHandlers({ logger });
+  const requirePeerId = (value: number, field: string) => {
+    if (value === 0) throw new StatusError(Code.INVALID_ARGUMENT, `${field} must be a peer id, not 0`);
+    if (value === links.self) throw new StatusError(Code.INVALID_ARGUMENT, `${field} is this peer's own id`);
+    return value;
+  };
+  const memberIds = () => links.members();
+
+  const implementation: ClusterServiceServer = {
+    announce: handlers.unary((request) => {
+      const peerId = requirePeerId(request.peerId, 'peer_id');
+      if (request.incarnation === '0') throw new StatusError(Code.INVALID_ARGUMENT, 'incarnation must be 1 or more');
+      if (!links.has(peerId))
+        throw new StatusError(Code.FAILED_PRECONDITION, `peer ${peerId} is not a member here: add it first`);
+      if (ADDRESS_PATTERN.test(request.address)) links.add(peerId, request.address);
+      links.noteIncarnation(peerId, Number(request.incarnation));
+      return {};
+    }),
+    listMembers: handlers.unary(() => ({
+      peerId: links.self,
+      incarnation: String(links.incarnation),
+      members: memberIds().map((peerId) => ({
+        peerId,
+        address: links.addressOf(peerId) ?? '',
+        incarnation: String(peerId === links.self ? links.incarnation : links.incarnationOf(peerId)),
+      })),
+    })),
+    removeMember: handlers.unary(async (request) => {
+      const peerId = requirePeerId(request.peerId, 'peer_id');
+      const address = links.addressOf(peerId);
+      if (address === undefined) throw new StatusError(Code.NOT_FOUND, `peer ${peerId} is not a member`);
+      if (await answers(address, client))
+        throw new StatusError(
+          Code.FAILED_PRECONDITION,
+          `peer ${peerId} at ${address} still answers: stop it before removing it (removing a live peer could let two processes into the critical section)`,
+        );
+      links.remove(peerId);
+      logger.warn({ peerId }, 'member removed by an operator');
+      return { memberPeerIds: memberIds() };
+    }),
+    addMember: handlers.unary((request) => {
+      const peerId = requirePeerId(request.peerId, 'peer_id');
+      if (!ADDRESS_PATTERN.test(request.address))
+        throw new StatusError(Code.INVALID_ARGUMENT, `address must be host:port, not "${request.address}"`);
+      links.add(peerId, request.address);
+      return { memberPeerIds: memberIds() };
+    }),
+  };
+
+  /** Tells every member this peer (re)started, retrying each until it hears (or is removed). */
+  const announce = (address: string) => {
+    for (const peerId of links.others()) {
+      const request = { peerId: links.self, incarnation: String(links.incarnation), address };
+      void links.deliver(peerId, 'announce', () =>
+        unaryCall(links.client(ClusterServiceClient, peerId), 'announce', request, {
+          metadata: describedMessage('cluster', `Announce(incarnation ${links.incarnation})`),
+        }),
+      );
+    }
+  };
+  return { implementation, announce };
+}
+
+/** Whether a server answers health at `address` within the probe time (any answer counts: it is alive). */
+async function answers(address: string, settings: ClientSettings): Promise<boolean> {
+  const health = createHealthClient(address, { ...settings, deadlineMs: LIVENESS_PROBE_MS, maxAttempts: 1 });
+  try {
+    await checkHealth(health);
+    return true;
+  } catch (error) {
+    return (
+      (error as { code?: number }).code !== Code.UNAVAILABLE &&
+      (error as { code?: number }).code !== Code.DEADLINE_EXCEEDED
+    );
+  } finally {
+    health.close();
+  }
+}

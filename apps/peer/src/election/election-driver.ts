@@ -1,0 +1,237 @@
+import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
+import { isServiceError, unaryCall, type Logger } from '@distlab/grpc-kit';
+import {
+  ElectionCore,
+  type ElectionAlgorithm,
+  type ElectionMessage,
+  type ElectionOutput,
+  type ElectionTimeouts,
+} from '@distlab/election';
+import type { EventLog } from '../clocks/event-log';
+import type { LogicalClocks } from '../clocks/logical-clocks';
+import { describedMessage } from '../links/envelope';
+import type { PeerLinks } from '../links/peer-links';
+
+/** What this peer knows of the leader. */
+export interface LeaderView {
+  leader: number | undefined;
+  term: number;
+  algorithm: ElectionAlgorithm;
+  electionInProgress: boolean;
+  /** When this peer learned of the leader, by its clock. */
+  electTime: Date | undefined;
+}
+
+export interface ElectionDriverOptions {
+  links: PeerLinks;
+  clocks: LogicalClocks;
+  log: EventLog;
+  logger: Logger;
+  algorithm: ElectionAlgorithm;
+  timeouts?: Partial<ElectionTimeouts>;
+  /** This peer's clock, for the time a leader was learned. */
+  wallClock: () => Date;
+}
+
+/** How long an election message may take before it counts as not delivered (the core then skips the receiver). */
+const ELECTION_CALL_DEADLINE_MS = 250;
+
+/**
+ * The thin driver of libs/election's core on a peer: RPCs in are fed to the core with the time, the core's messages go
+ * out as RPCs (a failed one is fed back as `send-failed`), a heartbeat's answer comes back as the RPC's response, and
+ * one timer is kept at the core's next deadline. Election steps and leader changes are logged.
+ */
+export class ElectionDriver {
+  private readonly core: ElectionCore;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Infinity;
+  private electTime: Date | undefined;
+  private readonly leaderWaiters = new Set<() => void>();
+  private stopped = false;
+
+  constructor(private readonly options: ElectionDriverOptions) {
+    this.core = new ElectionCore({
+      self: options.links.self,
+      members: options.links.members(),
+      algorithm: options.algorithm,
+      timeouts: options.timeouts,
+    });
+  }
+
+  get self(): number {
+    return this.options.links.self;
+  }
+
+  /** Starts the failure detector: the first tick sets the core's clocks going. */
+  start(): void {
+    this.feed(this.core.handle({ kind: 'tick', nowMs: performance.now() }));
+  }
+
+  describe(): LeaderView {
+    return { ...this.core.describe(), electTime: this.electTime };
+  }
+
+  /** Starts an election now; returns its term. */
+  startElection(algorithm: ElectionAlgorithm): number {
+    const outputs = this.core.handle({ kind: 'start', nowMs: performance.now(), algorithm });
+    const started = outputs.find((output) => output.kind === 'election-started');
+    this.feed(outputs);
+    return started?.kind === 'election-started' ? started.term : this.core.describe().term;
+  }
+
+  /** Resolves once a leader is known and no election runs, or when `signal` aborts. */
+  whenLeaderAgreed(signal: AbortSignal): Promise<LeaderView> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const view = this.describe();
+        if (view.leader === undefined || view.electionInProgress) return;
+        this.leaderWaiters.delete(check);
+        resolve(view);
+      };
+      signal.addEventListener('abort', () => {
+        this.leaderWaiters.delete(check);
+        reject(new Error('no leader agreed before the deadline'));
+      });
+      this.leaderWaiters.add(check);
+      check();
+    });
+  }
+
+  /** A message from a peer; returns the answer to a heartbeat (the only message answered in its response). */
+  receive(message: ElectionMessage): ElectionMessage | undefined {
+    const outputs = this.core.handle({ kind: 'receive', message, nowMs: performance.now() });
+    const isAck = (output: ElectionOutput) =>
+      output.kind === 'send' && output.message.kind === 'heartbeat-ack' && output.to === message.from;
+    const ack = outputs.find(isAck);
+    this.feed(outputs.filter((output) => !isAck(output)));
+    return ack?.kind === 'send' ? ack.message : undefined;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private feed(outputs: ElectionOutput[]): void {
+    for (const output of outputs) {
+      if (output.kind === 'send') this.send(output.to, output.message);
+      else if (output.kind === 'election-started')
+        this.logStep('election', `start ${output.algorithm} election, term ${output.term}`, output.algorithm);
+      else this.onLeaderChanged(output.leader, output.term, output.algorithm);
+    }
+    for (const wake of [...this.leaderWaiters]) wake();
+    this.schedule();
+  }
+
+  private onLeaderChanged(leader: number, term: number, algorithm: ElectionAlgorithm): void {
+    this.electTime = this.options.wallClock();
+    this.logStep('leader-changed', `leader is ${leader} (term ${term})`, algorithm);
+    this.options.logger.info({ leader, term, algorithm }, 'leader changed');
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const deadlineMs = this.core.nextDeadlineMs();
+    if (deadlineMs === undefined || deadlineMs >= this.timerAtMs) return;
+    clearTimeout(this.timer);
+    this.timerAtMs = deadlineMs;
+    this.timer = setTimeout(
+      () => {
+        this.timerAtMs = Infinity;
+        this.feed(this.core.handle({ kind: 'tick', nowMs: performance.now() }));
+      },
+      Math.max(0, deadlineMs - performance.now()),
+    ).unref();
+  }
+
+  private send(to: number, message: ElectionMessage): void {
+    if (this.stopped || !this.options.links.has(to)) return;
+    void this.call(to, message).then(
+      (ack) => {
+        if (ack !== undefined) this.feed(this.core.handle({ kind: 'receive', message: ack, nowMs: performance.now() }));
+      },
+      (error: unknown) => {
+        if (this.stopped) return;
+        if (!isServiceError(error)) this.options.logger.error({ err: error }, 'election message failed');
+        this.feed(this.core.handle({ kind: 'send-failed', to, message, nowMs: performance.now() }));
+      },
+    );
+  }
+
+  /** One election message as its RPC; resolves to the heartbeat's answer for a heartbeat. */
+  private async call(to: number, message: ElectionMessage): Promise<ElectionMessage | undefined> {
+    const links = this.options.links;
+    const settings = (label: string, algorithm: ElectionAlgorithm) => ({
+      metadata: describedMessage(algorithm, label),
+      deadlineMs: ELECTION_CALL_DEADLINE_MS,
+    });
+    switch (message.kind) {
+      case 'election':
+        await unaryCall(
+          links.client(ElectionServiceClient, to),
+          'election',
+          { candidateId: message.from, term: String(message.term) },
+          settings(`Election(term ${message.term})`, 'bully'),
+        );
+        return undefined;
+      case 'answer':
+        await unaryCall(
+          links.client(ElectionServiceClient, to),
+          'answer',
+          { responderId: message.from, term: String(message.term) },
+          settings(`Answer(term ${message.term})`, 'bully'),
+        );
+        return undefined;
+      case 'coordinator':
+        await unaryCall(
+          links.client(ElectionServiceClient, to),
+          'coordinator',
+          { leaderId: message.from, term: String(message.term) },
+          settings(`Coordinator(${message.from}, term ${message.term})`, 'bully'),
+        );
+        return undefined;
+      case 'ring-election':
+        await unaryCall(
+          links.client(ElectionServiceClient, to),
+          'ringElection',
+          { initiatorId: message.initiator, term: String(message.term), participantIds: message.participants },
+          settings(`RingElection([${message.participants.join(',')}])`, 'ring'),
+        );
+        return undefined;
+      case 'ring-coordinator':
+        await unaryCall(
+          links.client(ElectionServiceClient, to),
+          'ringCoordinator',
+          {
+            initiatorId: message.initiator,
+            leaderId: message.leader,
+            term: String(message.term),
+            participantIds: message.participants,
+          },
+          settings(`RingCoordinator(${message.leader}, term ${message.term})`, 'ring'),
+        );
+        return undefined;
+      case 'heartbeat': {
+        // Heartbeats are probes, not messages of an algorithm: sent without an envelope, so they are not logged.
+        const answer = await unaryCall(
+          links.client(ElectionServiceClient, to, false),
+          'heartbeat',
+          { fromPeerId: message.from, term: String(message.term) },
+          { deadlineMs: ELECTION_CALL_DEADLINE_MS },
+        );
+        return {
+          kind: 'heartbeat-ack',
+          from: to,
+          leader: answer.leaderId === 0 ? undefined : answer.leaderId,
+          term: Number(answer.term),
+        };
+      }
+      case 'heartbeat-ack':
+        return undefined; // Answered in the heartbeat's response, never sent on its own.
+    }
+  }
+
+  private logStep(kind: 'election' | 'leader-changed', label: string, algorithm: ElectionAlgorithm): void {
+    this.options.log.append({ kind, stamp: this.options.clocks.tick(), algorithm, label });
+  }
+}

@@ -1,0 +1,119 @@
+import { ElectionAlgorithm, type ElectionServiceServer } from '@distlab/contracts/election/v1/election';
+import { Code, createHandlers, StatusError, type Logger } from '@distlab/grpc-kit';
+import type { ElectionAlgorithm as AlgorithmName } from '@distlab/election';
+import type { ElectionDriver } from './election-driver';
+
+const PARTICIPANTS_MAX = 10_000;
+
+const ALGORITHMS: Record<AlgorithmName, ElectionAlgorithm> = {
+  bully: ElectionAlgorithm.ELECTION_ALGORITHM_BULLY,
+  ring: ElectionAlgorithm.ELECTION_ALGORITHM_RING,
+};
+
+/** The algorithm named in a request; INVALID_ARGUMENT for unspecified or unknown values. */
+export function algorithmName(value: ElectionAlgorithm): AlgorithmName {
+  if (value === ElectionAlgorithm.ELECTION_ALGORITHM_BULLY) return 'bully';
+  if (value === ElectionAlgorithm.ELECTION_ALGORITHM_RING) return 'ring';
+  throw new StatusError(Code.INVALID_ARGUMENT, 'algorithm must be ELECTION_ALGORITHM_BULLY or ELECTION_ALGORITHM_RING');
+}
+
+/**
+ * The election service's one status mapping: everything it refuses is input validation, decided where the input is
+ * read (INVALID_ARGUMENT); a StartElection that waits past its deadline is DEADLINE_EXCEEDED (the election goes on).
+ */
+class NoLeaderYetError extends Error {}
+function electionErrorToStatus(error: unknown): StatusError | undefined {
+  if (error instanceof NoLeaderYetError) return new StatusError(Code.DEADLINE_EXCEEDED, error.message);
+  return undefined;
+}
+
+function requirePeerId(value: number, field: string): number {
+  if (value === 0) throw new StatusError(Code.INVALID_ARGUMENT, `${field} must be a peer id, not 0`);
+  return value;
+}
+
+function requireParticipants(ids: number[]): number[] {
+  if (ids.length === 0) throw new StatusError(Code.INVALID_ARGUMENT, 'participant_ids must not be empty');
+  if (ids.length > PARTICIPANTS_MAX || ids.includes(0))
+    throw new StatusError(Code.INVALID_ARGUMENT, `participant_ids must be 1 to ${PARTICIPANTS_MAX} peer ids`);
+  return ids;
+}
+
+/** ElectionService: Bully and Ring messages between peers, heartbeats, and the leader for clients. */
+export function electionService(driver: ElectionDriver, logger: Logger): ElectionServiceServer {
+  const handlers = createHandlers({ logger, mapError: electionErrorToStatus });
+  return {
+    election: handlers.unary((request) => {
+      const from = requirePeerId(request.candidateId, 'candidate_id');
+      driver.receive({ kind: 'election', from, term: Number(request.term) });
+      return {};
+    }),
+    answer: handlers.unary((request) => {
+      const from = requirePeerId(request.responderId, 'responder_id');
+      driver.receive({ kind: 'answer', from, term: Number(request.term) });
+      return {};
+    }),
+    coordinator: handlers.unary((request) => {
+      const from = requirePeerId(request.leaderId, 'leader_id');
+      driver.receive({ kind: 'coordinator', from, term: Number(request.term) });
+      return {};
+    }),
+    ringElection: handlers.unary((request) => {
+      const participants = requireParticipants(request.participantIds);
+      const initiator = requirePeerId(request.initiatorId, 'initiator_id');
+      const from = participants[participants.length - 1];
+      driver.receive({ kind: 'ring-election', from, initiator, term: Number(request.term), participants });
+      return {};
+    }),
+    ringCoordinator: handlers.unary((request) => {
+      const participants = requireParticipants(request.participantIds);
+      const initiator = requirePeerId(request.initiatorId, 'initiator_id');
+      const leader = requirePeerId(request.leaderId, 'leader_id');
+      driver.receive({
+        kind: 'ring-coordinator',
+        from: initiator,
+        initiator,
+        leader,
+        term: Number(request.term),
+        participants,
+      });
+      return {};
+    }),
+    heartbeat: handlers.unary((request) => {
+      const from = requirePeerId(request.fromPeerId, 'from_peer_id');
+      const ack = driver.receive({ kind: 'heartbeat', from, term: Number(request.term) });
+      const leader = ack?.kind === 'heartbeat-ack' ? ack.leader : undefined;
+      return { peerId: driver.self, leaderId: leader ?? 0, term: String(ack?.term ?? 0) };
+    }),
+    getLeader: handlers.unary(() => {
+      const view = driver.describe();
+      return {
+        peerId: driver.self,
+        leaderId: view.leader ?? 0,
+        term: String(view.term),
+        algorithm: ALGORITHMS[view.algorithm],
+        electTime: view.electTime,
+        electionInProgress: view.electionInProgress,
+      };
+    }),
+    startElection: handlers.unary(async (request, call) => {
+      const term = driver.startElection(algorithmName(request.algorithm));
+      if (!request.wait) return { term: String(term), leaderId: 0 };
+      const abandoned = new AbortController();
+      call.on('cancelled', () => abandoned.abort());
+      const deadline = call.getDeadline();
+      const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+      const timer = Number.isFinite(deadlineMs)
+        ? setTimeout(() => abandoned.abort(), deadlineMs - Date.now() - 20)
+        : undefined;
+      try {
+        const view = await driver.whenLeaderAgreed(abandoned.signal);
+        return { term: String(view.term), leaderId: view.leader ?? 0 };
+      } catch {
+        throw new NoLeaderYetError('no leader agreed before the deadline; the election goes on');
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  };
+}

@@ -1,0 +1,189 @@
+import type { Client } from '@grpc/grpc-js';
+import {
+  Code,
+  createClient,
+  isServiceError,
+  type ClientConstructor,
+  type ClientSettings,
+  type Logger,
+} from '@distlab/grpc-kit';
+import { envelopeClientInterceptor, type MessageStamper } from './envelope';
+
+/** A change of the membership as this peer sees it. */
+export type MembershipChange =
+  | { kind: 'joined'; peerId: number }
+  | { kind: 'left'; peerId: number }
+  | { kind: 'restarted'; peerId: number; incarnation: number };
+
+export interface PeerLinksOptions {
+  stamper: MessageStamper;
+  /** The other members' addresses by id. */
+  members: ReadonlyMap<number, string>;
+  client?: ClientSettings;
+  logger: Logger;
+}
+
+/** How long a peer-to-peer message may take before it counts as lost (the algorithms' transport then retries). */
+export const PEER_CALL_DEADLINE_MS = 1_000;
+/** Retries of a message that must arrive start this far apart and double up to the maximum. */
+const RETRY_FIRST_DELAY_MS = 20;
+const RETRY_MAX_DELAY_MS = 1_000;
+/** Statuses that say the message certainly arrived and was refused: retrying cannot help. */
+const DEFINITE_REFUSALS = new Set([
+  Code.INVALID_ARGUMENT,
+  Code.FAILED_PRECONDITION,
+  Code.NOT_FOUND,
+  Code.UNIMPLEMENTED,
+  Code.UNAUTHENTICATED,
+  Code.PERMISSION_DENIED,
+]);
+
+/**
+ * This peer's links to the other members: their addresses, one client per member and service (stamping every call
+ * through the envelope interceptor), the incarnation each was last heard as, and membership changes for the drivers.
+ * Channels reconnect quickly (100 ms to 1 s) so that a restarted peer is reached again within a second; the client
+ * kit's retries are off, since each algorithm decides what happens to a message that failed.
+ */
+export class PeerLinks {
+  private readonly addresses: Map<number, string>;
+  private readonly clients = new Map<string, Client>();
+  private readonly incarnations = new Map<number, number>();
+  private readonly listeners = new Set<(change: MembershipChange) => void>();
+  private closed = false;
+
+  constructor(private readonly options: PeerLinksOptions) {
+    this.addresses = new Map([...options.members].filter(([peerId]) => peerId !== options.stamper.peerId));
+    options.stamper.observeSenders((peerId, incarnation) => this.noteIncarnation(peerId, incarnation));
+  }
+
+  get self(): number {
+    return this.options.stamper.peerId;
+  }
+
+  get incarnation(): number {
+    return this.options.stamper.incarnation;
+  }
+
+  /** Every member, this peer included, in id order. */
+  members(): number[] {
+    return [this.self, ...this.addresses.keys()].sort((a, b) => a - b);
+  }
+
+  /** The other members, in id order. */
+  others(): number[] {
+    return [...this.addresses.keys()].sort((a, b) => a - b);
+  }
+
+  has(peerId: number): boolean {
+    return this.addresses.has(peerId);
+  }
+
+  addressOf(peerId: number): string | undefined {
+    return this.addresses.get(peerId);
+  }
+
+  /** The incarnation `peerId` was last heard as; 0 when not heard from since this peer started. */
+  incarnationOf(peerId: number): number {
+    return this.incarnations.get(peerId) ?? 0;
+  }
+
+  /** A client of `Constructor`'s service on member `peerId`; `stamped` false for probes that are not messages. */
+  client<C extends Client>(Constructor: ClientConstructor<C>, peerId: number, stamped = true): C {
+    const address = this.addresses.get(peerId);
+    if (address === undefined) throw new Error(`peer ${peerId} is not a member`);
+    const key = `${Constructor.serviceName}/${peerId}/${stamped}`;
+    let client = this.clients.get(key) as C | undefined;
+    if (client === undefined) {
+      client = createClient(Constructor, address, {
+        ...this.options.client,
+        deadlineMs: PEER_CALL_DEADLINE_MS,
+        maxAttempts: 1,
+        interceptors: stamped ? [envelopeClientInterceptor(this.options.stamper, peerId)] : [],
+        channelOptions: {
+          'grpc.initial_reconnect_backoff_ms': 100,
+          'grpc.min_reconnect_backoff_ms': 100,
+          'grpc.max_reconnect_backoff_ms': 1_000,
+        },
+      });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  onChange(listener: (change: MembershipChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Adds a member, or updates its address (its clients are then rebuilt). */
+  add(peerId: number, address: string): void {
+    if (peerId === this.self) return;
+    const known = this.addresses.get(peerId);
+    if (known === address) return;
+    if (known !== undefined) this.closeClientsOf(peerId);
+    this.addresses.set(peerId, address);
+    if (known === undefined) this.emit({ kind: 'joined', peerId });
+  }
+
+  remove(peerId: number): boolean {
+    if (!this.addresses.delete(peerId)) return false;
+    this.closeClientsOf(peerId);
+    this.incarnations.delete(peerId);
+    this.emit({ kind: 'left', peerId });
+    return true;
+  }
+
+  /** Notes the incarnation a member's message carried: a larger one than known means it restarted. */
+  noteIncarnation(peerId: number, incarnation: number): void {
+    if (!this.addresses.has(peerId)) return;
+    const known = this.incarnations.get(peerId);
+    if (known !== undefined && incarnation <= known) return;
+    this.incarnations.set(peerId, incarnation);
+    // The first incarnation heard of is a restart only if it is not the first life (the cores know that rule too).
+    if (known !== undefined || incarnation > 1) this.emit({ kind: 'restarted', peerId, incarnation });
+  }
+
+  /**
+   * Sends a message that must arrive (the algorithms assume a transport that retries): `attempt` is repeated with
+   * backoff until it succeeds, the receiver refuses it definitely, the member is removed, or the links close.
+   * Resolves true when it was delivered.
+   */
+  async deliver(peerId: number, what: string, attempt: () => Promise<unknown>): Promise<boolean> {
+    for (let delayMs = RETRY_FIRST_DELAY_MS; !this.closed && this.addresses.has(peerId);) {
+      try {
+        await attempt();
+        return true;
+      } catch (error) {
+        if (isServiceError(error) && DEFINITE_REFUSALS.has(error.code)) {
+          this.options.logger.warn({ peerId, what, error: error.details }, 'peer refused a message');
+          return false;
+        }
+      }
+      await sleep(delayMs);
+      delayMs = Math.min(delayMs * 2, RETRY_MAX_DELAY_MS);
+    }
+    return false;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  private closeClientsOf(peerId: number): void {
+    for (const [key, client] of this.clients) {
+      if (key.split('/')[1] !== String(peerId)) continue;
+      client.close();
+      this.clients.delete(key);
+    }
+  }
+
+  private emit(change: MembershipChange): void {
+    for (const listener of [...this.listeners]) listener(change);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
