@@ -58,7 +58,12 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
   const clock = new VirtualClock({ skewMs: options.clockSkewMs, driftPpm: options.clockDriftPpm });
   const wallClock = () => clock.now();
   const clocks = new LogicalClocks(options.id);
-  const log = new EventLog(options.id, options.eventsFile, wallClock);
+  const log = new EventLog({
+    peerId: options.id,
+    incarnation: state.incarnation,
+    file: options.eventsFile,
+    wallClock,
+  });
   const stamper = new MessageStamper(clocks, log, state.incarnation);
   const links = new PeerLinks({
     stamper,

@@ -14,3 +14,4 @@ export { ReflectionOnlyClient, bufCurl, type CurlResult } from './reflection-cli
 export { startPostgres, postgresUnavailableReason, POSTGRES_BIN, type TestPostgres } from './postgres';
 export { runLoad, percentile, formatTable, seededRandom, type LoadSpec, type LoadResult } from './load';
 export { freePort, waitForServing, startQuietServerProcess, stopProcesses } from './ports';
+export { PeerCluster, type PeerClusterOptions } from './peer-cluster';

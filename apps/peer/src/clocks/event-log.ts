@@ -19,6 +19,17 @@ export interface LoggedEvent {
   messageId?: string;
 }
 
+export interface EventLogOptions {
+  peerId: number;
+  incarnation?: number;
+  /** When set, every event is appended to it as a JSON line. */
+  file?: string;
+  /** The peer's physical clock (its virtual clock, skew and drift included). */
+  wallClock?: () => Date;
+  /** The newest events kept in memory for ListEvents and WatchEvents; the file keeps them all. */
+  maxInMemory?: number;
+}
+
 /** A watcher's outlet: returns false when it cannot keep up (it is then dropped). */
 export type EventWatcher = (event: LoggedEvent) => boolean;
 
@@ -33,13 +44,20 @@ export class EventLog {
   private appended = 0;
   private readonly watchers = new Set<EventWatcher>();
 
-  constructor(
-    readonly peerId: number,
-    private readonly file?: string,
-    private readonly wallClock: () => Date = () => new Date(),
-    private readonly maxInMemory = 200_000,
-  ) {
-    if (file !== undefined) mkdirSync(dirname(file), { recursive: true });
+  readonly peerId: number;
+  /** Which life of the peer this log belongs to: a restarted peer appends to the same file, sequence from 1 again. */
+  readonly incarnation: number;
+  private readonly file: string | undefined;
+  private readonly wallClock: () => Date;
+  private readonly maxInMemory: number;
+
+  constructor(options: EventLogOptions) {
+    this.peerId = options.peerId;
+    this.incarnation = options.incarnation ?? 1;
+    this.file = options.file;
+    this.wallClock = options.wallClock ?? (() => new Date());
+    this.maxInMemory = options.maxInMemory ?? 200_000;
+    if (this.file !== undefined) mkdirSync(dirname(this.file), { recursive: true });
   }
 
   append(entry: Omit<LoggedEvent, 'sequence' | 'peerId' | 'wallTime'>): LoggedEvent {
@@ -53,7 +71,7 @@ export class EventLog {
     this.events.push(event);
     // Forget the oldest tenth at once rather than one by one: a shift per append would copy the array each time.
     if (this.events.length > this.maxInMemory) this.events.splice(0, Math.ceil(this.maxInMemory / 10));
-    if (this.file !== undefined) appendFileSync(this.file, `${JSON.stringify(toJsonLine(event))}\n`);
+    if (this.file !== undefined) appendFileSync(this.file, `${JSON.stringify(toJsonLine(event, this.incarnation))}\n`);
     for (const watcher of [...this.watchers]) if (!watcher(event)) this.watchers.delete(watcher);
     return event;
   }
@@ -96,11 +114,12 @@ export class EventLog {
 }
 
 /** The JSON-lines form: plain fields plus a `shiviz` line (host, vector clock as JSON, description). */
-function toJsonLine(event: LoggedEvent) {
+function toJsonLine(event: LoggedEvent, incarnation: number) {
   const vector = Object.fromEntries([...event.stamp.vector].map(([peerId, count]) => [`peer-${peerId}`, count]));
   return {
     sequence: event.sequence,
     peer: event.peerId,
+    incarnation,
     kind: event.kind,
     lamport: event.stamp.lamport,
     vector: formatVector(event.stamp.vector),

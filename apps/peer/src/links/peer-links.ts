@@ -23,8 +23,12 @@ export interface PeerLinksOptions {
   logger: Logger;
 }
 
-/** How long a peer-to-peer message may take before it counts as lost (the algorithms' transport then retries). */
-export const PEER_CALL_DEADLINE_MS = 1_000;
+/**
+ * How long a message that must arrive may take before it counts as lost and is sent again. Generous: a retry of a
+ * message that did arrive is a duplicate (harmless to the algorithms, but one more message in the log), while a peer
+ * that is down fails at once (connection refused), not at the deadline.
+ */
+export const PEER_CALL_DEADLINE_MS = 5_000;
 /** Retries of a message that must arrive start this far apart and double up to the maximum. */
 const RETRY_FIRST_DELAY_MS = 20;
 const RETRY_MAX_DELAY_MS = 1_000;

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitForServing } from './ports';
+import { WORKSPACE_ROOT } from './processes';
+
+export interface PeerClusterOptions {
+  size: number;
+  /** Extra flags for one peer (e.g. its clock skew). */
+  argsFor?: (id: number) => string[];
+  /** Where event logs and state go; a fresh temporary directory by default. */
+  dir?: string;
+}
+
+/**
+ * A cluster of real peer processes (apps/peer), ids 1..size, each knowing every other through `--peers`, with event
+ * logs in `<dir>/events` and state in `<dir>/state`, at --log-level warn. Peers can be killed with SIGKILL and
+ * restarted (a new incarnation); `stop` ends them all with SIGTERM.
+ */
+export class PeerCluster {
+  readonly addresses = new Map<number, string>();
+  private readonly children = new Map<number, ChildProcess>();
+
+  private constructor(
+    readonly dir: string,
+    private readonly argsFor: (id: number) => string[],
+  ) {}
+
+  static async start(options: PeerClusterOptions): Promise<PeerCluster> {
+    const cluster = new PeerCluster(
+      options.dir ?? mkdtempSync(join(tmpdir(), 'distlab-cluster-')),
+      options.argsFor ?? (() => []),
+    );
+    for (let id = 1; id <= options.size; id += 1) cluster.addresses.set(id, `127.0.0.1:${await freePort()}`);
+    try {
+      await Promise.all([...cluster.addresses.keys()].map((id) => cluster.startPeer(id)));
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  get eventsDir(): string {
+    return join(this.dir, 'events');
+  }
+
+  get ids(): number[] {
+    return [...this.addresses.keys()];
+  }
+
+  isRunning(id: number): boolean {
+    const child = this.children.get(id);
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** Starts (or restarts) peer `id` and waits until it serves. */
+  async startPeer(id: number): Promise<void> {
+    const address = this.addresses.get(id)!;
+    const peers = [...this.addresses].filter(([other]) => other !== id).map(([other, at]) => `${other}=${at}`);
+    const entry = join(WORKSPACE_ROOT, 'apps', 'peer', 'src', 'main.ts');
+    const args = [
+      ...['--conditions=@distlab/source', '--import', 'tsx', entry],
+      ...['--id', String(id), '--port', address.split(':')[1], '--log-level', 'warn'],
+      ...['--peers', peers.join(','), '--events-dir', this.eventsDir, '--state-dir', join(this.dir, 'state')],
+      ...this.argsFor(id),
+    ];
+    const child = spawn(process.execPath, args, { cwd: WORKSPACE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    this.children.set(id, child);
+    await waitForServing(address);
+  }
+
+  /** kill -9: the peer dies at once, with whatever it held. */
+  async kill(id: number): Promise<void> {
+    const child = this.children.get(id);
+    if (child === undefined || !this.isRunning(id)) return;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+
+  async stop(): Promise<void> {
+    const running = [...this.children.values()].filter((child) => child.exitCode === null && child.signalCode === null);
+    for (const child of running) child.kill('SIGTERM');
+    await Promise.all(running.map((child) => once(child, 'exit')));
+  }
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'trace',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};
