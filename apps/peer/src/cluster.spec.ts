@@ -110,7 +110,7 @@ describe('a cluster of five peer processes', () => {
     // The restarted peer is a new incarnation, and the lock goes round it again.
     const members = await unaryCall(client<ClusterServiceClient>(ClusterServiceClient, 1), 'listMembers', {});
     expect(members.members.find((member) => member.peerId === 5)?.incarnation).toBe('2');
-    const grant = await unaryCall(mutex(5), 'acquire', {});
+    const grant = await unaryCall(mutex(5), 'acquire', { clientName: 'test' });
     await unaryCall(mutex(5), 'release', { fencingToken: grant.fencingToken });
   });
 
@@ -121,7 +121,9 @@ describe('a cluster of five peer processes', () => {
     });
     await cluster.kill(4);
     // Suspicion alone never lets anyone in: the lock waits for peer 4, the client's deadline passes, it withdraws.
-    await expect(unaryCall(mutex(1), 'acquire', {}, { deadlineMs: 1_000 })).rejects.toMatchObject({ code: 4 });
+    await expect(unaryCall(mutex(1), 'acquire', { clientName: 'test' }, { deadlineMs: 1_000 })).rejects.toMatchObject({
+      code: 4,
+    });
     expect((await unaryCall(mutex(1), 'getState', {})).waitingClients).toBe(0);
     for (const id of [1, 2, 3, 5]) {
       const removed = await unaryCall(client<ClusterServiceClient>(ClusterServiceClient, id), 'removeMember', {
@@ -129,7 +131,7 @@ describe('a cluster of five peer processes', () => {
       });
       expect(removed.memberPeerIds).not.toContain(4);
     }
-    const grant = await unaryCall(mutex(1), 'acquire', {}, { deadlineMs: 5_000 });
+    const grant = await unaryCall(mutex(1), 'acquire', { clientName: 'test' }, { deadlineMs: 5_000 });
     await unaryCall(mutex(1), 'release', { fencingToken: grant.fencingToken });
     expect(checkMutualExclusion(readEventLogs(cluster.eventsDir)).violations).toEqual([]);
   });
