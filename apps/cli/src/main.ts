@@ -2,6 +2,11 @@ import { Command } from 'commander';
 import { chatCommand } from './commands/chat';
 import { greeterCommands } from './commands/greeter';
 import { clockCommands } from './commands/clock';
+import { clusterCommands } from './commands/cluster';
+import { demoCommand } from './commands/demo';
+import { electionCommands } from './commands/election';
+import { mutexCommands } from './commands/mutex';
+import { timeCommands } from './commands/time';
 import { factorialCommand } from './commands/factorial';
 import { healthCommand } from './commands/health';
 import { registryCommand } from './commands/registry';
@@ -27,6 +32,11 @@ export function buildProgram(): Command {
   factorialCommand(program);
   registryCommand(program);
   clockCommands(program);
+  timeCommands(program);
+  mutexCommands(program);
+  electionCommands(program);
+  clusterCommands(program);
+  demoCommand(program);
   upCommand(program);
   return program;
 }

@@ -118,7 +118,8 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
         registry: options.registry,
         name,
         address: server.address,
-        metadata: { peerId: String(options.id) },
+        // The pid lets a lab's demo on this machine kill -9 the process it finds (the Bully demo kills the coordinator).
+        metadata: { peerId: String(options.id), pid: String(process.pid) },
         logger,
       });
       server.onDrain(() => registration.stop());

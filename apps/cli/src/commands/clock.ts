@@ -1,34 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { formatVector } from '@distlab/clock';
 import { ClockServiceClient, EventKind, type ClockStamp, type Event } from '@distlab/contracts/clock/v1/clock';
-import { createClient, peerPort, unaryCall } from '@distlab/grpc-kit';
-import { action, CliContext } from '../context';
-
-function peerId(value: string): number {
-  const id = Number(value);
-  if (!Number.isSafeInteger(id) || id < 1)
-    throw new InvalidArgumentError(`a peer id is a positive integer, got "${value}"`);
-  return id;
-}
-
-/** Runs `use` with a ClockService client for peer `id` (at its well-known port unless --target says otherwise). */
-async function withPeer(
-  command: Command,
-  id: number,
-  use: (client: ClockServiceClient, context: CliContext) => Promise<void>,
-) {
-  const context = CliContext.of(command);
-  const client = createClient(
-    ClockServiceClient,
-    context.target(`127.0.0.1:${peerPort(id)}`),
-    context.clientSettings(),
-  );
-  try {
-    await use(client, context);
-  } finally {
-    client.close();
-  }
-}
+import { unaryCall } from '@distlab/grpc-kit';
+import { action } from '../context';
+import { peerId, withPeer } from './peer-clients';
 
 const stampText = (stamp: ClockStamp | undefined) =>
   `L=${stamp?.lamport ?? 0} V=[${formatVector(new Map(Object.entries(stamp?.vector ?? {}).map(([peer, count]) => [Number(peer), Number(count)])))}]`;
@@ -47,7 +22,7 @@ export function clockCommands(program: Command): void {
     .option('--peer <id>', 'which peer', peerId, 1)
     .action(
       action(async (options: { peer: number }, command: Command) =>
-        withPeer(command, options.peer, async (client, context) => {
+        withPeer(command, ClockServiceClient, options.peer, async (client, context) => {
           const response = await unaryCall(client, 'getClock', {});
           context.print(
             { peerId: response.peerId, stamp: response.stamp },
@@ -63,7 +38,7 @@ export function clockCommands(program: Command): void {
     .option('--label <text>', 'what happened', '')
     .action(
       action(async (options: { peer: number; label: string }, command: Command) =>
-        withPeer(command, options.peer, async (client, context) => {
+        withPeer(command, ClockServiceClient, options.peer, async (client, context) => {
           const { event } = await unaryCall(client, 'localEvent', { label: options.label });
           if (event !== undefined) context.print(event, eventLine(event));
         }),
@@ -77,7 +52,7 @@ export function clockCommands(program: Command): void {
     .option('--payload <text>', 'the message', '')
     .action(
       action(async (options: { from: number; to: number; payload: string }, command: Command) =>
-        withPeer(command, options.from, async (client, context) => {
+        withPeer(command, ClockServiceClient, options.from, async (client, context) => {
           const response = await unaryCall(client, 'send', { toPeerId: options.to, payload: options.payload });
           const lines = [response.sendEvent, response.receiveEvent]
             .filter((event): event is Event => event !== undefined)
@@ -94,7 +69,7 @@ export function clockCommands(program: Command): void {
     .option('--follow', 'keep printing new events until Ctrl-C')
     .action(
       action(async (options: { peer: number; algorithm: string; follow?: boolean }, command: Command) =>
-        withPeer(command, options.peer, async (client, context) => {
+        withPeer(command, ClockServiceClient, options.peer, async (client, context) => {
           const show = (event: Event) => context.print(event, eventLine(event));
           if (options.follow) {
             await new Promise<void>((resolve, reject) => {

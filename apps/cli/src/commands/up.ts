@@ -62,7 +62,10 @@ export function upCommand(program: Command): void {
         ...ports.peers.map(({ id, port }) => ({
           name: `peer-${id}`,
           app: 'peer',
-          args: ['--id', String(id), '--port', String(port), '--peers', peerList(id), ...registered],
+          args: [
+            ...['--id', String(id), '--port', String(port), '--peers', peerList(id), ...registered],
+            ...['--clock-skew-ms', String(skewMs(id, options.peers)), '--clock-drift-ppm', String(id % 2 ? 50 : -50)],
+          ],
           address: `127.0.0.1:${port}`,
         })),
       ];
@@ -98,6 +101,14 @@ export function upCommand(program: Command): void {
     });
 }
 
+/**
+ * Each peer's clock is set wrong on purpose, spread evenly over ±500 ms (and drifting ±50 ppm), so that `distlab time
+ * show` has something to show and `distlab time sync` something to fix.
+ */
+function skewMs(id: number, peers: number): number {
+  return peers === 1 ? 0 : Math.round(-500 + ((id - 1) * 1000) / (peers - 1));
+}
+
 function summary(rows: Array<ProcessSpec & { services: string[] }>, registry: string): string {
   const lines = rows.map(
     (row) =>
@@ -116,6 +127,10 @@ function summary(rows: Array<ProcessSpec & { services: string[] }>, registry: st
     '  npx distlab hello --name Ada --lookup peer-2',
     '  npx distlab chat --room lab --user ada        (and again as another --user)',
     '  npx distlab inventory                         (the interactive menu)',
+    '  npx distlab mutex acquire --peer 2 --hold 2s  (and at once on another --peer; then: mutex state)',
+    "  npx distlab election leader                   (kill the leader's process, and ask again)",
+    '  npx distlab time show; npx distlab time sync --algorithm berkeley',
+    '  npx distlab demo ricart-agrawala              (every demo: npx distlab demo --help)',
     'Ctrl-C stops everything.',
     '',
   ].join('\n');

@@ -24,6 +24,7 @@ export interface RunningProcess {
 const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
+const RESTART_DELAY_MS = 1_000;
 
 /**
  * Starts processes as children, prefixes their log lines, waits until each answers health SERVING, and stops them
@@ -40,6 +41,33 @@ export class Supervisor {
   ) {}
 
   async start(spec: ProcessSpec): Promise<RunningProcess> {
+    const running: RunningProcess = { spec, child: this.spawn(spec), services: [] };
+    this.running.push(running);
+    running.services = await waitUntilServing(spec.address, running.child);
+    this.superviseExit(running);
+    return running;
+  }
+
+  /**
+   * A process that dies unexpectedly after it served is started again after a pause, as a supervisor should: kill -9 a
+   * peer and it comes back as a new incarnation (the Bully demo relies on it to end where it began).
+   */
+  private superviseExit(running: RunningProcess): void {
+    running.child.once('exit', () => {
+      if (this.stopping) return;
+      setTimeout(() => {
+        if (this.stopping) return;
+        this.print(`${running.spec.name.padEnd(10)}│ restarting after an unexpected exit`);
+        running.child = this.spawn(running.spec);
+        void waitUntilServing(running.spec.address, running.child).then(
+          () => this.superviseExit(running),
+          (error: Error) => this.print(`${running.spec.name.padEnd(10)}│ did not restart: ${error.message}`),
+        );
+      }, RESTART_DELAY_MS).unref();
+    });
+  }
+
+  private spawn(spec: ProcessSpec): ChildProcess {
     const entry = join(WORKSPACE_ROOT, 'apps', spec.app, 'src', 'main.ts');
     const child = spawn(process.execPath, ['--conditions=@distlab/source', '--import', 'tsx', entry, ...spec.args], {
       cwd: WORKSPACE_ROOT,
@@ -54,10 +82,7 @@ export class Supervisor {
     child.on('exit', (code, signal) => {
       if (!this.stopping) this.onUnexpectedExit(spec.name, code, signal);
     });
-    const running: RunningProcess = { spec, child, services: [] };
-    this.running.push(running);
-    running.services = await waitUntilServing(spec.address, child);
-    return running;
+    return child;
   }
 
   get processes(): readonly RunningProcess[] {

@@ -1,0 +1,76 @@
+import type { Client } from '@grpc/grpc-js';
+import { Command, InvalidArgumentError } from 'commander';
+import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
+import { createClient, peerPort, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
+import { CliContext } from '../context';
+
+/** Parses a peer id flag. */
+export function peerId(value: string): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id < 1)
+    throw new InvalidArgumentError(`a peer id is a positive integer, got "${value}"`);
+  return id;
+}
+
+/** Parses "250ms", "2s", "1.5m" or a bare number of milliseconds. */
+export function durationMs(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (match === null) throw new InvalidArgumentError(`a duration is like 250ms, 2s or 1m, got "${value}"`);
+  const scale = { ms: 1, s: 1_000, m: 60_000 }[match[2] ?? 'ms'] ?? 1;
+  return Number(match[1]) * scale;
+}
+
+/** Where peer `id` listens: --target when given, else its well-known port on this machine. */
+export function peerAddress(context: CliContext, id: number): string {
+  return context.target(`127.0.0.1:${peerPort(id)}`);
+}
+
+/** Runs `use` with a client of `Constructor`'s service on peer `id`, closing it afterwards. */
+export async function withPeer<C extends Client, T>(
+  command: Command,
+  Constructor: ClientConstructor<C>,
+  id: number,
+  use: (client: C, context: CliContext) => Promise<T>,
+): Promise<T> {
+  const context = CliContext.of(command);
+  const client = createClient(Constructor, peerAddress(context, id), context.clientSettings());
+  try {
+    return await use(client, context);
+  } finally {
+    client.close();
+  }
+}
+
+/** The cluster's members and addresses, as peer `via` knows them. */
+export async function membersOf(command: Command, via: number): Promise<Array<{ peerId: number; address: string }>> {
+  return withPeer(command, ClusterServiceClient, via, async (client) => {
+    const listed = await unaryCall(client, 'listMembers', {});
+    return listed.members.map((member) => ({
+      peerId: member.peerId,
+      address: member.peerId === listed.peerId ? peerAddress(CliContext.of(command), via) : member.address,
+    }));
+  });
+}
+
+/** Runs `use` on every member (found through peer `via`), in id order; a member that fails yields its error. */
+export async function onEveryMember<C extends Client, T>(
+  command: Command,
+  Constructor: ClientConstructor<C>,
+  via: number,
+  use: (client: C, peerId: number) => Promise<T>,
+): Promise<Array<{ peerId: number; result?: T; error?: string }>> {
+  const context = CliContext.of(command);
+  const members = await membersOf(command, via);
+  return Promise.all(
+    members.map(async ({ peerId: id, address }) => {
+      const client = createClient(Constructor, address, { ...context.clientSettings(), maxAttempts: 1 });
+      try {
+        return { peerId: id, result: await use(client, id) };
+      } catch (error) {
+        return { peerId: id, error: (error as { details?: string }).details ?? String(error) };
+      } finally {
+        client.close();
+      }
+    }),
+  );
+}
