@@ -6,7 +6,9 @@ import { bullyDemo, ringDemo } from '../demos/election-demos';
 import { ricartAgrawalaDemo } from '../demos/mutex-demo';
 import { factorialDemo, inventoryDemo } from '../demos/service-demos';
 import { berkeleyDemo, cristianDemo } from '../demos/time-demos';
+import { parseInteger } from '@distlab/grpc-kit';
 import { peerId } from './peer-clients';
+import { DEFAULT_BASE_PORT, layout } from './up';
 
 const DEMOS: Record<string, (run: DemoRun) => Promise<void>> = {
   lamport: lamportDemo,
@@ -31,13 +33,25 @@ export function demoCommand(program: Command): void {
     .description('run one experiment of the lab against the running system and check it (PASS/FAIL)')
     .addArgument(new Argument('<name>', 'the experiment').choices([...Object.keys(DEMOS), 'all']))
     .option('--peer <id>', 'the peer to ask for the members', peerId, 1)
+    .option(
+      '--base-port <port>',
+      "the running system's layout, as given to distlab up",
+      parseInteger('--base-port', 1024, 65_000),
+      DEFAULT_BASE_PORT,
+    )
     .action(
-      action(async (name: string, options: { peer: number }, command: Command) => {
+      action(async (name: string, options: { peer: number; basePort: number }, command: Command) => {
+        const ports = layout(options.basePort, options.peer, 0);
+        const addresses = {
+          balancer: `127.0.0.1:${ports.balancer}`,
+          inventory: `127.0.0.1:${ports.inventory}`,
+          peer: `127.0.0.1:${ports.peers[options.peer - 1].port}`,
+        };
         // Bully kills the coordinator, so it runs last (distlab up restarts it).
         const names = name === 'all' ? [...Object.keys(DEMOS).filter((demo) => demo !== 'bully'), 'bully'] : [name];
         let passed = true;
         for (const demo of names) {
-          const run = await DemoRun.begin(command, options.peer);
+          const run = await DemoRun.begin(command, addresses);
           try {
             await DEMOS[demo](run);
           } finally {

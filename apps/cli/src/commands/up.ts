@@ -3,6 +3,9 @@ import { parseInteger } from '@distlab/grpc-kit';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
 
 /** Where everything listens, relative to one base port (50050 by default, the well-known ports). */
+/** The layout `distlab up` uses unless told otherwise: the well-known ports (balancer 50051, peer n 50060 + n). */
+export const DEFAULT_BASE_PORT = 50_050;
+
 export function layout(basePort: number, peers: number, workers: number) {
   return {
     balancer: basePort + 1,
@@ -27,7 +30,7 @@ export function upCommand(program: Command): void {
       '--base-port <port>',
       'balancer base+1, inventory base+2, workers base+3…, peer n base+10+n',
       parseInteger('--base-port', 1024, 65_000),
-      50_050,
+      DEFAULT_BASE_PORT,
     )
     .option('--data-dir <dir>', "the inventory's SQLite data directory", '.distlab/inventory')
     .action(async (options: { peers: number; workers: number; basePort: number; dataDir: string }) => {

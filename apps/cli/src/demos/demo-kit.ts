@@ -6,7 +6,6 @@ import { createClient, unaryCall, type ClientConstructor } from '@distlab/grpc-k
 import { formatCheck, type CheckResult, type TraceEvent } from '@distlab/trace';
 import type { Client } from '@grpc/grpc-js';
 import { CliContext } from '../context';
-import { membersOf } from '../commands/peer-clients';
 
 const KIND_NAMES: Record<number, TraceEvent['kind']> = {
   [EventKind.EVENT_KIND_LOCAL]: 'local',
@@ -19,21 +18,40 @@ const KIND_NAMES: Record<number, TraceEvent['kind']> = {
   [EventKind.EVENT_KIND_CLOCK_ADJUSTED]: 'clock-adjusted',
 };
 
-/** What a demo runs against: the cluster's members, clients made for it (closed at the end), and the narrative. */
+/** Where the system's services listen: `distlab up`'s layout from its base port. */
+export interface SystemAddresses {
+  balancer: string;
+  inventory: string;
+  /** The peer the members are asked from. */
+  peer: string;
+}
+
+/** What a demo runs against: the system's addresses, the cluster's members, its clients, and the narrative. */
 export class DemoRun {
   private readonly clients: Client[] = [];
   private readonly markers = new Map<number, number>();
   readonly checks: CheckResult[] = [];
 
   private constructor(
-    readonly command: Command,
     readonly context: CliContext,
+    readonly addresses: SystemAddresses,
     readonly members: Array<{ peerId: number; address: string }>,
   ) {}
 
-  /** Finds the members through peer `via` (peer 1 by default). */
-  static async begin(command: Command, via = 1): Promise<DemoRun> {
-    return new DemoRun(command, CliContext.of(command), await membersOf(command, via));
+  /** Finds the members through the peer at `addresses.peer`. */
+  static async begin(command: Command, addresses: SystemAddresses): Promise<DemoRun> {
+    const context = CliContext.of(command);
+    const cluster = createClient(ClusterServiceClient, addresses.peer, context.clientSettings());
+    try {
+      const listed = await unaryCall(cluster, 'listMembers', {});
+      const members = listed.members.map((member) => ({
+        peerId: member.peerId,
+        address: member.peerId === listed.peerId ? addresses.peer : member.address,
+      }));
+      return new DemoRun(context, addresses, members);
+    } finally {
+      cluster.close();
+    }
   }
 
   get peerIds(): number[] {

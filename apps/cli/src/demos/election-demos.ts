@@ -1,6 +1,6 @@
 import { ElectionAlgorithm, ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
-import { createClient, unaryCall, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { createClient, unaryCall } from '@distlab/grpc-kit';
 import { sleep, verdict, type DemoRun } from './demo-kit';
 
 const AGREEMENT_TIMEOUT_MS = 10_000;
@@ -100,11 +100,7 @@ export async function ringDemo(run: DemoRun): Promise<void> {
 
 /** The pid a peer registered (distlab up's peers register with the registry, pid in their metadata). */
 async function pidOf(run: DemoRun, peerId: number): Promise<number | undefined> {
-  const registry = createClient(
-    RegistryServiceClient,
-    `127.0.0.1:${WELL_KNOWN_PORTS.balancer}`,
-    run.context.clientSettings(),
-  );
+  const registry = createClient(RegistryServiceClient, run.addresses.balancer, run.context.clientSettings());
   try {
     const found = await unaryCall(registry, 'lookup', { name: `peer-${peerId}` });
     const pid = Number(found.registrations[0]?.metadata['pid']);

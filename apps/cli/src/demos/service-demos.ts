@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { FactorialServiceClient } from '@distlab/contracts/factorial/v1/factorial';
 import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventory';
-import { createClient, unaryCall, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
+import { createClient, unaryCall } from '@distlab/grpc-kit';
 import { verdict, type DemoRun } from './demo-kit';
 
 const CALLS = 12;
@@ -17,11 +18,7 @@ function plainFactorial(n: number): bigint {
 
 export async function factorialDemo(run: DemoRun): Promise<void> {
   run.say(`Factorial: ${CALLS} calls through the balancer, spread over the self-registered workers.`);
-  const balancer = createClient(
-    FactorialServiceClient,
-    run.context.target(`127.0.0.1:${WELL_KNOWN_PORTS.balancer}`),
-    run.context.clientSettings(),
-  );
+  const balancer = createClient(FactorialServiceClient, run.addresses.balancer, run.context.clientSettings());
   const servedBy = new Map<string, number>();
   let wrong = 0;
   try {
@@ -36,14 +33,23 @@ export async function factorialDemo(run: DemoRun): Promise<void> {
   }
   run.say(`  served by: ${[...servedBy].map(([worker, count]) => `${worker} ×${count}`).join(', ')}`);
   run.check(verdict('every result exact', wrong === 0, `${CALLS - wrong} of ${CALLS} results equal the plain product`));
+  const registry = createClient(RegistryServiceClient, run.addresses.balancer, run.context.clientSettings());
+  const workers = await unaryCall(registry, 'lookup', { name: 'distlab.factorial.v1.FactorialService' }).finally(() =>
+    registry.close(),
+  );
+  const registered = workers.registrations.length;
   run.check(
-    verdict('the balancer spreads calls', servedBy.size >= 2, `${servedBy.size} workers served the ${CALLS} calls`),
+    verdict(
+      'the balancer spreads calls',
+      servedBy.size === registered,
+      `${servedBy.size} of the ${registered} registered workers served the ${CALLS} calls`,
+    ),
   );
 }
 
 export async function inventoryDemo(run: DemoRun): Promise<void> {
   run.say(`Inventory: ${CLIENTS} clients each add 1 to the same item ${ADJUSTMENTS_PER_CLIENT} times, all at once.`);
-  const target = run.context.target(`127.0.0.1:${WELL_KNOWN_PORTS.inventory}`);
+  const target = run.addresses.inventory;
   const clients = Array.from({ length: CLIENTS }, () =>
     createClient(InventoryServiceClient, target, run.context.clientSettings()),
   );
