@@ -1,0 +1,196 @@
+// Benchmarks of the peer cluster, five real peer processes on loopback (table output):
+//   (1) mutex acquire+release latency, uncontended (one client, through peer 1): p50 / p99;
+//   (2) critical-section entries per second with all five peers contending (1 and 4 clients per peer);
+//   (3) time from kill -9 of the coordinator until every live peer names the new leader (several kills);
+//   (4) Berkeley: the true skew left after one round, from clocks skewed by ±500 ms (several rounds).
+// Every loop is bounded in count and in time.
+//
+//   npx nx bench peer              (also part of `npm run bench`)
+import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
+import { SyncAlgorithm, TimeServiceClient } from '@distlab/contracts/clock/v1/time';
+import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
+import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
+import { createClient, durationToMs, msToDuration, unaryCall } from '@distlab/grpc-kit';
+import { formatTable, PeerCluster, percentile } from '@distlab/testing';
+
+const PEERS = 5;
+const UNCONTENDED_CYCLES = 2_000;
+const CONTENDED_SECONDS = 5;
+const KILLS = 7;
+const BERKELEY_ROUNDS = 10;
+const SKEWS_MS = [-500, -250, 0, 250, 500];
+const TIME_LIMIT_MS = 60_000;
+
+type AnyClient = { close(): void };
+const clients: AnyClient[] = [];
+function client<C extends AnyClient>(
+  cluster: PeerCluster,
+  Constructor: Parameters<typeof createClient>[0],
+  id: number,
+) {
+  const made = createClient(Constructor, cluster.addresses.get(id)!, {
+    maxAttempts: 1,
+    deadlineMs: 30_000,
+  }) as unknown as C;
+  clients.push(made);
+  return made;
+}
+const ms = (value: number) => value.toFixed(3);
+const sorted = (values: number[]) => Float64Array.from(values).sort();
+
+async function cycle(mutex: MutexServiceClient, name: string): Promise<void> {
+  const grant = await unaryCall(mutex, 'acquire', { lease: msToDuration(10_000), clientName: name });
+  await unaryCall(mutex, 'release', { fencingToken: grant.fencingToken });
+}
+
+async function uncontended(cluster: PeerCluster): Promise<string[]> {
+  const mutex = client<MutexServiceClient>(cluster, MutexServiceClient, 1);
+  for (let warm = 0; warm < 100; warm += 1) await cycle(mutex, 'warm-up');
+  const latencies: number[] = [];
+  const stopAt = performance.now() + TIME_LIMIT_MS;
+  for (let index = 0; index < UNCONTENDED_CYCLES && performance.now() < stopAt; index += 1) {
+    const started = performance.now();
+    await cycle(mutex, 'bench');
+    latencies.push(performance.now() - started);
+  }
+  const values = sorted(latencies);
+  return [
+    'lock+unlock, uncontended',
+    `${latencies.length} cycles`,
+    `p50 ${ms(percentile(values, 0.5))} ms`,
+    `p99 ${ms(percentile(values, 0.99))} ms`,
+    'p50 ≤ 1.5 ms',
+  ];
+}
+
+async function contended(cluster: PeerCluster, clientsPerPeer: number): Promise<string[]> {
+  let entries = 0;
+  const stopAt = performance.now() + CONTENDED_SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    cluster.ids.flatMap((id) =>
+      Array.from({ length: clientsPerPeer }, async (_, index) => {
+        const mutex = client<MutexServiceClient>(cluster, MutexServiceClient, id);
+        while (performance.now() < stopAt) {
+          await cycle(mutex, `bench-${id}-${index}`);
+          entries += 1;
+        }
+      }),
+    ),
+  );
+  const perSecond = entries / ((performance.now() - started) / 1000);
+  return [
+    `entries/s, ${PEERS} peers contending`,
+    `${clientsPerPeer} client(s) per peer`,
+    `${Math.round(perSecond)} entries/s`,
+    `${entries} entries`,
+    '≥ 500 entries/s',
+  ];
+}
+
+async function leaders(cluster: PeerCluster, ids: number[]): Promise<number[]> {
+  return Promise.all(
+    ids.map(async (id) => {
+      const view = await unaryCall(client<ElectionServiceClient>(cluster, ElectionServiceClient, id), 'getLeader', {});
+      return view.electionInProgress ? 0 : view.leaderId;
+    }),
+  );
+}
+
+async function untilAgreed(cluster: PeerCluster, ids: number[], leader: number): Promise<void> {
+  const stopAt = performance.now() + 10_000;
+  while (performance.now() < stopAt) {
+    if ((await leaders(cluster, ids)).every((seen) => seen === leader)) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`peers ${ids} did not agree on ${leader}`);
+}
+
+async function failover(cluster: PeerCluster): Promise<string[]> {
+  const live = cluster.ids.filter((id) => id !== PEERS);
+  const times: number[] = [];
+  for (let kill = 0; kill < KILLS; kill += 1) {
+    await untilAgreed(cluster, cluster.ids, PEERS);
+    const killed = performance.now();
+    await cluster.kill(PEERS);
+    await untilAgreed(cluster, live, PEERS - 1);
+    times.push(performance.now() - killed);
+    await cluster.startPeer(PEERS);
+  }
+  const values = sorted(times);
+  return [
+    'leader agreed after kill -9',
+    `${KILLS} kills`,
+    `p50 ${Math.round(percentile(values, 0.5))} ms`,
+    `max ${Math.round(values[values.length - 1])} ms`,
+    'p50 ≤ 600 ms',
+  ];
+}
+
+async function berkeley(cluster: PeerCluster): Promise<string[]> {
+  const time = (id: number) => client<TimeServiceClient>(cluster, TimeServiceClient, id);
+  const offsets = () =>
+    Promise.all(
+      cluster.ids.map(async (id) => durationToMs((await unaryCall(time(id), 'getTime', {})).offsetFromSystem, 0)),
+    );
+  const residuals: number[] = [];
+  const bounds: number[] = [];
+  for (let round = 0; round < BERKELEY_ROUNDS; round += 1) {
+    // Skew the clocks again (±500 ms around the system clock), as a round of adjustments from nobody in particular.
+    const now = await offsets();
+    await Promise.all(
+      cluster.ids.map((id, index) =>
+        unaryCall(time(id), 'adjustTime', {
+          round: String(Date.now() + round),
+          adjustment: msToDuration(SKEWS_MS[index] - now[index]),
+          masterPeerId: 0,
+        }),
+      ),
+    );
+    const result = await unaryCall(time(3), 'synchronize', {
+      algorithm: SyncAlgorithm.SYNC_ALGORITHM_BERKELEY,
+      timeServerPeerId: 0,
+      samples: 0,
+      maxDeviation: undefined,
+    });
+    const after = await offsets();
+    residuals.push(Math.max(...after) - Math.min(...after));
+    bounds.push(2 * durationToMs(result.errorBound, 0));
+  }
+  const values = sorted(residuals);
+  return [
+    'Berkeley residual skew, ±500 ms before',
+    `${BERKELEY_ROUNDS} rounds`,
+    `p50 ${ms(percentile(values, 0.5))} ms`,
+    `max ${ms(values[values.length - 1])} ms (bound p50 ${ms(percentile(sorted(bounds), 0.5))})`,
+    '≤ 0.5 ms',
+  ];
+}
+
+async function main(): Promise<void> {
+  const cluster = await PeerCluster.start({
+    size: PEERS,
+    argsFor: (id) => ['--clock-skew-ms', String(SKEWS_MS[id - 1])],
+  });
+  const rows: string[][] = [];
+  try {
+    await untilAgreed(cluster, cluster.ids, PEERS);
+    const members = await unaryCall(client<ClusterServiceClient>(cluster, ClusterServiceClient, 1), 'listMembers', {});
+    if (members.members.length !== PEERS) throw new Error('the cluster is not whole');
+    rows.push(await uncontended(cluster));
+    rows.push(await contended(cluster, 1));
+    rows.push(await contended(cluster, 4));
+    rows.push(await berkeley(cluster));
+    rows.push(await failover(cluster));
+  } finally {
+    for (const made of clients) made.close();
+    await cluster.stop();
+  }
+  process.stdout.write(`\nPeer cluster: ${PEERS} peer processes on loopback\n`);
+  process.stdout.write(`${formatTable(['measure', 'runs', 'result', 'spread', 'target'], rows)}\n`);
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});
