@@ -4,6 +4,7 @@ import { greeterCommands } from './commands/greeter';
 import { clockCommands } from './commands/clock';
 import { clusterCommands } from './commands/cluster';
 import { demoCommand } from './commands/demo';
+import { traceCommand } from './commands/trace';
 import { electionCommands } from './commands/election';
 import { mutexCommands } from './commands/mutex';
 import { timeCommands } from './commands/time';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   electionCommands(program);
   clusterCommands(program);
   demoCommand(program);
+  traceCommand(program);
   upCommand(program);
   return program;
 }

@@ -6,3 +6,5 @@ export { parseEventLine, readEventLogs, byLife, lifeOf, BadEventLineError, type 
 export { formatCheck, type CheckResult } from './check-result';
 export { checkLogicalClocks, happenedBefore } from './causality';
 export { checkMutualExclusion, checkMessagesPerEntry, criticalSections, type CriticalSection } from './mutex-checks';
+export { buildDiagram, messageCounts, type DiagramModel, type DiagramEvent, type DiagramMessage } from './trace-model';
+export { renderTraceHtml, renderShiviz } from './trace-html';

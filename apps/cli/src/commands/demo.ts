@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { Command, Argument } from 'commander';
+import { renderTraceHtml } from '@distlab/trace';
 import { action } from '../context';
 import { lamportDemo, vectorDemo } from '../demos/clock-demos';
 import { DemoRun } from '../demos/demo-kit';
@@ -39,8 +41,9 @@ export function demoCommand(program: Command): void {
       parseInteger('--base-port', 1024, 65_000),
       DEFAULT_BASE_PORT,
     )
+    .option('--trace <file.html>', "write the demo's space-time diagram (with all: one file per demo, named after it)")
     .action(
-      action(async (name: string, options: { peer: number; basePort: number }, command: Command) => {
+      action(async (name: string, options: { peer: number; basePort: number; trace?: string }, command: Command) => {
         const ports = layout(options.basePort, options.peer, 0);
         const addresses = {
           balancer: `127.0.0.1:${ports.balancer}`,
@@ -54,6 +57,11 @@ export function demoCommand(program: Command): void {
           const run = await DemoRun.begin(command, addresses);
           try {
             await DEMOS[demo](run);
+            if (options.trace !== undefined) {
+              const file = names.length === 1 ? options.trace : options.trace.replace(/(\.html)?$/, `-${demo}.html`);
+              writeFileSync(file, renderTraceHtml(await run.events(), `distlab demo ${demo}`));
+              run.say(`space-time diagram: ${file}`);
+            }
           } finally {
             passed = run.finish(demo) && passed;
           }
