@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,7 +130,7 @@ describe('a large run', () => {
       const vectors = [1, 2, 3, 4].map(() => new Map<number, number>());
       const sequences = [0, 0, 0, 0];
       let lamport = 0;
-      const log = (peer: number, kind: TraceEvent['kind'], messageId: string, from?: Map<number, number>) => {
+      const log = (peer: number, kind: TraceEvent['kind'], messageId: string, from?: ReadonlyMap<number, number>) => {
         const vector = vectors[peer - 1];
         for (const [id, count] of from ?? []) vector.set(id, Math.max(vector.get(id) ?? 0, count));
         vector.set(peer, (vector.get(peer) ?? 0) + 1);
@@ -164,7 +165,9 @@ describe('a large run', () => {
       await page.locator('#scroller').evaluate((scroller) => (scroller.scrollTop = scroller.scrollHeight));
       await page.waitForFunction(() => document.querySelectorAll('.event').length > 0);
       const lastRowDrawn = await page.evaluate(() =>
-        Math.max(...[...document.querySelectorAll('circle.event')].map((circle) => Number(circle.getAttribute('cy')))),
+        Math.max(
+          ...Array.from(document.querySelectorAll('circle.event')).map((circle) => Number(circle.getAttribute('cy'))),
+        ),
       );
       expect(lastRowDrawn).toBeGreaterThan(12_000 * 15);
       await page.locator('#zoom').fill('3');
