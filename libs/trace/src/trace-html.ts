@@ -17,7 +17,7 @@ const STYLE = `
   .arrow.hovered { stroke-width: 4; }
   .arrow-hit { stroke: transparent; stroke-width: 10; pointer-events: stroke; }
   .arrow.lost { stroke-dasharray: 4 3; }
-  .section { fill: #1f77b4; opacity: 0.18; }
+  .section { fill: #1f77b4; opacity: 0.3; }
   .leader-mark { fill: #d62728; font-size: 16px; }
   .clock-mark { fill: #8c564b; }
   #tooltip { position: absolute; display: none; background: #222; color: #fff; padding: 4px 8px; border-radius: 4px;
