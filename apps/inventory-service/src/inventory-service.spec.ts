@@ -250,6 +250,50 @@ describe.each(engines)('InventoryService on %s', (_engine, open) => {
     });
   });
 
+  describe('fencing', () => {
+    const fence = (token: number, resource = 'stock') => ({ resource, token: String(token) });
+
+    it('accepts writes at the newest token or a newer one, on every write method', async () => {
+      const { item } = await call('addItem', { name: 'fenced', quantity: '1', requestId: '', fence: fence(1) });
+      await call('adjustQuantity', { id: item.id, delta: '1', requestId: '', fence: fence(1) });
+      await call('updateItem', { id: item.id, quantity: '5', fence: fence(2) });
+      await call('deleteItem', { id: item.id, fence: fence(3) });
+    });
+
+    it('refuses a late write with an older token (FAILED_PRECONDITION) and changes nothing', async () => {
+      const item = await add('contended', '10');
+      // The old holder's lease ran out while it was paused; the new holder (token 8) writes first.
+      await call('updateItem', { id: item.id, quantity: '20', fence: fence(8) });
+      for (const [method, request] of [
+        ['updateItem', { id: item.id, quantity: '99' }],
+        ['adjustQuantity', { id: item.id, delta: '-5', requestId: '' }],
+        ['deleteItem', { id: item.id }],
+        ['addItem', { name: 'late', quantity: '1', requestId: '' }],
+      ] as const) {
+        await expect(call(method, { ...request, fence: fence(7) })).rejects.toMatchObject({
+          code: status.FAILED_PRECONDITION,
+          details: expect.stringContaining('fencing token 7 for "stock" is older than 8'),
+        });
+      }
+      expect((await call('getItem', { id: item.id })).item).toMatchObject({ quantity: '20', version: '2' });
+      // Resources are independent: token 1 is the newest for another one.
+      await call('adjustQuantity', { id: item.id, delta: '1', requestId: '', fence: fence(1, 'other') });
+    });
+
+    it('refuses a malformed fence with INVALID_ARGUMENT', async () => {
+      const item = await add();
+      await expect(
+        call('adjustQuantity', { id: item.id, delta: '1', requestId: '', fence: fence(0) }),
+      ).rejects.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining('fence.token'),
+      });
+      await expect(
+        call('adjustQuantity', { id: item.id, delta: '1', requestId: '', fence: { resource: '', token: '3' } }),
+      ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('fence.resource') });
+    });
+  });
+
   describe('ListItems', () => {
     it('pages by id with the default size of 50, and ends with an empty token', async () => {
       for (let index = 0; index < 120; index += 1) await add(`item-${index}`, String(index));

@@ -6,8 +6,10 @@ import {
   QUANTITY_MAX,
   QuantityOverflowError,
   RequestKeyReusedError,
+  StaleFenceError,
   StorageUnavailableError,
   VersionMismatchError,
+  type Fence,
   type InventoryStore,
   type Item,
   type RequestKey,
@@ -31,6 +33,7 @@ function inventoryErrorToStatus(error: unknown): StatusError | undefined {
   if (error instanceof InsufficientQuantityError) return new StatusError(Code.FAILED_PRECONDITION, error.message);
   if (error instanceof QuantityOverflowError) return new StatusError(Code.OUT_OF_RANGE, error.message);
   if (error instanceof RequestKeyReusedError) return new StatusError(Code.FAILED_PRECONDITION, error.message);
+  if (error instanceof StaleFenceError) return new StatusError(Code.FAILED_PRECONDITION, error.message);
   if (error instanceof StorageUnavailableError) return new StatusError(Code.UNAVAILABLE, error.message);
   // SQLite's write lock held by another process past busy_timeout: nothing was written.
   if ((error as { code?: string }).code === 'SQLITE_BUSY')
@@ -46,15 +49,19 @@ export function inventoryService(store: InventoryStore, logger: Logger): Invento
       const name = requireText(request.name, 'name', { max: NAME_MAX });
       const quantity = parseQuantity(request.quantity, 'quantity');
       const key = requestKey(request.requestId, ['AddItem', name, quantity]);
-      return { item: toMessage(await store.add(name, quantity, key)) };
+      return { item: toMessage(await store.add(name, quantity, key, parseFence(request.fence))) };
     }),
     getItem: handlers.unary(async (request) => ({ item: toMessage(await store.get(parseId(request.id))) })),
     updateItem: handlers.unary(async (request) => {
-      const item = await store.update(parseId(request.id), {
-        quantity: parseQuantity(request.quantity, 'quantity'),
-        name: request.name === undefined ? undefined : requireText(request.name, 'name', { max: NAME_MAX }),
-        expectedVersion: parseVersion(request.expectedVersion),
-      });
+      const item = await store.update(
+        parseId(request.id),
+        {
+          quantity: parseQuantity(request.quantity, 'quantity'),
+          name: request.name === undefined ? undefined : requireText(request.name, 'name', { max: NAME_MAX }),
+          expectedVersion: parseVersion(request.expectedVersion),
+        },
+        parseFence(request.fence),
+      );
       return { item: toMessage(item) };
     }),
     adjustQuantity: handlers.unary(async (request) => {
@@ -64,10 +71,12 @@ export function inventoryService(store: InventoryStore, logger: Logger): Invento
         throw new StatusError(Code.OUT_OF_RANGE, `delta must be between -${QUANTITY_MAX} and ${QUANTITY_MAX}`);
       }
       const key = requestKey(request.requestId, ['AdjustQuantity', id, delta]);
-      return { item: toMessage(await store.adjust(id, delta, key)) };
+      return { item: toMessage(await store.adjust(id, delta, key, parseFence(request.fence))) };
     }),
     deleteItem: handlers.unary(async (request) => ({
-      item: toMessage(await store.delete(parseId(request.id), parseVersion(request.expectedVersion))),
+      item: toMessage(
+        await store.delete(parseId(request.id), parseVersion(request.expectedVersion), parseFence(request.fence)),
+      ),
     })),
     listItems: handlers.unary(async (request) => {
       if (request.pageSize < 0) throw new StatusError(Code.INVALID_ARGUMENT, 'page_size must not be negative');
@@ -125,4 +134,18 @@ function parseVersion(value: string | undefined): number | undefined {
 function requestKey(requestId: string, request: unknown[]): RequestKey | undefined {
   const id = limitText(requestId, 'request_id', REQUEST_ID_MAX);
   return id === '' ? undefined : { requestId: id, fingerprint: JSON.stringify(request) };
+}
+
+const RESOURCE_MAX = 200;
+
+function parseFence(fence: { resource: string; token: string } | undefined): Fence | undefined {
+  if (fence === undefined) return undefined;
+  const resource = requireText(fence.resource, 'fence.resource', { max: RESOURCE_MAX });
+  const token = Number(fence.token);
+  if (!Number.isSafeInteger(token) || token < 1)
+    throw new StatusError(
+      Code.INVALID_ARGUMENT,
+      `fence.token must be a token from a lock (1 to 2^53-1), not ${fence.token}`,
+    );
+  return { resource, token };
 }

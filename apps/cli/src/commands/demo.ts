@@ -6,7 +6,7 @@ import { lamportDemo, vectorDemo } from '../demos/clock-demos';
 import { DemoRun } from '../demos/demo-kit';
 import { bullyDemo, ringDemo } from '../demos/election-demos';
 import { ricartAgrawalaDemo } from '../demos/mutex-demo';
-import { factorialDemo, inventoryDemo } from '../demos/service-demos';
+import { factorialDemo, fencingDemo, inventoryDemo } from '../demos/service-demos';
 import { berkeleyDemo, cristianDemo } from '../demos/time-demos';
 import { parseInteger } from '@distlab/grpc-kit';
 import { peerId } from './peer-clients';
@@ -22,6 +22,7 @@ const DEMOS: Record<string, (run: DemoRun) => Promise<void>> = {
   ring: ringDemo,
   factorial: factorialDemo,
   inventory: inventoryDemo,
+  fencing: fencingDemo,
 };
 
 /**

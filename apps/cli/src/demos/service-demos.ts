@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { FactorialServiceClient } from '@distlab/contracts/factorial/v1/factorial';
 import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventory';
 import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
-import { createClient, unaryCall } from '@distlab/grpc-kit';
-import { verdict, type DemoRun } from './demo-kit';
+import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
+import { codeName, createClient, msToDuration, unaryCall } from '@distlab/grpc-kit';
+import { sleep, verdict, type DemoRun } from './demo-kit';
 
 const CALLS = 12;
 const CLIENTS = 8;
@@ -78,5 +79,76 @@ export async function inventoryDemo(run: DemoRun): Promise<void> {
     );
   } finally {
     for (const client of clients) client.close();
+  }
+}
+
+/**
+ * The classic failure fencing prevents: a lock holder is paused (a long GC, a stopped VM) past its lease, the lock goes
+ * to another client, which writes; then the first wakes up and writes too, believing it still holds the lock. With
+ * the fencing token on each write, the inventory refuses the late one.
+ */
+export async function fencingDemo(run: DemoRun): Promise<void> {
+  const [first, second] = run.peerIds.length > 1 ? run.peerIds : [run.peerIds[0], run.peerIds[0]];
+  const leaseMs = 300;
+  run.say(
+    `Fencing: client A holds the lock with a ${leaseMs} ms lease and pauses past it; client B takes the lock and writes; A wakes and writes late.`,
+  );
+  const inventory = createClient(InventoryServiceClient, run.addresses.inventory, run.context.clientSettings());
+  try {
+    const { item } = await unaryCall(inventory, 'addItem', {
+      name: `fenced-${randomUUID().slice(0, 8)}`,
+      quantity: '100',
+      requestId: '',
+    });
+    const resource = `item-${item!.id}`;
+    const holderA = await unaryCall(run.client(MutexServiceClient, first), 'acquire', {
+      lease: msToDuration(leaseMs),
+      clientName: 'client A',
+    });
+    run.say(`  A (through peer-${first}) holds token ${holderA.fencingToken}, then pauses…`);
+    await sleep(2 * leaseMs);
+    const holderB = await unaryCall(
+      run.client(MutexServiceClient, second),
+      'acquire',
+      { lease: msToDuration(10_000), clientName: 'client B' },
+      { deadlineMs: 10_000 },
+    );
+    await unaryCall(inventory, 'updateItem', {
+      id: item!.id,
+      quantity: '42',
+      fence: { resource, token: holderB.fencingToken },
+    });
+    run.say(
+      `  A's lease ran out; B (through peer-${second}) holds token ${holderB.fencingToken} and sets the quantity to 42`,
+    );
+    let refusal = '';
+    try {
+      await unaryCall(inventory, 'updateItem', {
+        id: item!.id,
+        quantity: '7',
+        fence: { resource, token: holderA.fencingToken },
+      });
+    } catch (error) {
+      refusal = `${codeName((error as { code: number }).code)}: ${(error as { details: string }).details}`;
+    }
+    run.say(`  A wakes and writes 7 with token ${holderA.fencingToken}: ${refusal || 'accepted (!)'}`);
+    await unaryCall(run.client(MutexServiceClient, second), 'release', { fencingToken: holderB.fencingToken });
+    const after = await unaryCall(inventory, 'getItem', { id: item!.id });
+    run.check(
+      verdict(
+        'the late write is refused',
+        refusal.startsWith('FAILED_PRECONDITION'),
+        refusal || 'the stale write was accepted',
+      ),
+    );
+    run.check(
+      verdict(
+        "the new holder's write stands",
+        after.item?.quantity === '42',
+        `quantity ${after.item?.quantity} (B wrote 42)`,
+      ),
+    );
+  } finally {
+    inventory.close();
   }
 }

@@ -155,6 +155,7 @@ describe('distlab up', () => {
         'PASS: demo ring',
         'PASS: demo factorial',
         'PASS: demo inventory',
+        'PASS: demo fencing',
         'PASS: demo bully',
       ],
     });

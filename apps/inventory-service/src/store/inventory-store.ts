@@ -23,6 +23,15 @@ export interface UpdateInput {
   expectedVersion?: number;
 }
 
+/**
+ * A fencing token for a named resource (from a lock). A fenced write commits only if the token is not older than the
+ * newest seen for the resource, and then records it as the newest, in the write's own transaction.
+ */
+export interface Fence {
+  resource: string;
+  token: number;
+}
+
 /** An idempotency key and a fingerprint of the request it belongs to (a reused key must carry the same request). */
 export interface RequestKey {
   requestId: string;
@@ -32,11 +41,11 @@ export interface RequestKey {
 export interface InventoryStore {
   /** Which engine, for logs: "sqlite" or "postgres". */
   readonly engine: string;
-  add(name: string, quantity: number, key?: RequestKey): Promise<Item>;
+  add(name: string, quantity: number, key?: RequestKey, fence?: Fence): Promise<Item>;
   get(id: number): Promise<Item>;
-  update(id: number, input: UpdateInput): Promise<Item>;
-  adjust(id: number, delta: number, key?: RequestKey): Promise<Item>;
-  delete(id: number, expectedVersion?: number): Promise<Item>;
+  update(id: number, input: UpdateInput, fence?: Fence): Promise<Item>;
+  adjust(id: number, delta: number, key?: RequestKey, fence?: Fence): Promise<Item>;
+  delete(id: number, expectedVersion?: number, fence?: Fence): Promise<Item>;
   /** Up to `limit` items with an id above `afterId`, ascending, plus whether more follow. */
   list(afterId: number, limit: number): Promise<{ items: Item[]; more: boolean }>;
   /** Forgets idempotency keys older than `olderThanMs`; returns how many. */
@@ -94,6 +103,19 @@ export class QuantityOverflowError extends Error {
 export class RequestKeyReusedError extends Error {
   constructor(readonly requestId: string) {
     super(`request_id "${requestId}" was already used for a different request`);
+  }
+}
+
+/** A fenced write whose token is older than the newest seen for its resource: a newer lock holder has written. */
+export class StaleFenceError extends Error {
+  constructor(
+    readonly fence: Fence,
+    readonly newestToken: number,
+  ) {
+    super(
+      `fencing token ${fence.token} for "${fence.resource}" is older than ${newestToken}, the newest seen: ` +
+        'a newer lock holder has written since (nothing was changed)',
+    );
   }
 }
 

@@ -5,9 +5,11 @@ import {
   QUANTITY_MAX,
   QuantityOverflowError,
   RequestKeyReusedError,
+  StaleFenceError,
   StorageUnavailableError,
   VersionMismatchError,
   itemFromJson,
+  type Fence,
   type InventoryStore,
   type Item,
   type RequestKey,
@@ -37,8 +39,9 @@ export class PostgresStore implements InventoryStore {
     return store;
   }
 
-  async add(name: string, quantity: number, key?: RequestKey): Promise<Item> {
+  async add(name: string, quantity: number, key?: RequestKey, fence?: Fence): Promise<Item> {
     return this.once(key, async (client) => {
+      await checkFence(client, fence);
       const { rows } = await client.query<Row>(
         'INSERT INTO items (name, quantity, version) VALUES ($1, $2, 1) RETURNING *',
         [name, quantity],
@@ -53,18 +56,21 @@ export class PostgresStore implements InventoryStore {
     return toItem(rows[0]);
   }
 
-  async update(id: number, input: UpdateInput): Promise<Item> {
-    const { rows } = await this.query<Row>(
-      `UPDATE items SET quantity = $2, name = COALESCE($3, name), version = version + 1, update_time = now()
-        WHERE id = $1 AND ($4::bigint IS NULL OR version = $4) RETURNING *`,
-      [id, input.quantity, input.name ?? null, input.expectedVersion ?? null],
-    );
-    if (rows.length > 0) return toItem(rows[0]);
-    throw await this.explainMiss(id, input.expectedVersion);
+  async update(id: number, input: UpdateInput, fence?: Fence): Promise<Item> {
+    return this.maybeFenced(fence, async (run) => {
+      const { rows } = await run<Row>(
+        `UPDATE items SET quantity = $2, name = COALESCE($3, name), version = version + 1, update_time = now()
+          WHERE id = $1 AND ($4::bigint IS NULL OR version = $4) RETURNING *`,
+        [id, input.quantity, input.name ?? null, input.expectedVersion ?? null],
+      );
+      if (rows.length > 0) return toItem(rows[0]);
+      throw await this.explainMiss(id, input.expectedVersion, run);
+    });
   }
 
-  async adjust(id: number, delta: number, key?: RequestKey): Promise<Item> {
+  async adjust(id: number, delta: number, key?: RequestKey, fence?: Fence): Promise<Item> {
     return this.once(key, async (client) => {
+      await checkFence(client, fence);
       const { rows } = await client.query<Row>(
         `UPDATE items SET quantity = quantity + $2, version = version + 1, update_time = now()
           WHERE id = $1 AND quantity + $2 >= 0 AND quantity + $2 <= $3 RETURNING *`,
@@ -80,13 +86,15 @@ export class PostgresStore implements InventoryStore {
     });
   }
 
-  async delete(id: number, expectedVersion?: number): Promise<Item> {
-    const { rows } = await this.query<Row>(
-      'DELETE FROM items WHERE id = $1 AND ($2::bigint IS NULL OR version = $2) RETURNING *',
-      [id, expectedVersion ?? null],
-    );
-    if (rows.length > 0) return toItem(rows[0]);
-    throw await this.explainMiss(id, expectedVersion);
+  async delete(id: number, expectedVersion?: number, fence?: Fence): Promise<Item> {
+    return this.maybeFenced(fence, async (run) => {
+      const { rows } = await run<Row>(
+        'DELETE FROM items WHERE id = $1 AND ($2::bigint IS NULL OR version = $2) RETURNING *',
+        [id, expectedVersion ?? null],
+      );
+      if (rows.length > 0) return toItem(rows[0]);
+      throw await this.explainMiss(id, expectedVersion, run);
+    });
   }
 
   async list(afterId: number, limit: number): Promise<{ items: Item[]; more: boolean }> {
@@ -109,9 +117,21 @@ export class PostgresStore implements InventoryStore {
     await this.pool.end();
   }
 
+  /**
+   * Runs a single-statement write on the pool, or, when fenced, in a transaction that first checks and records the
+   * fencing token: the check and the write commit together or not at all.
+   */
+  private maybeFenced<T>(fence: Fence | undefined, work: (run: Runner) => Promise<T>): Promise<T> {
+    if (fence === undefined) return work((text, values) => this.query(text, values));
+    return this.transaction(async (client) => {
+      await checkFence(client, fence);
+      return work((text, values) => client.query(text, values));
+    });
+  }
+
   /** Why a conditional write matched no row: the item is gone, or its version moved on. */
-  private async explainMiss(id: number, expectedVersion: number | undefined): Promise<Error> {
-    const { rows } = await this.query<Row>('SELECT version FROM items WHERE id = $1', [id]);
+  private async explainMiss(id: number, expectedVersion: number | undefined, run: Runner): Promise<Error> {
+    const { rows } = await run<Row>('SELECT version FROM items WHERE id = $1', [id]);
     if (rows.length === 0 || expectedVersion === undefined) return new ItemNotFoundError(id);
     return new VersionMismatchError(id, expectedVersion, Number(rows[0].version));
   }
@@ -169,6 +189,28 @@ export class PostgresStore implements InventoryStore {
   }
 }
 
+/** A query on the pool or on a transaction's client. */
+type Runner = <R extends object>(text: string, values: unknown[]) => Promise<{ rows: R[] }>;
+
+/**
+ * Inside a write's transaction: records the token as the resource's newest, or refuses it as stale. The upsert takes
+ * the resource's row lock, so concurrent fenced writes on one resource are serialized and compare committed tokens.
+ */
+async function checkFence(client: PoolClient, fence: Fence | undefined): Promise<void> {
+  if (fence === undefined) return;
+  const recorded = await client.query(
+    `INSERT INTO fences (resource, token) VALUES ($1, $2)
+       ON CONFLICT (resource) DO UPDATE SET token = excluded.token WHERE excluded.token >= fences.token
+     RETURNING token`,
+    [fence.resource, fence.token],
+  );
+  if (recorded.rowCount !== 0) return;
+  const { rows } = await client.query<{ token: string }>('SELECT token FROM fences WHERE resource = $1', [
+    fence.resource,
+  ]);
+  throw new StaleFenceError(fence, Number(rows[0].token));
+}
+
 /** Connection-level failures become StorageUnavailableError; domain errors and bugs pass through unchanged. */
 function asStorageError(error: unknown): unknown {
   const code = (error as { code?: string }).code ?? '';
@@ -217,6 +259,10 @@ const MIGRATIONS = [
      create_time TIMESTAMPTZ NOT NULL DEFAULT now()
    );
    CREATE INDEX request_keys_by_time ON request_keys (create_time);`,
+  `CREATE TABLE fences (
+     resource TEXT PRIMARY KEY,
+     token BIGINT NOT NULL
+   );`,
 ];
 
 /** Applies pending migrations; an advisory lock makes replicas that start together take turns. */

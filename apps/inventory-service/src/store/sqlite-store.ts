@@ -7,8 +7,10 @@ import {
   QUANTITY_MAX,
   QuantityOverflowError,
   RequestKeyReusedError,
+  StaleFenceError,
   VersionMismatchError,
   itemFromJson,
+  type Fence,
   type InventoryStore,
   type Item,
   type RequestKey,
@@ -56,11 +58,19 @@ export class SqliteStore implements InventoryStore {
         'INSERT INTO request_keys (request_id, fingerprint, response, create_time) VALUES (?, ?, ?, ?)',
       ),
       purgeKeys: this.db.prepare('DELETE FROM request_keys WHERE create_time < ?'),
+      // Records the token as the newest unless a newer one was seen: no row comes back when the token is stale.
+      fence: this.db.prepare(
+        `INSERT INTO fences (resource, token) VALUES (?, ?)
+           ON CONFLICT (resource) DO UPDATE SET token = excluded.token WHERE excluded.token >= fences.token
+         RETURNING token`,
+      ),
+      newestFence: this.db.prepare('SELECT token FROM fences WHERE resource = ?'),
     };
   }
 
-  async add(name: string, quantity: number, key?: RequestKey): Promise<Item> {
+  async add(name: string, quantity: number, key?: RequestKey, fence?: Fence): Promise<Item> {
     return this.once(key, () => {
+      this.checkFence(fence);
       const now = Date.now();
       return toItem(this.statements.insert.get(name, quantity, now, now) as Row);
     });
@@ -70,10 +80,11 @@ export class SqliteStore implements InventoryStore {
     return toItem(this.existing(id));
   }
 
-  async update(id: number, input: UpdateInput): Promise<Item> {
+  async update(id: number, input: UpdateInput, fence?: Fence): Promise<Item> {
     return this.db
       .transaction(() => {
         const current = this.existing(id);
+        this.checkFence(fence);
         if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
           throw new VersionMismatchError(id, input.expectedVersion, current.version);
         }
@@ -82,19 +93,21 @@ export class SqliteStore implements InventoryStore {
       .immediate();
   }
 
-  async adjust(id: number, delta: number, key?: RequestKey): Promise<Item> {
+  async adjust(id: number, delta: number, key?: RequestKey, fence?: Fence): Promise<Item> {
     return this.once(key, () => {
       const current = this.existing(id);
+      this.checkFence(fence);
       if (current.quantity + delta < 0) throw new InsufficientQuantityError(id, current.quantity, delta);
       if (current.quantity + delta > QUANTITY_MAX) throw new QuantityOverflowError(id, current.quantity, delta);
       return toItem(this.statements.adjust.get(delta, Date.now(), id) as Row);
     });
   }
 
-  async delete(id: number, expectedVersion?: number): Promise<Item> {
+  async delete(id: number, expectedVersion?: number, fence?: Fence): Promise<Item> {
     return this.db
       .transaction(() => {
         const current = this.existing(id);
+        this.checkFence(fence);
         if (expectedVersion !== undefined && expectedVersion !== current.version) {
           throw new VersionMismatchError(id, expectedVersion, current.version);
         }
@@ -120,6 +133,14 @@ export class SqliteStore implements InventoryStore {
     const row = this.statements.get.get(id) as Row | undefined;
     if (row === undefined) throw new ItemNotFoundError(id);
     return row;
+  }
+
+  /** Inside a write's transaction: refuses a stale token, or records it as the resource's newest. */
+  private checkFence(fence: Fence | undefined): void {
+    if (fence === undefined) return;
+    if (this.statements.fence.get(fence.resource, fence.token) !== undefined) return;
+    const newest = this.statements.newestFence.get(fence.resource) as { token: number };
+    throw new StaleFenceError(fence, newest.token);
   }
 
   /**
@@ -183,6 +204,10 @@ const MIGRATIONS = [
      create_time INTEGER NOT NULL
    );
    CREATE INDEX request_keys_by_time ON request_keys (create_time);`,
+  `CREATE TABLE fences (
+     resource TEXT PRIMARY KEY,
+     token INTEGER NOT NULL
+   );`,
 ];
 
 function migrate(db: Database.Database): void {

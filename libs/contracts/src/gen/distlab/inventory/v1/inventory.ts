@@ -53,6 +53,11 @@ export interface AddItemRequest {
    * attempt created instead of creating another. Keys are remembered for 24 hours.
    */
   requestId: string;
+  /**
+   * Optional: write only as the holder of fencing token `fence.token` for `fence.resource` (see the service comment);
+   * FAILED_PRECONDITION when a newer token for that resource has been seen.
+   */
+  fence?: Fence | undefined;
 }
 
 /** AddItemResponse returns the created item. */
@@ -84,7 +89,14 @@ export interface UpdateItemRequest {
     | string
     | undefined;
   /** When set, the item's new name (1 to 200 characters after trimming). */
-  name?: string | undefined;
+  name?:
+    | string
+    | undefined;
+  /**
+   * Optional: write only as the holder of fencing token `fence.token` for `fence.resource` (see the service comment);
+   * FAILED_PRECONDITION when a newer token for that resource has been seen.
+   */
+  fence?: Fence | undefined;
 }
 
 /** UpdateItemResponse returns the item after the update. */
@@ -104,6 +116,11 @@ export interface AdjustQuantityRequest {
    * applying the delta again. Keys are remembered for 24 hours.
    */
   requestId: string;
+  /**
+   * Optional: write only as the holder of fencing token `fence.token` for `fence.resource` (see the service comment);
+   * FAILED_PRECONDITION when a newer token for that resource has been seen.
+   */
+  fence?: Fence | undefined;
 }
 
 /** AdjustQuantityResponse returns the item after the adjustment. */
@@ -117,7 +134,14 @@ export interface DeleteItemRequest {
   /** The item's id. */
   id: string;
   /** When set, the delete applies only if the item's version equals this value. */
-  expectedVersion?: string | undefined;
+  expectedVersion?:
+    | string
+    | undefined;
+  /**
+   * Optional: write only as the holder of fencing token `fence.token` for `fence.resource` (see the service comment);
+   * FAILED_PRECONDITION when a newer token for that resource has been seen.
+   */
+  fence?: Fence | undefined;
 }
 
 /** DeleteItemResponse returns what was deleted. */
@@ -140,6 +164,14 @@ export interface ListItemsResponse {
   items: Item[];
   /** Pass it as `page_token` to get the next page; empty when there are no more items. */
   nextPageToken: string;
+}
+
+/** Fence is a fencing token for a named resource, as a lock hands it out: tokens of one resource only ever increase. */
+export interface Fence {
+  /** What the lock protects, as the clients name it (1 to 200 characters), for example "inventory" or "item-7". */
+  resource: string;
+  /** The token from the lock: writes with a token older than the newest seen for the resource are refused. */
+  token: string;
 }
 
 function createBaseItem(): Item {
@@ -300,7 +332,7 @@ export const Item: MessageFns<Item> = {
 };
 
 function createBaseAddItemRequest(): AddItemRequest {
-  return { name: "", quantity: "0", requestId: "" };
+  return { name: "", quantity: "0", requestId: "", fence: undefined };
 }
 
 export const AddItemRequest: MessageFns<AddItemRequest> = {
@@ -313,6 +345,9 @@ export const AddItemRequest: MessageFns<AddItemRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(26).string(message.requestId);
+    }
+    if (message.fence !== undefined) {
+      Fence.encode(message.fence, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -354,6 +389,14 @@ export const AddItemRequest: MessageFns<AddItemRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fence = Fence.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -375,6 +418,7 @@ export const AddItemRequest: MessageFns<AddItemRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      fence: isSet(object.fence) ? Fence.fromJSON(object.fence) : undefined,
     };
   },
 
@@ -389,6 +433,9 @@ export const AddItemRequest: MessageFns<AddItemRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.fence !== undefined) {
+      obj.fence = Fence.toJSON(message.fence);
+    }
     return obj;
   },
 
@@ -400,6 +447,7 @@ export const AddItemRequest: MessageFns<AddItemRequest> = {
     message.name = object.name ?? "";
     message.quantity = object.quantity ?? "0";
     message.requestId = object.requestId ?? "";
+    message.fence = (object.fence !== undefined && object.fence !== null) ? Fence.fromPartial(object.fence) : undefined;
     return message;
   },
 };
@@ -606,7 +654,7 @@ export const GetItemResponse: MessageFns<GetItemResponse> = {
 };
 
 function createBaseUpdateItemRequest(): UpdateItemRequest {
-  return { id: "0", quantity: "0", expectedVersion: undefined, name: undefined };
+  return { id: "0", quantity: "0", expectedVersion: undefined, name: undefined, fence: undefined };
 }
 
 export const UpdateItemRequest: MessageFns<UpdateItemRequest> = {
@@ -622,6 +670,9 @@ export const UpdateItemRequest: MessageFns<UpdateItemRequest> = {
     }
     if (message.name !== undefined) {
       writer.uint32(34).string(message.name);
+    }
+    if (message.fence !== undefined) {
+      Fence.encode(message.fence, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -671,6 +722,14 @@ export const UpdateItemRequest: MessageFns<UpdateItemRequest> = {
             message.name = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.fence = Fence.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -693,6 +752,7 @@ export const UpdateItemRequest: MessageFns<UpdateItemRequest> = {
         ? globalThis.String(object.expected_version)
         : undefined,
       name: isSet(object.name) ? globalThis.String(object.name) : undefined,
+      fence: isSet(object.fence) ? Fence.fromJSON(object.fence) : undefined,
     };
   },
 
@@ -710,6 +770,9 @@ export const UpdateItemRequest: MessageFns<UpdateItemRequest> = {
     if (message.name !== undefined) {
       obj.name = message.name;
     }
+    if (message.fence !== undefined) {
+      obj.fence = Fence.toJSON(message.fence);
+    }
     return obj;
   },
 
@@ -722,6 +785,7 @@ export const UpdateItemRequest: MessageFns<UpdateItemRequest> = {
     message.quantity = object.quantity ?? "0";
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.name = object.name ?? undefined;
+    message.fence = (object.fence !== undefined && object.fence !== null) ? Fence.fromPartial(object.fence) : undefined;
     return message;
   },
 };
@@ -794,7 +858,7 @@ export const UpdateItemResponse: MessageFns<UpdateItemResponse> = {
 };
 
 function createBaseAdjustQuantityRequest(): AdjustQuantityRequest {
-  return { id: "0", delta: "0", requestId: "" };
+  return { id: "0", delta: "0", requestId: "", fence: undefined };
 }
 
 export const AdjustQuantityRequest: MessageFns<AdjustQuantityRequest> = {
@@ -807,6 +871,9 @@ export const AdjustQuantityRequest: MessageFns<AdjustQuantityRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(26).string(message.requestId);
+    }
+    if (message.fence !== undefined) {
+      Fence.encode(message.fence, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -848,6 +915,14 @@ export const AdjustQuantityRequest: MessageFns<AdjustQuantityRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fence = Fence.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -869,6 +944,7 @@ export const AdjustQuantityRequest: MessageFns<AdjustQuantityRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      fence: isSet(object.fence) ? Fence.fromJSON(object.fence) : undefined,
     };
   },
 
@@ -883,6 +959,9 @@ export const AdjustQuantityRequest: MessageFns<AdjustQuantityRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.fence !== undefined) {
+      obj.fence = Fence.toJSON(message.fence);
+    }
     return obj;
   },
 
@@ -894,6 +973,7 @@ export const AdjustQuantityRequest: MessageFns<AdjustQuantityRequest> = {
     message.id = object.id ?? "0";
     message.delta = object.delta ?? "0";
     message.requestId = object.requestId ?? "";
+    message.fence = (object.fence !== undefined && object.fence !== null) ? Fence.fromPartial(object.fence) : undefined;
     return message;
   },
 };
@@ -966,7 +1046,7 @@ export const AdjustQuantityResponse: MessageFns<AdjustQuantityResponse> = {
 };
 
 function createBaseDeleteItemRequest(): DeleteItemRequest {
-  return { id: "0", expectedVersion: undefined };
+  return { id: "0", expectedVersion: undefined, fence: undefined };
 }
 
 export const DeleteItemRequest: MessageFns<DeleteItemRequest> = {
@@ -976,6 +1056,9 @@ export const DeleteItemRequest: MessageFns<DeleteItemRequest> = {
     }
     if (message.expectedVersion !== undefined) {
       writer.uint32(16).uint64(message.expectedVersion);
+    }
+    if (message.fence !== undefined) {
+      Fence.encode(message.fence, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1009,6 +1092,14 @@ export const DeleteItemRequest: MessageFns<DeleteItemRequest> = {
             message.expectedVersion = reader.uint64().toString();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fence = Fence.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1029,6 +1120,7 @@ export const DeleteItemRequest: MessageFns<DeleteItemRequest> = {
         : isSet(object.expected_version)
         ? globalThis.String(object.expected_version)
         : undefined,
+      fence: isSet(object.fence) ? Fence.fromJSON(object.fence) : undefined,
     };
   },
 
@@ -1040,6 +1132,9 @@ export const DeleteItemRequest: MessageFns<DeleteItemRequest> = {
     if (message.expectedVersion !== undefined) {
       obj.expectedVersion = message.expectedVersion;
     }
+    if (message.fence !== undefined) {
+      obj.fence = Fence.toJSON(message.fence);
+    }
     return obj;
   },
 
@@ -1050,6 +1145,7 @@ export const DeleteItemRequest: MessageFns<DeleteItemRequest> = {
     const message = createBaseDeleteItemRequest();
     message.id = object.id ?? "0";
     message.expectedVersion = object.expectedVersion ?? undefined;
+    message.fence = (object.fence !== undefined && object.fence !== null) ? Fence.fromPartial(object.fence) : undefined;
     return message;
   },
 };
@@ -1303,6 +1399,91 @@ export const ListItemsResponse: MessageFns<ListItemsResponse> = {
   },
 };
 
+function createBaseFence(): Fence {
+  return { resource: "", token: "0" };
+}
+
+export const Fence: MessageFns<Fence> = {
+  encode(message: Fence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resource !== "") {
+      writer.uint32(10).string(message.resource);
+    }
+    if (message.token !== "0") {
+      writer.uint32(16).uint64(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Fence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resource = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.token = reader.uint64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Fence {
+    return {
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "0",
+    };
+  },
+
+  toJSON(message: Fence): unknown {
+    const obj: any = {};
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.token !== "0") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Fence>): Fence {
+    return Fence.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Fence>): Fence {
+    const message = createBaseFence();
+    message.resource = object.resource ?? "";
+    message.token = object.token ?? "0";
+    return message;
+  },
+};
+
 /**
  * InventoryService is the lab's multi-client inventory (once XML-RPC over a Python dict), made durable and safe under
  * concurrency: every write is committed before it is acknowledged, and no update is lost however many clients or
@@ -1315,6 +1496,11 @@ export const ListItemsResponse: MessageFns<ListItemsResponse> = {
  *
  * Errors common to every method: INVALID_ARGUMENT for malformed input (named in the message), UNAVAILABLE when the
  * storage engine cannot be reached (indefinite for writes: the write may or may not have been committed).
+ *
+ * Fencing: every write may carry a `fence`, the fencing token a client got from a lock (MutexService.Acquire) for a
+ * resource it names. The write is accepted only if the token is not older than the newest this service has seen for
+ * that resource, and the check and the write commit together. A lock holder that was paused past its lease and writes
+ * late is refused with FAILED_PRECONDITION instead of overwriting the newer holder's work.
  */
 export type InventoryServiceService = typeof InventoryServiceService;
 export const InventoryServiceService = {
