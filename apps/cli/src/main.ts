@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { chaosCommands } from './commands/chaos';
 import { chatCommand } from './commands/chat';
 import { greeterCommands } from './commands/greeter';
 import { clockCommands } from './commands/clock';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   mutexCommands(program);
   electionCommands(program);
   clusterCommands(program);
+  chaosCommands(program);
   demoCommand(program);
   traceCommand(program);
   upCommand(program);

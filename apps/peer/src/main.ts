@@ -14,6 +14,16 @@ function parsePeers(value: string): Map<number, string> {
   return peers;
 }
 
+/** A probability, 0 to 1. */
+function parseProbability(flag: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (value.trim() === '' || !(parsed >= 0 && parsed <= 1))
+      throw new InvalidArgumentError(`${flag} must be a probability from 0 to 1, got "${value}"`);
+    return parsed;
+  };
+}
+
 /** A number within ±limit (fractions allowed). */
 function parseNumber(flag: string, limit: number): (value: string) => number {
   return (value) => {
@@ -69,6 +79,30 @@ void runServerProcess({
           .argParser(parseNumber('--clock-drift-ppm', 100_000)),
       )
       .addOption(
+        new Option('--fault-drop <p>', 'lose each outgoing peer message with probability p (0 to 1)')
+          .env('DISTLAB_FAULT_DROP')
+          .default(0)
+          .argParser(parseProbability('--fault-drop')),
+      )
+      .addOption(
+        new Option('--fault-duplicate <p>', 'send each outgoing peer message twice with probability p (0 to 1)')
+          .env('DISTLAB_FAULT_DUPLICATE')
+          .default(0)
+          .argParser(parseProbability('--fault-duplicate')),
+      )
+      .addOption(
+        new Option('--fault-delay-ms <ms>', 'delay each outgoing peer message')
+          .env('DISTLAB_FAULT_DELAY_MS')
+          .default(0)
+          .argParser(parseInteger('--fault-delay-ms', 0, 60_000)),
+      )
+      .addOption(
+        new Option('--fault-jitter-ms <ms>', 'add a random delay up to this to each outgoing peer message')
+          .env('DISTLAB_FAULT_JITTER_MS')
+          .default(0)
+          .argParser(parseInteger('--fault-jitter-ms', 0, 60_000)),
+      )
+      .addOption(
         new Option('--election-algorithm <name>', 'the algorithm of elections the failure detector starts')
           .env('DISTLAB_ELECTION_ALGORITHM')
           .choices(['bully', 'ring'])
@@ -86,5 +120,12 @@ void runServerProcess({
       clockSkewMs: options['clockSkewMs'] as number,
       clockDriftPpm: options['clockDriftPpm'] as number,
       electionAlgorithm: options['electionAlgorithm'] as 'bully' | 'ring',
+      faults: {
+        blocked: false,
+        dropProbability: options['faultDrop'] as number,
+        duplicateProbability: options['faultDuplicate'] as number,
+        delayMs: options['faultDelayMs'] as number,
+        jitterMs: options['faultJitterMs'] as number,
+      },
     }),
 });

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ChaosServiceService } from '@distlab/contracts/chaos/v1/chaos';
 import { ChatServiceService } from '@distlab/contracts/chat/v1/chat';
 import { ClockServiceService } from '@distlab/contracts/clock/v1/clock';
 import { TimeServiceService } from '@distlab/contracts/clock/v1/time';
@@ -8,6 +9,9 @@ import { GreeterServiceService } from '@distlab/contracts/greeter/v1/greeter';
 import { MutexServiceService } from '@distlab/contracts/mutex/v1/mutex';
 import type { ElectionAlgorithm, ElectionTimeouts } from '@distlab/election';
 import { keepRegistered, startServer, type Logger, type RunningServer, type ServerConfig } from '@distlab/grpc-kit';
+import { chaosService } from './chaos/chaos-service';
+import { FaultInjector, type LinkFaultSettings } from './chaos/fault-injector';
+import { pauseInterceptor } from './chaos/pause-interceptor';
 import { chatService } from './chat/chat-service';
 import { clockService } from './clocks/clock-service';
 import { EventLog } from './clocks/event-log';
@@ -42,6 +46,8 @@ export interface PeerOptions {
   /** The virtual clock's skew and drift. */
   clockSkewMs?: number;
   clockDriftPpm?: number;
+  /** Faults on every link from the start (ChaosService changes them later). */
+  faults?: LinkFaultSettings;
   /** The algorithm elections use unless a StartElection names another (default bully). */
   electionAlgorithm?: ElectionAlgorithm;
   electionTimeouts?: Partial<ElectionTimeouts>;
@@ -65,8 +71,10 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
     wallClock,
   });
   const stamper = new MessageStamper(clocks, log, state.incarnation);
+  const faults = new FaultInjector(options.faults);
   const links = new PeerLinks({
     stamper,
+    faults,
     members: options.peers ?? new Map(),
     client: { token: options.server.token },
     logger,
@@ -91,7 +99,8 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
     token: options.server.token,
     maxMessageBytes: options.server.maxMessageBytes,
     logger,
-    interceptors: [envelopeServerInterceptor(stamper)],
+    // A paused peer holds calls before their envelope is merged: they are received when the pause ends.
+    interceptors: [pauseInterceptor(faults), envelopeServerInterceptor(stamper)],
     services: [
       { definition: GreeterServiceService, implementation: greeterService({ serverId, logger }) },
       { definition: ChatServiceService, implementation: chat.implementation },
@@ -100,6 +109,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
       { definition: MutexServiceService, implementation: mutexService(mutex, logger) },
       { definition: ElectionServiceService, implementation: electionService(election, logger) },
       { definition: ClusterServiceService, implementation: cluster.implementation },
+      { definition: ChaosServiceService, implementation: chaosService(faults, links, logger) },
     ],
   });
   logger.info({ incarnation: state.incarnation, members: links.members() }, 'peer started');
@@ -108,6 +118,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
   server.onDrain(() => chat.drain());
   server.onDrain(() => clockApi.close());
   server.onDrain(async () => {
+    faults.heal(); // A paused peer that is told to stop lets its held calls finish.
     election.stop();
     await mutex.drain();
     links.close();

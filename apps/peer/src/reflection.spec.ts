@@ -24,6 +24,11 @@ afterAll(async () => {
 });
 
 const EVERY_METHOD = [
+  'distlab.chaos.v1.ChaosService/GetFaults',
+  'distlab.chaos.v1.ChaosService/Heal',
+  'distlab.chaos.v1.ChaosService/Pause',
+  'distlab.chaos.v1.ChaosService/Resume',
+  'distlab.chaos.v1.ChaosService/SetLinkFaults',
   'distlab.chat.v1.ChatService/Chat',
   'distlab.clock.v1.ClockService/Deliver',
   'distlab.clock.v1.ClockService/GetClock',
@@ -107,7 +112,7 @@ describe('a peer, through reflection only', () => {
     const check = await bufCurl(['-d', '{}', `${url}/grpc.health.v1.Health/Check`]);
     expect(JSON.parse(check.stdout)).toEqual({ status: 'SERVING' });
     const list = await bufCurl(['-d', '{}', `${url}/grpc.health.v1.Health/List`]);
-    expect(Object.keys(JSON.parse(list.stdout).statuses)).toHaveLength(8);
+    expect(Object.keys(JSON.parse(list.stdout).statuses)).toHaveLength(9);
     // Watch never ends by itself: the first status arrives, then the client's time limit ends the stream.
     const watch = await bufCurl(['--timeout', '1s', '-d', '{}', `${url}/grpc.health.v1.Health/Watch`]);
     expect(watch.stdout).toContain('"status": "SERVING"');

@@ -76,11 +76,13 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
       if (!links.has(to))
         throw new StatusError(Code.NOT_FOUND, `no peer ${to} (known: ${links.others().join(', ') || 'none'})`);
       try {
-        const delivered = await unaryCall(
-          links.client(ClockServiceClient, to),
-          'deliver',
-          { messageId: '', payload },
-          { metadata: describedMessage('clock', 'message') },
+        const delivered = await links.send(to, () =>
+          unaryCall(
+            links.client(ClockServiceClient, to),
+            'deliver',
+            { messageId: '', payload },
+            { metadata: describedMessage('clock', 'message') },
+          ),
         );
         const sent = log.find('send', delivered.event?.messageId ?? '');
         if (sent === undefined) throw new Error(`peer ${to} answered for a message this peer did not send`);

@@ -146,16 +146,19 @@ export class ElectionDriver {
 
   private send(to: number, message: ElectionMessage): void {
     if (this.stopped || !this.options.links.has(to)) return;
-    void this.call(to, message).then(
-      (ack) => {
-        if (ack !== undefined) this.feed(this.core.handle({ kind: 'receive', message: ack, nowMs: performance.now() }));
-      },
-      (error: unknown) => {
-        if (this.stopped) return;
-        if (!isServiceError(error)) this.options.logger.error({ err: error }, 'election message failed');
-        this.feed(this.core.handle({ kind: 'send-failed', to, message, nowMs: performance.now() }));
-      },
-    );
+    void this.options.links
+      .send(to, () => this.call(to, message))
+      .then(
+        (ack) => {
+          if (ack !== undefined)
+            this.feed(this.core.handle({ kind: 'receive', message: ack, nowMs: performance.now() }));
+        },
+        (error: unknown) => {
+          if (this.stopped) return;
+          if (!isServiceError(error)) this.options.logger.error({ err: error }, 'election message failed');
+          this.feed(this.core.handle({ kind: 'send-failed', to, message, nowMs: performance.now() }));
+        },
+      );
   }
 
   /** One election message as its RPC; resolves to the heartbeat's answer for a heartbeat. */

@@ -7,6 +7,7 @@ import {
   type ClientSettings,
   type Logger,
 } from '@distlab/grpc-kit';
+import { droppedMessageError, type FaultInjector } from '../chaos/fault-injector';
 import { envelopeClientInterceptor, type MessageStamper } from './envelope';
 
 /** A change of the membership as this peer sees it. */
@@ -17,6 +18,8 @@ export type MembershipChange =
 
 export interface PeerLinksOptions {
   stamper: MessageStamper;
+  /** Injected faults (ChaosService): every message goes through them. */
+  faults?: FaultInjector;
   /** The other members' addresses by id. */
   members: ReadonlyMap<number, string>;
   client?: ClientSettings;
@@ -148,6 +151,21 @@ export class PeerLinks {
   }
 
   /**
+   * Sends one message to `peerId` through the injected faults: `attempt` makes the call (with a client from
+   * `client()`); a pause holds it, a delay defers it, a drop or a partition fails it as UNAVAILABLE without sending,
+   * a duplication makes it twice (the first answer counts).
+   */
+  async send<T>(peerId: number, attempt: () => Promise<T>): Promise<T> {
+    const faults = this.options.faults;
+    if (faults === undefined) return attempt();
+    const copies = await faults.shape(peerId);
+    if (copies === 0) throw droppedMessageError(peerId);
+    if (copies === 1) return attempt();
+    const [first] = await Promise.all([attempt(), attempt().catch(() => undefined)]);
+    return first;
+  }
+
+  /**
    * Sends a message that must arrive (the algorithms assume a transport that retries): `attempt` is repeated with
    * backoff until it succeeds, the receiver refuses it definitely, the member is removed, or the links close.
    * Resolves true when it was delivered.
@@ -155,7 +173,7 @@ export class PeerLinks {
   async deliver(peerId: number, what: string, attempt: () => Promise<unknown>): Promise<boolean> {
     for (let delayMs = RETRY_FIRST_DELAY_MS; !this.closed && this.addresses.has(peerId);) {
       try {
-        await attempt();
+        await this.send(peerId, attempt);
         return true;
       } catch (error) {
         if (isServiceError(error) && DEFINITE_REFUSALS.has(error.code)) {

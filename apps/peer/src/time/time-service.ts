@@ -69,7 +69,9 @@ export function timeService(options: TimeServiceOptions): TimeServiceServer {
     const taken: CristianSample[] = [];
     for (let index = 0; index < samples; index += 1) {
       const sendMs = clock.nowMs();
-      const answer = await unaryCall(client, 'getTime', {}, { metadata: describedMessage(algorithm, 'GetTime') });
+      const answer = await links.send(peerId, () =>
+        unaryCall(client, 'getTime', {}, { metadata: describedMessage(algorithm, 'GetTime') }),
+      );
       const receiveMs = clock.nowMs();
       taken.push({ sendMs, serverTimeMs: readingMs(answer.unixNanos, answer.time), receiveMs });
     }
@@ -136,11 +138,13 @@ export function timeService(options: TimeServiceOptions): TimeServiceServer {
           adjustment: msToDuration(entry.adjustmentMs),
         };
         try {
-          await unaryCall(
-            links.client(TimeServiceClient, entry.peerId),
-            'adjustTime',
-            { round: String(round), adjustment: msToDuration(entry.adjustmentMs), masterPeerId: links.self },
-            { metadata: describedMessage('berkeley', `AdjustTime(${entry.adjustmentMs.toFixed(3)} ms)`) },
+          await links.send(entry.peerId, () =>
+            unaryCall(
+              links.client(TimeServiceClient, entry.peerId),
+              'adjustTime',
+              { round: String(round), adjustment: msToDuration(entry.adjustmentMs), masterPeerId: links.self },
+              { metadata: describedMessage('berkeley', `AdjustTime(${entry.adjustmentMs.toFixed(3)} ms)`) },
+            ),
           );
           return { ...reading, error: '' };
         } catch (error) {
