@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { once, type EventEmitter } from 'node:events';
 import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { FactorialServiceServer } from '@distlab/contracts/factorial/v1/factorial';
 import { Code, createHandlers, msToDuration, StatusError, type Logger } from '@distlab/grpc-kit';
@@ -98,8 +98,23 @@ export function factorialService(options: FactorialServiceOptions): FactorialSer
           workerId: options.workerId,
         });
         // Respect flow control: a slow reader makes this wait instead of buffering the whole number in memory.
-        if (!flowing) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+        if (!flowing) await drainedOrCancelled(call);
       }
     }),
   };
+}
+
+/**
+ * Waits until a stream can take more, or its call is cancelled. Both waits are taken back when either ends: a stream
+ * of many small chunks waits thousands of times, and listeners left behind would pile up on the call (the fuzz test
+ * found exactly that).
+ */
+async function drainedOrCancelled(call: EventEmitter): Promise<void> {
+  const settled = new AbortController();
+  const wait = (event: string) => once(call, event, { signal: settled.signal }).catch(() => undefined);
+  try {
+    await Promise.race([wait('drain'), wait('cancelled')]);
+  } finally {
+    settled.abort();
+  }
 }

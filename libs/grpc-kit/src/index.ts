@@ -18,7 +18,7 @@ export {
 } from './server';
 export { createHandlers, type Handlers } from './handlers';
 export { StatusError, Code, codeName, isServiceError, toStatusError, type ErrorMapper } from './status';
-export { requireText, limitText, requirePresent, requireAtMost } from './validation';
+export { requireText, limitText, requirePresent, requireAtMost, requireCounter, COUNTER_MAX } from './validation';
 export { addServerOptions, serverConfigFrom, parseInteger, type ServerConfig } from './config';
 export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger';
 export {

@@ -50,3 +50,21 @@ export function requireAtMost(count: number, field: string, max: number): void {
     throw new StatusError(status.INVALID_ARGUMENT, `${field} must have at most ${max} entries (got ${count})`);
   }
 }
+
+/**
+ * The largest logical counter (Lamport time, term, round, incarnation, fencing token) accepted from the wire: 2^52, far
+ * enough below 2^53 that a counter can still count up exactly in a JavaScript number.
+ */
+export const COUNTER_MAX = 2 ** 52;
+
+/**
+ * A 64-bit counter from the wire (ts-proto gives uint64 as a decimal string) as an exact number: INVALID_ARGUMENT above
+ * COUNTER_MAX, since a value a number cannot hold would be rounded, stop increasing, and not survive re-encoding.
+ */
+export function requireCounter(value: string, field: string): number {
+  const counter = Number(value);
+  if (!Number.isSafeInteger(counter) || counter < 0 || counter > COUNTER_MAX) {
+    throw new StatusError(status.INVALID_ARGUMENT, `${field} must be 0 to 2^52, not ${value}`);
+  }
+  return counter;
+}

@@ -15,3 +15,5 @@ export { startPostgres, postgresUnavailableReason, POSTGRES_BIN, type TestPostgr
 export { runLoad, percentile, formatTable, seededRandom, type LoadSpec, type LoadResult } from './load';
 export { freePort, waitForServing, startQuietServerProcess, stopProcesses } from './ports';
 export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
+export { fuzzService, fuzzInChildProcess, type FuzzOptions, type FuzzReport } from './fuzz';
+export { hostileMessage, fuzzInput } from './fuzz-messages';

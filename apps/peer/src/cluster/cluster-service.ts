@@ -4,6 +4,7 @@ import {
   Code,
   createHealthClient,
   createHandlers,
+  requireCounter,
   StatusError,
   unaryCall,
   type ClientSettings,
@@ -36,11 +37,12 @@ export function clusterService(
   const implementation: ClusterServiceServer = {
     announce: handlers.unary((request) => {
       const peerId = requirePeerId(request.peerId, 'peer_id');
-      if (request.incarnation === '0') throw new StatusError(Code.INVALID_ARGUMENT, 'incarnation must be 1 or more');
+      const incarnation = requireCounter(request.incarnation, 'incarnation');
+      if (incarnation === 0) throw new StatusError(Code.INVALID_ARGUMENT, 'incarnation must be 1 or more');
       if (!links.has(peerId))
         throw new StatusError(Code.FAILED_PRECONDITION, `peer ${peerId} is not a member here: add it first`);
       if (ADDRESS_PATTERN.test(request.address)) links.add(peerId, request.address);
-      links.noteIncarnation(peerId, Number(request.incarnation));
+      links.noteIncarnation(peerId, incarnation);
       return {};
     }),
     listMembers: handlers.unary(() => ({

@@ -1,5 +1,5 @@
 import { ElectionAlgorithm, type ElectionServiceServer } from '@distlab/contracts/election/v1/election';
-import { Code, createHandlers, StatusError, type Logger } from '@distlab/grpc-kit';
+import { Code, createHandlers, requireCounter, StatusError, type Logger } from '@distlab/grpc-kit';
 import type { ElectionAlgorithm as AlgorithmName } from '@distlab/election';
 import type { ElectionDriver } from './election-driver';
 
@@ -45,24 +45,30 @@ export function electionService(driver: ElectionDriver, logger: Logger): Electio
   return {
     election: handlers.unary((request) => {
       const from = requirePeerId(request.candidateId, 'candidate_id');
-      driver.receive({ kind: 'election', from, term: Number(request.term) });
+      driver.receive({ kind: 'election', from, term: requireCounter(request.term, 'term') });
       return {};
     }),
     answer: handlers.unary((request) => {
       const from = requirePeerId(request.responderId, 'responder_id');
-      driver.receive({ kind: 'answer', from, term: Number(request.term) });
+      driver.receive({ kind: 'answer', from, term: requireCounter(request.term, 'term') });
       return {};
     }),
     coordinator: handlers.unary((request) => {
       const from = requirePeerId(request.leaderId, 'leader_id');
-      driver.receive({ kind: 'coordinator', from, term: Number(request.term) });
+      driver.receive({ kind: 'coordinator', from, term: requireCounter(request.term, 'term') });
       return {};
     }),
     ringElection: handlers.unary((request) => {
       const participants = requireParticipants(request.participantIds);
       const initiator = requirePeerId(request.initiatorId, 'initiator_id');
       const from = participants[participants.length - 1];
-      driver.receive({ kind: 'ring-election', from, initiator, term: Number(request.term), participants });
+      driver.receive({
+        kind: 'ring-election',
+        from,
+        initiator,
+        term: requireCounter(request.term, 'term'),
+        participants,
+      });
       return {};
     }),
     ringCoordinator: handlers.unary((request) => {
@@ -74,14 +80,14 @@ export function electionService(driver: ElectionDriver, logger: Logger): Electio
         from: initiator,
         initiator,
         leader,
-        term: Number(request.term),
+        term: requireCounter(request.term, 'term'),
         participants,
       });
       return {};
     }),
     heartbeat: handlers.unary((request) => {
       const from = requirePeerId(request.fromPeerId, 'from_peer_id');
-      const ack = driver.receive({ kind: 'heartbeat', from, term: Number(request.term) });
+      const ack = driver.receive({ kind: 'heartbeat', from, term: requireCounter(request.term, 'term') });
       const leader = ack?.kind === 'heartbeat-ack' ? ack.leader : undefined;
       return { peerId: driver.self, leaderId: leader ?? 0, term: String(ack?.term ?? 0) };
     }),

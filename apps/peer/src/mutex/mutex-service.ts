@@ -10,6 +10,7 @@ import {
   durationToMs,
   limitText,
   msToDuration,
+  requireCounter,
   StatusError,
   type Logger,
 } from '@distlab/grpc-kit';
@@ -70,7 +71,7 @@ export function mutexService(driver: MutexDriver, logger: Logger): MutexServiceS
       };
     }),
     release: handlers.unary((request) => ({
-      held: msToDuration(driver.release(Number(request.fencingToken))),
+      held: msToDuration(driver.release(requireCounter(request.fencingToken, 'fencing_token'))),
     })),
     getState: handlers.unary(() => {
       const state = driver.describe();
@@ -95,18 +96,18 @@ function requirePeerId(value: number, field: string): number {
 }
 
 /** Incarnations start at 1; a sender that leaves the field unset is in its first. */
-function incarnationOf(value: string): number {
-  return Math.max(1, Number(value));
+function incarnationOf(value: string, field: string): number {
+  return Math.max(1, requireCounter(value, field));
 }
 
 function requestMessage(request: RequestRequest): MutexMessage {
-  const timestamp = Number(request.timestamp);
+  const timestamp = requireCounter(request.timestamp, 'timestamp');
   if (timestamp === 0) throw new StatusError(Code.INVALID_ARGUMENT, 'timestamp must be a Lamport time, not 0');
   return {
     kind: 'request',
     from: requirePeerId(request.fromPeerId, 'from_peer_id'),
     timestamp,
-    incarnation: incarnationOf(request.incarnation),
+    incarnation: incarnationOf(request.incarnation, 'incarnation'),
   };
 }
 
@@ -114,9 +115,9 @@ function replyMessage(request: ReplyRequest): MutexMessage {
   return {
     kind: 'reply',
     from: requirePeerId(request.fromPeerId, 'from_peer_id'),
-    requestTimestamp: Number(request.requestTimestamp),
-    requesterIncarnation: incarnationOf(request.requesterIncarnation),
-    incarnation: incarnationOf(request.incarnation),
-    fencingTokenSeen: Number(request.fencingTokenSeen),
+    requestTimestamp: requireCounter(request.requestTimestamp, 'request_timestamp'),
+    requesterIncarnation: incarnationOf(request.requesterIncarnation, 'requester_incarnation'),
+    incarnation: incarnationOf(request.incarnation, 'incarnation'),
+    fencingTokenSeen: requireCounter(request.fencingTokenSeen, 'fencing_token_seen'),
   };
 }

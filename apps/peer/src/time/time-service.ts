@@ -12,6 +12,7 @@ import {
   durationToMs,
   isServiceError,
   msToDuration,
+  requireCounter,
   StatusError,
   unaryCall,
   type Logger,
@@ -68,11 +69,14 @@ export function timeService(options: TimeServiceOptions): TimeServiceServer {
     const client = links.client(TimeServiceClient, peerId);
     const taken: CristianSample[] = [];
     for (let index = 0; index < samples; index += 1) {
-      const sendMs = clock.nowMs();
+      // The round trip is measured on the monotonic clock: this peer's own clock may be stepped meanwhile (another
+      // synchronization, an AdjustTime), and a sample must not straddle the step.
+      const sentAt = performance.now();
       const answer = await links.send(peerId, () =>
         unaryCall(client, 'getTime', {}, { metadata: describedMessage(algorithm, 'GetTime') }),
       );
       const receiveMs = clock.nowMs();
+      const sendMs = receiveMs - (performance.now() - sentAt);
       taken.push({ sendMs, serverTimeMs: readingMs(answer.unixNanos, answer.time), receiveMs });
     }
     return taken;
@@ -174,7 +178,7 @@ export function timeService(options: TimeServiceOptions): TimeServiceServer {
       };
     }),
     adjustTime: handlers.unary((request) => {
-      const round = Number(request.round);
+      const round = requireCounter(request.round, 'round');
       const adjustmentMs = durationToMs(request.adjustment, 0);
       if (!(Math.abs(adjustmentMs) <= ADJUSTMENT_MAX_MS))
         throw new StatusError(Code.INVALID_ARGUMENT, `adjustment must be within ±1 h, not ${adjustmentMs} ms`);

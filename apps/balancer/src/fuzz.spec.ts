@@ -1,0 +1,57 @@
+import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
+import { formatTable, fuzzInChildProcess, startQuietServerProcess, stopProcesses } from '@distlab/testing';
+
+// Hostile input for the balancer on real processes: its own services (the registry, the balancer's admin service)
+// and, through its generic proxy, a factorial worker registered with it. Thousands of requests each, built from the
+// descriptors, every one answered with a status some contract allows; both processes still serve afterwards.
+
+const SERVICES = [
+  'distlab.registry.v1.RegistryService',
+  'distlab.balancer.v1.BalancerService',
+  'distlab.factorial.v1.FactorialService',
+];
+
+describe('the balancer under hostile input', () => {
+  it('answers every request sensibly, its own and proxied ones, and keeps serving', async () => {
+    const balancer = await startQuietServerProcess('balancer', ['--log-level', 'error']);
+    const worker = await startQuietServerProcess('factorial-worker', [
+      ...['--registry', balancer.address, '--log-level', 'error'],
+    ]);
+    try {
+      // The proxy forwards FactorialService once the worker's registration is in.
+      const reports = await fuzzInChildProcess(balancer.address, SERVICES, {
+        requests: 1_500,
+        seed: 21,
+        deadlineMs: 1_000,
+      });
+      console.log(
+        `fuzzed the balancer:\n${formatTable(
+          ['service', 'requests', 'statuses'],
+          reports.map((report) => [
+            report.service,
+            report.sent,
+            Object.entries(report.statuses)
+              .map(([code, count]) => `${code} ${count}`)
+              .join(', '),
+          ]),
+        )}`,
+      );
+      for (const report of reports) {
+        expect({ service: report.service, unexpected: report.unexpected }).toEqual({
+          service: report.service,
+          unexpected: [],
+        });
+        expect(report.sent).toBeGreaterThanOrEqual(1_500);
+      }
+      // The proxied calls reached the worker: some were computed.
+      expect(reports[2].statuses['OK']).toBeGreaterThan(0);
+      for (const address of [balancer.address, worker.address]) {
+        const health = createHealthClient(address);
+        expect(await checkHealth(health)).toBe('SERVING');
+        health.close();
+      }
+    } finally {
+      await stopProcesses([worker.child, balancer.child]);
+    }
+  }, 240_000);
+});
