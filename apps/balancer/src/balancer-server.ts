@@ -1,7 +1,7 @@
 import { descriptorRegistry, retrySafety, type RetrySafety } from '@distlab/contracts';
 import { BalancerServiceService } from '@distlab/contracts/balancer/v1/balancer';
 import { RegistryServiceService } from '@distlab/contracts/registry/v1/registry';
-import { startServer, type Logger, type ServerConfig } from '@distlab/grpc-kit';
+import { startServer, type Logger, type ServerConfig, outgoingClientSettings } from '@distlab/grpc-kit';
 import { balancerService } from './balancer-service';
 import { Backends } from './balancing/backends';
 import type { HealthWatchOptions } from './balancing/health-watcher';
@@ -40,9 +40,16 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningBa
   const { logger } = options;
   const leases = new LeaseTable();
   const expiry = scheduleExpiry(leases, logger);
-  const backends = new Backends(leases, { logger, health: options.health, random: options.random });
+  const outgoing = outgoingClientSettings(options.server);
+  const backends = new Backends(leases, {
+    logger,
+    health: { ...options.health, client: outgoing },
+    random: options.random,
+  });
+  // The registry and admin service listen on loopback for the proxy alone: plaintext, but with the token required.
   const local = await startServer({
     ...options.server,
+    tls: undefined,
     host: '127.0.0.1',
     port: 0,
     announce: false,
@@ -59,6 +66,8 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningBa
     retrySafety: contractRetrySafety,
     singleResponse: contractSingleResponse,
     logger,
+    tls: options.server.tls,
+    backendCaFile: options.server.clientTls?.caFile,
   });
   const port = await proxy.listen(options.server.host, options.server.port);
   const host = options.server.host === '0.0.0.0' ? '127.0.0.1' : options.server.host;

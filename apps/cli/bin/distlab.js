@@ -8,7 +8,16 @@ const { join } = require('node:path');
 const entry = join(__dirname, '..', 'src', 'main.ts');
 const child = spawn(
   process.execPath,
-  ['--conditions=@distlab/source', '--import', 'tsx', entry, ...process.argv.slice(2)],
+  [
+    '--conditions=@distlab/source',
+    // grpc-js names the server it dials by IP when the target is an IP (127.0.0.1 under `distlab up --secure`): the
+    // certificate's IP entry is what it checks, but Node warns that SNI carries no IP. The warning says nothing to a user.
+    '--disable-warning=DEP0123',
+    '--import',
+    'tsx',
+    entry,
+    ...process.argv.slice(2),
+  ],
   {
     stdio: 'inherit',
   },

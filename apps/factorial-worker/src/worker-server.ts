@@ -6,6 +6,7 @@ import {
   type RunningServer,
   type ServerConfig,
   DEFAULT_MAX_MESSAGE_BYTES,
+  outgoingClientSettings,
 } from '@distlab/grpc-kit';
 import { FactorialEngine } from './compute/factorial-engine';
 import { factorialService } from './factorial-service';
@@ -52,6 +53,7 @@ export async function startWorker(
   workerId ||= `worker@${advertise}`;
   if (options.registry !== undefined) {
     const registration = keepRegistered({
+      client: outgoingClientSettings(options.server),
       registry: options.registry,
       name: FACTORIAL_SERVICE_NAME,
       address: advertise,

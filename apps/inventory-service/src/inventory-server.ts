@@ -1,5 +1,12 @@
 import { InventoryServiceService } from '@distlab/contracts/inventory/v1/inventory';
-import { keepRegistered, startServer, type Logger, type RunningServer, type ServerConfig } from '@distlab/grpc-kit';
+import {
+  keepRegistered,
+  startServer,
+  type Logger,
+  type RunningServer,
+  type ServerConfig,
+  outgoingClientSettings,
+} from '@distlab/grpc-kit';
 import { inventoryService } from './inventory-service';
 import type { InventoryStore } from './store/inventory-store';
 import { PostgresStore } from './store/postgres-store';
@@ -41,6 +48,7 @@ export async function startInventory(options: {
   });
   if (options.registry !== undefined) {
     const registration = keepRegistered({
+      client: outgoingClientSettings(options.server),
       registry: options.registry,
       name: 'distlab.inventory.v1.InventoryService',
       address: options.advertise ?? server.address,

@@ -8,7 +8,14 @@ import { ElectionServiceService } from '@distlab/contracts/election/v1/election'
 import { GreeterServiceService } from '@distlab/contracts/greeter/v1/greeter';
 import { MutexServiceService } from '@distlab/contracts/mutex/v1/mutex';
 import type { ElectionAlgorithm, ElectionTimeouts } from '@distlab/election';
-import { keepRegistered, startServer, type Logger, type RunningServer, type ServerConfig } from '@distlab/grpc-kit';
+import {
+  keepRegistered,
+  startServer,
+  type Logger,
+  type RunningServer,
+  type ServerConfig,
+  outgoingClientSettings,
+} from '@distlab/grpc-kit';
 import { chaosService } from './chaos/chaos-service';
 import { FaultInjector, type LinkFaultSettings } from './chaos/fault-injector';
 import { pauseInterceptor } from './chaos/pause-interceptor';
@@ -76,7 +83,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
     stamper,
     faults,
     members: options.peers ?? new Map(),
-    client: { token: options.server.token },
+    client: outgoingClientSettings(options.server),
     logger,
   });
   const mutex = new MutexDriver({ links, clocks, log, state, logger, wallClock });
@@ -91,7 +98,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
   });
   const chat = chatService({ logger, maxPendingEvents: options.chatMaxPendingEvents });
   const clockApi = clockService({ clocks, log, links, logger });
-  const cluster = clusterService(links, logger, { token: options.server.token });
+  const cluster = clusterService(links, logger, outgoingClientSettings(options.server));
   const server = await startServer({
     host: options.server.host,
     port: options.server.port,
@@ -126,6 +133,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
   if (options.registry !== undefined) {
     for (const name of [serverId, 'distlab.greeter.v1.GreeterService']) {
       const registration = keepRegistered({
+        client: outgoingClientSettings(options.server),
         registry: options.registry,
         name,
         address: server.address,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS, type LogLevel } from './logger';
-import type { ServerTlsFiles } from './tls';
+import type { ClientSettings } from './client';
+import type { ClientTlsFiles, ServerTlsFiles } from './tls';
 
 /**
  * The options every distlab server takes, each from a flag or from an environment variable (the flag wins), so that
@@ -13,6 +14,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   tls?: ServerTlsFiles;
   token?: string;
+  /** TLS for the calls this server makes itself (to the registry, to peers, to backends): the CA to trust. */
+  clientTls?: ClientTlsFiles;
   shutdownGraceMs: number;
   maxMessageBytes: number;
 }
@@ -54,6 +57,12 @@ export function addServerOptions(command: Command, defaultPort: number): Command
     )
     .addOption(new Option('--token-file <file>', 'read the token from a file').env('DISTLAB_TOKEN_FILE'))
     .addOption(
+      new Option(
+        '--tls-ca <file>',
+        'call other servers (registry, peers, backends) over TLS, trusting this CA; they get the token too',
+      ).env('DISTLAB_TLS_CA'),
+    )
+    .addOption(
       new Option('--shutdown-grace-ms <ms>', 'on SIGTERM/SIGINT, how long calls in flight may take to finish')
         .env('DISTLAB_SHUTDOWN_GRACE_MS')
         .default(10_000)
@@ -88,7 +97,16 @@ export function serverConfigFrom(options: Record<string, unknown>): ServerConfig
     logLevel: options['logLevel'] as LogLevel,
     tls: certFile && keyFile ? { certFile, keyFile, clientCaFile } : undefined,
     token,
+    clientTls: options['tlsCa'] === undefined ? undefined : { caFile: options['tlsCa'] as string },
     shutdownGraceMs: options['shutdownGraceMs'] as number,
     maxMessageBytes: options['maxMessageBytes'] as number,
   };
+}
+
+/**
+ * The settings of the calls a server makes to other distlab servers: over TLS when `--tls-ca` is given, and with the
+ * server's own token, since one secret is shared across a deployment (`distlab up --secure` sets both).
+ */
+export function outgoingClientSettings(config: Partial<ServerConfig>): ClientSettings {
+  return { token: config.token, tls: config.clientTls };
 }

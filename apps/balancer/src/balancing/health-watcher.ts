@@ -1,5 +1,11 @@
 import { status } from '@grpc/grpc-js';
-import { checkHealth, createHealthClient, isServiceError, type ServingStatus } from '@distlab/grpc-kit';
+import {
+  checkHealth,
+  createHealthClient,
+  isServiceError,
+  type ClientSettings,
+  type ServingStatus,
+} from '@distlab/grpc-kit';
 import type { EndpointHealth } from './endpoint';
 
 export interface HealthWatchOptions {
@@ -7,6 +13,8 @@ export interface HealthWatchOptions {
   intervalMs?: number;
   /** How long an answer may take before the backend counts as unreachable. */
   timeoutMs?: number;
+  /** TLS and token for the checks (the balancer's outgoing settings). */
+  client?: ClientSettings;
 }
 
 /**
@@ -22,7 +30,11 @@ export function watchHealth(
   options: HealthWatchOptions = {},
 ): { stop(): void } {
   const intervalMs = options.intervalMs ?? 250;
-  const client = createHealthClient(address, { deadlineMs: options.timeoutMs ?? 700, maxAttempts: 1 });
+  const client = createHealthClient(address, {
+    ...options.client,
+    deadlineMs: options.timeoutMs ?? 700,
+    maxAttempts: 1,
+  });
   let service = serviceName;
   let last: EndpointHealth = 'unknown';
   let stopped = false;

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import {
   connect,
   constants,
+  createSecureServer,
   createServer,
+  type Http2SecureServer,
   type ClientHttp2Session,
   type ClientHttp2Stream,
   type Http2Server,
@@ -29,6 +32,10 @@ export interface ProxyOptions {
   maxAttempts?: number;
   /** Request bytes kept to replay on another backend; a longer request stream is not retried. */
   maxReplayBytes?: number;
+  /** Serve clients over TLS with this certificate and key. */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /** Reach backends over TLS, trusting this CA (the local server is always reached over loopback, in plaintext). */
+  backendCaFile?: string;
 }
 
 /**
@@ -41,14 +48,26 @@ export interface ProxyOptions {
  * grpc-timeout, recomputed for each attempt; a client that cancels cancels the upstream call.
  */
 export class GrpcProxy {
-  private readonly server: Http2Server;
+  private readonly server: Http2Server | Http2SecureServer;
+  private readonly backendCa: Buffer | undefined;
   private readonly sessions = new Map<string, { session: ClientHttp2Session; connected: boolean }>();
   private readonly clientSessions = new Set<Http2Session>();
   private activeCalls = 0;
   private idle: Array<() => void> = [];
 
   constructor(private readonly options: ProxyOptions) {
-    this.server = createServer();
+    const tls = options.tls;
+    this.server =
+      tls === undefined
+        ? createServer()
+        : createSecureServer({
+            cert: readFileSync(tls.certFile),
+            key: readFileSync(tls.keyFile),
+            ...(tls.clientCaFile === undefined
+              ? {}
+              : { ca: readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: true }),
+          });
+    this.backendCa = options.backendCaFile === undefined ? undefined : readFileSync(options.backendCaFile);
     this.server.on('session', (session) => {
       this.clientSessions.add(session);
       session.on('close', () => this.clientSessions.delete(session));
@@ -104,7 +123,9 @@ export class GrpcProxy {
   session(address: string): { session: ClientHttp2Session; connected: boolean } {
     const existing = this.sessions.get(address);
     if (existing !== undefined && !existing.session.closed && !existing.session.destroyed) return existing;
-    const entry = { session: connect(`http://${address}`), connected: false };
+    const secure = this.backendCa !== undefined && address !== this.options.localAddress;
+    const session = secure ? connect(`https://${address}`, { ca: this.backendCa }) : connect(`http://${address}`);
+    const entry = { session, connected: false };
     entry.session.on('connect', () => (entry.connected = true));
     const forget = () => {
       if (this.sessions.get(address) === entry) this.sessions.delete(address);

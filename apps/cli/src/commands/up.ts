@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseInteger } from '@distlab/grpc-kit';
+import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
 
 /** Where everything listens, relative to one base port (50050 by default, the well-known ports). */
@@ -33,8 +34,19 @@ export function upCommand(program: Command): void {
       DEFAULT_BASE_PORT,
     )
     .option('--data-dir <dir>', "the inventory's SQLite data directory", '.distlab/inventory')
-    .action(async (options: { peers: number; workers: number; basePort: number; dataDir: string }) => {
+    .option('--secure', 'TLS on every call, peer to peer too, and a bearer token required (made under --secrets-dir)')
+    .option('--secrets-dir <dir>', 'where --secure keeps its local CA, certificate and token', '.distlab/tls')
+    .action(async (options: UpOptions) => {
       const ports = layout(options.basePort, options.peers, options.workers);
+      const secrets = options.secure ? ensureLocalSecrets(options.secretsDir) : undefined;
+      // Under --secure every process serves TLS, calls the others over TLS, and requires (and sends) the token.
+      const secured =
+        secrets === undefined
+          ? []
+          : [
+              ...['--tls-cert', secrets.serverCert, '--tls-key', secrets.serverKey],
+              ...['--tls-ca', secrets.caCert, '--token-file', secrets.tokenFile],
+            ];
       // Each peer is told where the others are, for the peer-to-peer calls of the algorithms.
       const peerList = (self: number) =>
         ports.peers
@@ -46,20 +58,20 @@ export function upCommand(program: Command): void {
       const balancer: ProcessSpec = {
         name: 'balancer',
         app: 'balancer',
-        args: ['--port', String(ports.balancer)],
+        args: ['--port', String(ports.balancer), ...secured],
         address: registry,
       };
       const others: ProcessSpec[] = [
         ...ports.workers.map((port, index) => ({
           name: `worker-${index + 1}`,
           app: 'factorial-worker',
-          args: ['--port', String(port), '--worker-id', `worker-${index + 1}`, ...registered],
+          args: ['--port', String(port), '--worker-id', `worker-${index + 1}`, ...registered, ...secured],
           address: `127.0.0.1:${port}`,
         })),
         {
           name: 'inventory',
           app: 'inventory-service',
-          args: ['--port', String(ports.inventory), '--data-dir', options.dataDir, ...registered],
+          args: ['--port', String(ports.inventory), '--data-dir', options.dataDir, ...registered, ...secured],
           address: `127.0.0.1:${ports.inventory}`,
         },
         ...ports.peers.map(({ id, port }) => ({
@@ -68,6 +80,7 @@ export function upCommand(program: Command): void {
           args: [
             ...['--id', String(id), '--port', String(port), '--peers', peerList(id), ...registered],
             ...['--clock-skew-ms', String(skewMs(id, options.peers)), '--clock-drift-ppm', String(id % 2 ? 50 : -50)],
+            ...secured,
           ],
           address: `127.0.0.1:${port}`,
         })),
@@ -75,6 +88,7 @@ export function upCommand(program: Command): void {
       const supervisor = new Supervisor(
         (line) => process.stdout.write(`${line}\n`),
         (name, code, signal) => process.stderr.write(`distlab up: ${name} exited unexpectedly (${signal ?? code})\n`),
+        secrets === undefined ? {} : { tls: { caFile: secrets.caCert } },
       );
 
       let stopping: Promise<void> | undefined;
@@ -101,7 +115,29 @@ export function upCommand(program: Command): void {
           registry,
         )}\n`,
       );
+      if (secrets !== undefined)
+        process.stdout.write(`${securedSummary(secrets, `127.0.0.1:${ports.peers[0].port}`)}\n`);
     });
+}
+
+interface UpOptions {
+  peers: number;
+  workers: number;
+  basePort: number;
+  dataDir: string;
+  secure?: boolean;
+  secretsDir: string;
+}
+
+function securedSummary(secrets: LocalSecrets, peer: string): string {
+  return [
+    `Secured: every call is TLS (CA ${secrets.caCert}) and needs the bearer token in ${secrets.tokenFile}.`,
+    'Call it with:',
+    `  export DISTLAB_TLS_CA=${secrets.caCert} DISTLAB_TOKEN=$(cat ${secrets.tokenFile})`,
+    '  npx distlab factorial 12',
+    `  grpcurl -cacert ${secrets.caCert} -H "authorization: Bearer $(cat ${secrets.tokenFile})" ${peer} list`,
+    '',
+  ].join('\n');
 }
 
 /**

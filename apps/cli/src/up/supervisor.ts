@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { checkHealth, createHealthClient, listHealth } from '@distlab/grpc-kit';
+import { checkHealth, createHealthClient, listHealth, type ClientSettings } from '@distlab/grpc-kit';
 
 /** One process for the supervisor to run: an app's entry point with its arguments. */
 export interface ProcessSpec {
@@ -38,12 +38,14 @@ export class Supervisor {
   constructor(
     private readonly print: (line: string) => void,
     private readonly onUnexpectedExit: (name: string, code: number | null, signal: string | null) => void,
+    /** How to reach the children's health service: TLS under `distlab up --secure`. */
+    private readonly health: ClientSettings = {},
   ) {}
 
   async start(spec: ProcessSpec): Promise<RunningProcess> {
     const running: RunningProcess = { spec, child: this.spawn(spec), services: [] };
     this.running.push(running);
-    running.services = await waitUntilServing(spec.address, running.child);
+    running.services = await waitUntilServing(spec.address, running.child, this.health);
     this.superviseExit(running);
     return running;
   }
@@ -59,7 +61,7 @@ export class Supervisor {
         if (this.stopping) return;
         this.print(`${running.spec.name.padEnd(10)}│ restarting after an unexpected exit`);
         running.child = this.spawn(running.spec);
-        void waitUntilServing(running.spec.address, running.child).then(
+        void waitUntilServing(running.spec.address, running.child, this.health).then(
           () => this.superviseExit(running),
           (error: Error) => this.print(`${running.spec.name.padEnd(10)}│ did not restart: ${error.message}`),
         );
@@ -69,12 +71,16 @@ export class Supervisor {
 
   private spawn(spec: ProcessSpec): ChildProcess {
     const entry = join(WORKSPACE_ROOT, 'apps', spec.app, 'src', 'main.ts');
-    const child = spawn(process.execPath, ['--conditions=@distlab/source', '--import', 'tsx', entry, ...spec.args], {
-      cwd: WORKSPACE_ROOT,
-      env: { ...process.env, DISTLAB_SUPERVISED: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@distlab/source', '--disable-warning=DEP0123', '--import', 'tsx', entry, ...spec.args],
+      {
+        cwd: WORKSPACE_ROOT,
+        env: { ...childEnvironment(), DISTLAB_SUPERVISED: '1' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     const prefix = `${spec.name.padEnd(10)}│ `;
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => this.print(prefix + formatLogLine(line)));
@@ -112,8 +118,8 @@ async function stopGroup(children: ChildProcess[]): Promise<void> {
 }
 
 /** Polls health until the process answers SERVING; returns the services it hosts. */
-async function waitUntilServing(address: string, child: ChildProcess): Promise<string[]> {
-  const client = createHealthClient(address, { deadlineMs: 1000, maxAttempts: 1 });
+async function waitUntilServing(address: string, child: ChildProcess, settings: ClientSettings): Promise<string[]> {
+  const client = createHealthClient(address, { ...settings, deadlineMs: 1000, maxAttempts: 1 });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
     while (Date.now() < deadline) {
@@ -152,4 +158,13 @@ export function formatLogLine(line: string): string {
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
   return `${clock} ${(LEVELS[level as number] ?? String(level)).padEnd(5)} ${String(msg ?? '')} ${details}`.trimEnd();
+}
+
+/**
+ * This process's environment without the CLI's own TLS and token variables: a user who exported DISTLAB_TLS_CA or
+ * DISTLAB_TOKEN for the CLI must not turn the children into TLS clients or token-checking servers by accident. Under
+ * `--secure`, the supervisor passes the children their secrets as flags.
+ */
+function childEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^DISTLAB_(TLS_|TOKEN)/.test(name)));
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +66,7 @@ async function eventually(condition: () => Promise<boolean>, timeoutMs: number):
 
 let base = 0;
 
-async function up(peers: number, workers = 1): Promise<string[]> {
+async function up(peers: number, workers = 1, extra: string[] = []): Promise<string[]> {
   base = await freeBasePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'distlab-up-'));
   supervisor = spawnTypeScript(CLI, [
@@ -79,6 +79,7 @@ async function up(peers: number, workers = 1): Promise<string[]> {
     String(base),
     '--data-dir',
     dataDir,
+    ...extra,
   ]);
   const exitedEarly = supervisor.exited().then((code) => {
     throw new Error(`distlab up exited (${code}) before it was up: ${supervisor?.stderr}`);
@@ -159,6 +160,35 @@ describe('distlab up', () => {
         'PASS: demo bully',
       ],
     });
+  }, 120_000);
+
+  it('--secure: TLS on every call (peer to peer and through the balancer too), the token required but for health', async () => {
+    const secrets = mkdtempSync(join(tmpdir(), 'distlab-secrets-'));
+    const [balancer, , , peer1] = await up(2, 1, ['--secure', '--secrets-dir', secrets]);
+    const token = readFileSync(join(secrets, 'token'), 'utf8').trim();
+    const tls = ['--tls-ca', join(secrets, 'ca.crt')];
+    // Through the balancer's TLS face to the worker's, with the token the worker checks.
+    expect(await distlab(...tls, '--token', token, '--target', balancer, 'factorial', '12')).toMatchObject({
+      exitCode: 0,
+      stdout: '479001600',
+    });
+    // The peers reached each other over TLS with the token: they agree on a leader.
+    const leaders = await distlab(...tls, '--token', token, '--target', peer1, 'election', 'leader');
+    expect(leaders.stdout).toMatch(/peer-1 follows peer-2[\s\S]*peer-2 follows peer-2/);
+    for (const [args, message] of [
+      [['--target', peer1, 'clock', 'show'], 'missing bearer token'],
+      [['--token', 'wrong', '--target', balancer, 'registry', 'list'], 'wrong bearer token'],
+      // Through the balancer, the worker refuses a call without the token: the proxy passes the headers on.
+      [['--target', balancer, 'factorial', '3'], 'missing bearer token'],
+    ] as const) {
+      const refused = await distlab(...tls, ...args);
+      expect(refused).toMatchObject({ exitCode: 1, stderr: expect.stringContaining(`UNAUTHENTICATED: ${message}`) });
+    }
+    expect((await distlab(...tls, '--target', balancer, 'health')).exitCode).toBe(0);
+    // Plaintext is not spoken at all.
+    expect(
+      (await distlab('--token', token, '--deadline', '2000', '--target', peer1, 'clock', 'show')).stderr,
+    ).toContain('UNAVAILABLE');
   }, 120_000);
 
   it('leaves no orphans when the supervisor is killed with SIGKILL', async () => {
