@@ -153,6 +153,30 @@ describe('Ring', () => {
     network.run(50);
     expect(network.leaders().get(1)).toBe(1);
   });
+
+  it('stops an announcement whose initiator is gone after one round, even when every send fails', () => {
+    // Process 1 alone, its links all failing: an announcement from an initiator that is not in the ring must not
+    // circle for ever (the fuzz test found a peer spinning on one).
+    const core = new ElectionCore({ self: 1, members: [1, 2, 3], algorithm: 'ring' });
+    const announcement = {
+      kind: 'ring-coordinator',
+      from: 7,
+      initiator: 7,
+      leader: 9,
+      term: 3,
+      participants: [7, 9],
+    } as const;
+    let outputs = core.handle({ kind: 'receive', message: announcement, nowMs: 0 });
+    let sends = 0;
+    for (let step = 0; step < 100; step += 1) {
+      const send = outputs.find((output) => output.kind === 'send');
+      if (send === undefined || send.kind !== 'send') break;
+      sends += 1;
+      outputs = core.handle({ kind: 'send-failed', to: send.to, message: send.message, nowMs: 0 });
+    }
+    expect(sends).toBeLessThanOrEqual(2);
+    expect(core.describe().leader).toBe(9);
+  });
 });
 
 describe('terms', () => {

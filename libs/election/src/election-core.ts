@@ -151,7 +151,10 @@ export class ElectionCore {
         // An election that skipped us (we were cut off) named a lower leader: contest it rather than follow it.
         if (message.leader < this.self) return this.startElection(nowMs, this.algorithm);
         const outputs = this.adopt(message.leader, message.term, 'ring', nowMs);
-        if (message.initiator === this.self) return outputs;
+        // The announcement goes round once: it stops at its initiator, and at a process that already knew this leader
+        // for this term. Without the second stop, an announcement whose initiator died (or never was a member) would
+        // circle for ever; the fuzz test found it circling inside one peer whose every link was cut.
+        if (message.initiator === this.self || outputs.length === 0) return outputs;
         return [...outputs, this.send(this.successor(this.self), { ...message, from: this.self })];
       }
       case 'heartbeat':

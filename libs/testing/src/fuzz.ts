@@ -71,12 +71,12 @@ export async function fuzzService(address: string, service: DescService, options
       report.unexpected.push(`${method.name}: ${name}: ${result.details}`);
   };
   const deadlineMs = options.deadlineMs ?? 1_000;
-  const callOnce = (method: DescMethod, input: Uint8Array) =>
+  const callOnce = (method: DescMethod, input: Uint8Array, timeoutMs = deadlineMs) =>
     new Promise<StatusObject>((resolve) => {
       const path = `/${serviceName}/${method.name}`;
       const metadata = new Metadata();
       for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
-      const callOptions = { deadline: Date.now() + deadlineMs };
+      const callOptions = { deadline: Date.now() + timeoutMs };
       const bytes = Buffer.from(input);
       if (method.methodKind === 'unary') {
         const call = client.makeUnaryRequest(path, identity, identity, bytes, metadata, callOptions, () => undefined);
@@ -108,7 +108,8 @@ export async function fuzzService(address: string, service: DescService, options
   };
   await Promise.all(Array.from({ length: options.inFlight ?? 8 }, worker));
   for (const method of methods) {
-    const result = await callOnce(method, randomBytes(random as Random, 5 * 1024 * 1024));
+    // Five seconds to send 5 MiB: the refusal, not the deadline, must end it, however busy the machine.
+    const result = await callOnce(method, randomBytes(random as Random, 5 * 1024 * 1024), 5_000);
     report.sent += 1;
     record(method, result);
     if (result.code !== status.RESOURCE_EXHAUSTED && report.unexpected.length < 20)
