@@ -57,7 +57,7 @@ export async function startWorker(
       registry: options.registry,
       name: FACTORIAL_SERVICE_NAME,
       address: advertise,
-      metadata: { workerId },
+      metadata: { workerId, pid: String(process.pid) },
       ttlMs: options.registrationTtlMs,
       logger: options.logger,
     });

@@ -52,7 +52,7 @@ export async function startInventory(options: {
       registry: options.registry,
       name: 'distlab.inventory.v1.InventoryService',
       address: options.advertise ?? server.address,
-      metadata: { engine: store.engine },
+      metadata: { engine: store.engine, pid: String(process.pid) },
       logger,
     });
     server.onDrain(() => registration.stop());

@@ -158,14 +158,14 @@ describe('Ring', () => {
     // Process 1 alone, its links all failing: an announcement from an initiator that is not in the ring must not
     // circle for ever (the fuzz test found a peer spinning on one).
     const core = new ElectionCore({ self: 1, members: [1, 2, 3], algorithm: 'ring' });
-    const announcement = {
+    const announcement: ElectionMessage = {
       kind: 'ring-coordinator',
       from: 7,
       initiator: 7,
       leader: 9,
       term: 3,
       participants: [7, 9],
-    } as const;
+    };
     let outputs = core.handle({ kind: 'receive', message: announcement, nowMs: 0 });
     let sends = 0;
     for (let step = 0; step < 100; step += 1) {

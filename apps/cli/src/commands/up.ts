@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseInteger } from '@distlab/grpc-kit';
 import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
@@ -34,6 +35,8 @@ export function upCommand(program: Command): void {
       DEFAULT_BASE_PORT,
     )
     .option('--data-dir <dir>', "the inventory's SQLite data directory", '.distlab/inventory')
+    .option('--events-dir <dir>', 'where the peers append their event logs', '.distlab/events')
+    .option('--state-dir <dir>', 'where the peers keep their incarnations and fencing tokens', '.distlab/state')
     .option('--secure', 'TLS on every call, peer to peer too, and a bearer token required (made under --secrets-dir)')
     .option('--secrets-dir <dir>', 'where --secure keeps its local CA, certificate and token', '.distlab/tls')
     .action(async (options: UpOptions) => {
@@ -71,7 +74,7 @@ export function upCommand(program: Command): void {
         {
           name: 'inventory',
           app: 'inventory-service',
-          args: ['--port', String(ports.inventory), '--data-dir', options.dataDir, ...registered, ...secured],
+          args: ['--port', String(ports.inventory), '--data-dir', resolve(options.dataDir), ...registered, ...secured],
           address: `127.0.0.1:${ports.inventory}`,
         },
         ...ports.peers.map(({ id, port }) => ({
@@ -80,6 +83,7 @@ export function upCommand(program: Command): void {
           args: [
             ...['--id', String(id), '--port', String(port), '--peers', peerList(id), ...registered],
             ...['--clock-skew-ms', String(skewMs(id, options.peers)), '--clock-drift-ppm', String(id % 2 ? 50 : -50)],
+            ...['--events-dir', resolve(options.eventsDir), '--state-dir', resolve(options.stateDir)],
             ...secured,
           ],
           address: `127.0.0.1:${port}`,
@@ -125,6 +129,8 @@ interface UpOptions {
   workers: number;
   basePort: number;
   dataDir: string;
+  eventsDir: string;
+  stateDir: string;
   secure?: boolean;
   secretsDir: string;
 }
