@@ -95,14 +95,27 @@ describe('distlab trace', () => {
 
       // Hover an arrow of Ricart–Agrawala and read its stamps: those the logs hold for its send and receive.
       await page.locator('#zoom').fill('18');
-      const request = sends.find((event) => event.algorithm === 'ricart-agrawala' && event.label.includes('Request'))!;
-      const receive = events.find((event) => event.kind === 'receive' && event.messageId === request.messageId)!;
-      const arrow = page.locator(`.arrow-hit[data-message="${await messageIndexOf(page, request)}"]`);
-      await arrow.scrollIntoViewIfNeeded();
-      await arrow.hover();
+      // Arrows cross: take the first Request whose midpoint no other arrow covers (a trial hover says so).
+      let request: TraceEvent | undefined;
+      for (const candidate of sends.filter(
+        (event) => event.algorithm === 'ricart-agrawala' && event.label.includes('Request'),
+      )) {
+        const arrow = page.locator(`.arrow-hit[data-message="${await messageIndexOf(page, candidate)}"]`);
+        await arrow.scrollIntoViewIfNeeded();
+        const free = await arrow.hover({ trial: true, timeout: 500 }).then(
+          () => true,
+          () => false,
+        );
+        if (!free) continue;
+        await arrow.hover();
+        request = candidate;
+        break;
+      }
+      expect(request).toBeDefined();
+      const receive = events.find((event) => event.kind === 'receive' && event.messageId === request!.messageId)!;
       const tooltip = await page.locator('#tooltip').textContent();
       const vector = (event: TraceEvent) => [...event.vector].map(([peer, count]) => `${peer}:${count}`).join(',');
-      expect(tooltip).toContain(`send L=${request.lamport} V=[${vector(request)}]`);
+      expect(tooltip).toContain(`send L=${request!.lamport} V=[${vector(request!)}]`);
       expect(tooltip).toContain(`receive L=${receive.lamport} V=[${vector(receive)}]`);
 
       // Filters: hiding Ricart–Agrawala leaves only the other algorithms' arrows.

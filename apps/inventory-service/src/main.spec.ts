@@ -47,7 +47,7 @@ it('registers itself with a registry given --registry, and deregisters on SIGTER
   try {
     await service.process.waitForLine((line) => line.includes('"msg":"registered"'));
     expect(await lookup()).toEqual([
-      expect.objectContaining({ address: service.address, metadata: { engine: 'sqlite' } }),
+      expect.objectContaining({ address: service.address, metadata: { engine: 'sqlite', pid: expect.any(String) } }),
     ]);
     service.process.child.kill('SIGTERM');
     expect(await service.process.exited()).toBe(0);
