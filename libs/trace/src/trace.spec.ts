@@ -80,6 +80,43 @@ describe('the event-log checkers', () => {
     expect(result.violations.join('\n')).toMatch(/vector: peer 1 #2/);
   });
 
+  it('end a holder’s section at its crash: a later holder must have heard from the crashed peer’s next life', () => {
+    sequences = new Map();
+    const crashed = [
+      event(1, 'send', 1, '1:1', { messageId: 'a' }),
+      event(2, 'receive', 2, '1:1,2:1', { messageId: 'a' }),
+      event(2, 'send', 3, '1:1,2:2', { messageId: 'b' }),
+      event(1, 'receive', 4, '1:2,2:2', { messageId: 'b' }),
+      event(1, 'cs-enter', 5, '1:3,2:2'), // …and peer 1 dies here, holding.
+    ];
+    // Peer 1's next life replies to peer 2, which then enters: ordered after the crash.
+    const reply = parseEventLine(
+      JSON.stringify({
+        peer: 1,
+        incarnation: 2,
+        sequence: 1,
+        kind: 'send',
+        lamport: 1,
+        vector: '1:1',
+        algorithm: 'ricart-agrawala',
+        label: 'Reply',
+        messageId: 'c',
+      }),
+    );
+    const heard = [
+      ...crashed,
+      reply,
+      event(2, 'receive', 4, '1:1,2:3', { messageId: 'c' }),
+      event(2, 'cs-enter', 5, '1:1,2:4'),
+      event(2, 'cs-exit', 6, '1:1,2:5'),
+    ];
+    expect(checkMutualExclusion(heard)).toMatchObject({ passed: true });
+    // Without a word from the next life, peer 2 entered while peer 1 may still hold the section.
+    sequences = new Map([[2, 3]]);
+    const unheard = [...crashed, event(2, 'cs-enter', 4, '1:1,2:4'), event(2, 'cs-exit', 5, '1:1,2:5')];
+    expect(checkMutualExclusion(unheard).passed).toBe(false);
+  });
+
   it('count only delivered messages', () => {
     const run = correctRun().filter((entry) => entry.messageId !== 'd' || entry.kind === 'send');
     expect(checkMessagesPerEntry(run, 2).passed).toBe(false);
