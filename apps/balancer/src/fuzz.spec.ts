@@ -1,5 +1,5 @@
 import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
-import { formatTable, fuzzInChildProcess, startQuietServerProcess, stopProcesses } from '@distlab/testing';
+import { fuzzInChildProcess, startQuietServerProcess, stopProcesses, formatFuzzReports } from '@distlab/testing';
 
 // Hostile input for the balancer on real processes: its own services (the registry, the balancer's admin service)
 // and, through its generic proxy, a factorial worker registered with it. Thousands of requests each, built from the
@@ -24,18 +24,7 @@ describe('the balancer under hostile input', () => {
         seed: 21,
         deadlineMs: 1_000,
       });
-      console.log(
-        `fuzzed the balancer:\n${formatTable(
-          ['service', 'requests', 'statuses'],
-          reports.map((report) => [
-            report.service,
-            report.sent,
-            Object.entries(report.statuses)
-              .map(([code, count]) => `${code} ${count}`)
-              .join(', '),
-          ]),
-        )}`,
-      );
+      console.log(formatFuzzReports('fuzzed the balancer', reports));
       for (const report of reports) {
         expect({ service: report.service, unexpected: report.unexpected }).toEqual({
           service: report.service,

@@ -8,7 +8,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FactorialServiceClient } from '@distlab/contracts/factorial/v1/factorial';
@@ -16,7 +15,7 @@ import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventor
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
 import { checkHealth, createClient, createHealthClient, msToDuration, unaryCall } from '@distlab/grpc-kit';
-import { formatTable } from '@distlab/testing';
+import { formatTable, freePortRange } from '@distlab/testing';
 import { checkMutualExclusion, readEventLogs } from '@distlab/trace';
 import { layout } from '../src/commands/up';
 
@@ -25,26 +24,11 @@ const KILL_EVERY_MS = 4_000;
 const PEERS = 5;
 const WORKERS = 2;
 
-async function freeBasePort(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    if ((await Promise.all(Array.from({ length: 20 }, (_, index) => free(base + 1 + index)))).every(Boolean))
-      return base;
-  }
-  throw new Error('no free range of 20 ports');
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'distlab-soak-'));
-  const base = await freeBasePort();
+  const base = await freePortRange(20);
   const ports = layout(base, PEERS, WORKERS);
   const up = spawn(
     process.execPath,

@@ -1,5 +1,5 @@
 import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
-import { formatTable, fuzzInChildProcess, startQuietServerProcess, stopProcesses } from '@distlab/testing';
+import { fuzzInChildProcess, startQuietServerProcess, stopProcesses, formatFuzzReports } from '@distlab/testing';
 
 // Hostile input for a factorial worker on a real process: thousands of requests built from the descriptors, unary
 // and streaming, every one answered with a status some contract allows, and the worker still serving afterwards.
@@ -15,20 +15,7 @@ describe('a factorial worker under hostile input', () => {
         seed: 11,
         deadlineMs: 1_000,
       });
-      console.log(
-        `fuzzed the factorial worker:\n${formatTable(
-          ['service', 'requests', 'statuses'],
-          [
-            [
-              report.service,
-              report.sent,
-              Object.entries(report.statuses)
-                .map(([code, count]) => `${code} ${count}`)
-                .join(', '),
-            ],
-          ],
-        )}`,
-      );
+      console.log(formatFuzzReports('fuzzed the factorial worker', [report]));
       expect(report.unexpected).toEqual([]);
       expect(report.sent).toBeGreaterThanOrEqual(2_000);
       const health = createHealthClient(worker.address);

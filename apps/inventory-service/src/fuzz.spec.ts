@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InventoryServiceClient, type Item } from '@distlab/contracts/inventory/v1/inventory';
 import { checkHealth, createClient, createHealthClient, unaryCall } from '@distlab/grpc-kit';
-import { formatTable, fuzzInChildProcess, startQuietServerProcess, stopProcesses } from '@distlab/testing';
+import { fuzzInChildProcess, startQuietServerProcess, stopProcesses, formatFuzzReports } from '@distlab/testing';
 
 // Hostile input for the inventory on a real process (SQLite): thousands of requests built from the descriptors (see
 // libs/testing/src/fuzz-messages.ts), every one answered with a status some contract allows; afterwards the service
@@ -40,20 +40,7 @@ describe('the inventory under hostile input', () => {
         seed: 7,
         deadlineMs: 1_000,
       });
-      console.log(
-        `fuzzed the inventory:\n${formatTable(
-          ['service', 'requests', 'statuses'],
-          [
-            [
-              report.service,
-              report.sent,
-              Object.entries(report.statuses)
-                .map(([code, count]) => `${code} ${count}`)
-                .join(', '),
-            ],
-          ],
-        )}`,
-      );
+      console.log(formatFuzzReports('fuzzed the inventory', [report]));
       expect(report.unexpected).toEqual([]);
       expect(report.sent).toBeGreaterThanOrEqual(3_000);
       const health = createHealthClient(first.address);

@@ -1,6 +1,6 @@
 import { ChaosServiceClient } from '@distlab/contracts/chaos/v1/chaos';
 import { checkHealth, createClient, createHealthClient, unaryCall } from '@distlab/grpc-kit';
-import { formatTable, fuzzInChildProcess, PeerCluster, type FuzzReport } from '@distlab/testing';
+import { fuzzInChildProcess, PeerCluster, type FuzzReport, formatFuzzReports } from '@distlab/testing';
 
 // Hostile input for every service of a peer, on real processes: thousands of requests per service built from the
 // descriptors (boundary and enormous values, unknown enum values, invalid UTF-8, missing and repeated fields, wrong
@@ -29,18 +29,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  console.log(
-    `fuzzed peer-1:\n${formatTable(
-      ['service', 'requests', 'statuses'],
-      reports.map((report) => [
-        report.service,
-        report.sent,
-        Object.entries(report.statuses)
-          .map(([code, count]) => `${code} ${count}`)
-          .join(', '),
-      ]),
-    )}`,
-  );
+  console.log(formatFuzzReports('fuzzed peer-1', reports));
   await cluster?.stop();
 });
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Client, credentials, Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import type { DescMethod, DescService } from '@bufbuild/protobuf';
 import { fuzzInput, randomBytes, type Random } from './fuzz-messages';
-import { seededRandom } from './load';
+import { formatTable, seededRandom } from './load';
 import { spawnTypeScript, WORKSPACE_ROOT } from './processes';
 
 /** What a fuzz run sent one service and what came back. */
@@ -137,4 +137,16 @@ export async function fuzzInChildProcess(
   const code = await runner.exited();
   if (code !== 0) throw new Error(`the fuzz runner failed (${code}): ${runner.stderr}`);
   return runner.lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as FuzzReport);
+}
+
+/** The reports as one table: service, requests sent, and how many calls ended with each status. */
+export function formatFuzzReports(title: string, reports: readonly FuzzReport[]): string {
+  const rows = reports.map((report) => [
+    report.service,
+    report.sent,
+    Object.entries(report.statuses)
+      .map(([code, count]) => `${code} ${count}`)
+      .join(', '),
+  ]);
+  return `${title}:\n${formatTable(['service', 'requests', 'statuses'], rows)}`;
 }

@@ -13,7 +13,7 @@ export { hasOpenssl, makeTestCertificates, type TestCertificates } from './certi
 export { ReflectionOnlyClient, bufCurl, type CurlResult } from './reflection-client';
 export { startPostgres, postgresUnavailableReason, POSTGRES_BIN, type TestPostgres } from './postgres';
 export { runLoad, percentile, formatTable, seededRandom, type LoadSpec, type LoadResult } from './load';
-export { freePort, waitForServing, startQuietServerProcess, stopProcesses } from './ports';
+export { freePort, freePortRange, waitForServing, startQuietServerProcess, stopProcesses } from './ports';
 export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
-export { fuzzService, fuzzInChildProcess, type FuzzOptions, type FuzzReport } from './fuzz';
+export { fuzzService, fuzzInChildProcess, formatFuzzReports, type FuzzOptions, type FuzzReport } from './fuzz';
 export { hostileMessage, fuzzInput } from './fuzz-messages';

@@ -15,6 +15,25 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * A base port such that base+1 to base+count are all free, below the kernel's ephemeral range (32768 and up) so that
+ * client sockets of other processes cannot take one meanwhile: for layouts of fixed offsets (`distlab up`'s).
+ */
+export async function freePortRange(count: number): Promise<number> {
+  const portFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const ports = Array.from({ length: count }, (_, index) => base + 1 + index);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no free range of ${count} ports below 32000`);
+}
+
 const HealthClient = makeClientConstructor(healthService, 'grpc.health.v1.Health');
 
 /** Polls grpc.health.v1 until the server answers SERVING, or rejects after `timeoutMs`. */

@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
-import { spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
+import { freePortRange, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
 import { layout } from '../commands/up';
 
 // `distlab up` runs the system as real child processes: this proves they come up SERVING, that SIGTERM stops them all
@@ -15,26 +14,6 @@ let supervisor: SpawnedProcess | undefined;
 afterEach(async () => {
   await supervisor?.stop();
 });
-
-/**
- * A base port for the whole layout (balancer, inventory, workers, peers: base+1 to base+20), below the kernel's
- * ephemeral range (32768 and up) so that client sockets of tests running alongside cannot take one of its ports, and
- * checked free port by port.
- */
-async function freeBasePort(): Promise<number> {
-  const portFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    const ports = Array.from({ length: 20 }, (_, index) => base + 1 + index);
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
-  }
-  throw new Error('no free range of 20 ports below 32000');
-}
 
 async function healthOf(address: string): Promise<string> {
   const client = createHealthClient(address, { deadlineMs: 1000, maxAttempts: 1 });
@@ -67,7 +46,7 @@ async function eventually(condition: () => Promise<boolean>, timeoutMs: number):
 let base = 0;
 
 async function up(peers: number, workers = 1, extra: string[] = []): Promise<string[]> {
-  base = await freeBasePort();
+  base = await freePortRange(20);
   const dataDir = mkdtempSync(join(tmpdir(), 'distlab-up-'));
   supervisor = spawnTypeScript(CLI, [
     'up',
