@@ -6,6 +6,7 @@
 // Every loop is bounded in count and in time.
 //
 //   npx nx bench peer              (also part of `npm run bench`)
+import { ClockServiceClient } from '@distlab/contracts/clock/v1/clock';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { SyncAlgorithm, TimeServiceClient } from '@distlab/contracts/clock/v1/time';
 import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
@@ -41,6 +42,53 @@ const sorted = (values: number[]) => Float64Array.from(values).sort();
 async function cycle(mutex: MutexServiceClient, name: string): Promise<void> {
   const grant = await unaryCall(mutex, 'acquire', { lease: msToDuration(10_000), clientName: name });
   await unaryCall(mutex, 'release', { fencingToken: grant.fencingToken });
+}
+
+/**
+ * The floor under every figure here: one unary call between two processes (GetClock, which does nothing), p50, and how
+ * many such calls the machine sustains with four clients per peer. A lock+unlock is two client calls plus 2(N − 1)
+ * peer messages, each one such call.
+ */
+async function unaryFloor(cluster: PeerCluster): Promise<string[][]> {
+  const clock = client<ClockServiceClient>(cluster, ClockServiceClient, 1);
+  for (let warm = 0; warm < 200; warm += 1) await unaryCall(clock, 'getClock', {});
+  const latencies: number[] = [];
+  for (let index = 0; index < 2_000; index += 1) {
+    const started = performance.now();
+    await unaryCall(clock, 'getClock', {});
+    latencies.push(performance.now() - started);
+  }
+  let calls = 0;
+  const stopAt = performance.now() + 3_000;
+  const started = performance.now();
+  await Promise.all(
+    cluster.ids.flatMap((id) =>
+      Array.from({ length: 4 }, async () => {
+        const peer = client<ClockServiceClient>(cluster, ClockServiceClient, id);
+        while (performance.now() < stopAt) {
+          await unaryCall(peer, 'getClock', {});
+          calls += 1;
+        }
+      }),
+    ),
+  );
+  const values = sorted(latencies);
+  return [
+    [
+      'one unary call between processes',
+      '2000 calls',
+      `p50 ${ms(percentile(values, 0.5))} ms`,
+      `p99 ${ms(percentile(values, 0.99))} ms`,
+      '(the floor)',
+    ],
+    [
+      'unary calls/s, whole machine',
+      '4 clients per peer',
+      `${Math.round(calls / ((performance.now() - started) / 1000))} calls/s`,
+      `${calls} calls`,
+      '(the ceiling)',
+    ],
+  ];
 }
 
 async function uncontended(cluster: PeerCluster): Promise<string[]> {
@@ -177,6 +225,7 @@ async function main(): Promise<void> {
     await untilAgreed(cluster, cluster.ids, PEERS);
     const members = await unaryCall(client<ClusterServiceClient>(cluster, ClusterServiceClient, 1), 'listMembers', {});
     if (members.members.length !== PEERS) throw new Error('the cluster is not whole');
+    rows.push(...(await unaryFloor(cluster)));
     rows.push(await uncontended(cluster));
     rows.push(await contended(cluster, 1));
     rows.push(await contended(cluster, 4));

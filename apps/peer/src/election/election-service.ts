@@ -17,11 +17,13 @@ export function algorithmName(value: ElectionAlgorithm): AlgorithmName {
   throw new StatusError(Code.INVALID_ARGUMENT, 'algorithm must be ELECTION_ALGORITHM_BULLY or ELECTION_ALGORITHM_RING');
 }
 
+/** StartElection with `wait` saw no leader agreed before its deadline. */
+class NoLeaderYetError extends Error {}
+
 /**
  * The election service's one status mapping: everything it refuses is input validation, decided where the input is
  * read (INVALID_ARGUMENT); a StartElection that waits past its deadline is DEADLINE_EXCEEDED (the election goes on).
  */
-class NoLeaderYetError extends Error {}
 function electionErrorToStatus(error: unknown): StatusError | undefined {
   if (error instanceof NoLeaderYetError) return new StatusError(Code.DEADLINE_EXCEEDED, error.message);
   return undefined;
