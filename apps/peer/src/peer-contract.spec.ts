@@ -20,7 +20,15 @@ beforeAll(async () => {
   for (const id of ids) {
     const others = new Map([...addresses].filter(([other]) => other !== id));
     const port = Number(addresses.get(id)!.split(':')[1]);
-    servers.push(await startPeer({ id, server: { host: '127.0.0.1', port }, logger: silentLogger(), peers: others }));
+    servers.push(
+      await startPeer({
+        id,
+        server: { host: '127.0.0.1', port },
+        logger: silentLogger(),
+        peers: others,
+        mutexMaxWaitingClients: 2,
+      }),
+    );
   }
 });
 
@@ -81,6 +89,19 @@ describe('MutexService', () => {
     await expect(
       unaryCall(mutex(), 'request', { fromPeerId: 9, timestamp: '5', incarnation: '1' }),
     ).rejects.toMatchObject(rejection(status.FAILED_PRECONDITION, 'peer 9 is not a member'));
+  });
+
+  it('refuses a client beyond the waiting limit with RESOURCE_EXHAUSTED, and keeps serving the others', async () => {
+    const holder = await unaryCall(mutex(2), 'acquire', { lease: msToDuration(5_000), clientName: 'holder' });
+    const waiting = [1, 2].map((index) =>
+      unaryCall(mutex(), 'acquire', { lease: undefined, clientName: `waiter-${index}` }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(unaryCall(mutex(), 'acquire', { lease: undefined, clientName: 'one too many' })).rejects.toMatchObject(
+      rejection(status.RESOURCE_EXHAUSTED, '2 clients already wait on this peer'),
+    );
+    await unaryCall(mutex(2), 'release', { fencingToken: holder.fencingToken });
+    for (const grant of waiting) await unaryCall(mutex(), 'release', { fencingToken: (await grant).fencingToken });
   });
 
   it('withdraws a waiting client whose deadline passes, so it leaves no orphaned claim', async () => {

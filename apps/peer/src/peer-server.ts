@@ -42,6 +42,8 @@ export interface PeerOptions {
   logger: Logger;
   /** Chat: events that may wait for one slow member before it is dropped. */
   chatMaxPendingEvents?: number;
+  /** Mutex: clients that may wait in Acquire on this peer (1000 by default). */
+  mutexMaxWaitingClients?: number;
   /** When set, register with this registry as "peer-<id>" and as a GreeterService endpoint. */
   registry?: string;
   /** The other members' addresses by id. */
@@ -86,7 +88,15 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
     client: outgoingClientSettings(options.server),
     logger,
   });
-  const mutex = new MutexDriver({ links, clocks, log, state, logger, wallClock });
+  const mutex = new MutexDriver({
+    links,
+    clocks,
+    log,
+    state,
+    logger,
+    wallClock,
+    maxWaitingClients: options.mutexMaxWaitingClients,
+  });
   const election = new ElectionDriver({
     links,
     clocks,

@@ -11,7 +11,7 @@ export const ALGORITHM = 'ricart-agrawala';
 /** Clients that may wait in Acquire on one peer before more are refused. */
 export const MAX_WAITING_CLIENTS = 1000;
 
-/** More clients wait than MAX_WAITING_CLIENTS. */
+/** More clients wait than the driver's limit (MAX_WAITING_CLIENTS unless configured). */
 export class TooManyWaitersError extends Error {}
 /** Release with a token this peer does not hold (never held, released, or its lease ran out). */
 export class NotHoldingError extends Error {}
@@ -48,6 +48,8 @@ export interface MutexDriverOptions {
   logger: Logger;
   /** This peer's clock, for lease expiry times. */
   wallClock: () => Date;
+  /** Clients that may wait in Acquire before more are refused; MAX_WAITING_CLIENTS by default. */
+  maxWaitingClients?: number;
 }
 
 /**
@@ -83,8 +85,9 @@ export class MutexDriver {
   /** Waits for the critical section on behalf of a client; an aborted signal withdraws the claim. */
   acquire(leaseMs: number, clientName: string, signal?: AbortSignal): Promise<Grant> {
     if (this.stopping) return Promise.reject(new ShuttingDownError('this peer is shutting down'));
-    if (this.waiters.length >= MAX_WAITING_CLIENTS)
-      return Promise.reject(new TooManyWaitersError(`${MAX_WAITING_CLIENTS} clients already wait on this peer`));
+    const limit = this.options.maxWaitingClients ?? MAX_WAITING_CLIENTS;
+    if (this.waiters.length >= limit)
+      return Promise.reject(new TooManyWaitersError(`${limit} clients already wait on this peer: try later`));
     return new Promise<Grant>((resolve, reject) => {
       const waiter: Waiter = { leaseMs, clientName, grant: resolve, fail: reject };
       this.waiters.push(waiter);
