@@ -9,10 +9,11 @@
 import { ClockServiceClient } from '@distlab/contracts/clock/v1/clock';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { SyncAlgorithm, TimeServiceClient } from '@distlab/contracts/clock/v1/time';
-import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
-import { createClient, durationToMs, msToDuration, unaryCall } from '@distlab/grpc-kit';
+import type { Client } from '@grpc/grpc-js';
+import { createClient, durationToMs, msToDuration, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
 import { formatTable, PeerCluster, percentile } from '@distlab/testing';
+import { ClusterClients } from '../src/test-support/cluster-clients';
 
 const PEERS = 5;
 const UNCONTENDED_CYCLES = 2_000;
@@ -22,19 +23,15 @@ const BERKELEY_ROUNDS = 10;
 const SKEWS_MS = [-500, -250, 0, 250, 500];
 const TIME_LIMIT_MS = 60_000;
 
-type AnyClient = { close(): void };
-const clients: AnyClient[] = [];
-function client<C extends AnyClient>(
-  cluster: PeerCluster,
-  Constructor: Parameters<typeof createClient>[0],
-  id: number,
-) {
-  const made = createClient(Constructor, cluster.addresses.get(id)!, {
-    maxAttempts: 1,
-    deadlineMs: 30_000,
-  }) as unknown as C;
-  clients.push(made);
-  return made;
+let peers: ClusterClients;
+/** Load loops get a connection each, as separate clients would; everything else shares ClusterClients'. */
+const ownConnections: Client[] = [];
+function ownClient<C extends Client>(cluster: PeerCluster, Constructor: ClientConstructor<C>, id: number): C {
+  const address = cluster.addresses.get(id);
+  if (address === undefined) throw new Error(`no peer ${id}`);
+  const client = createClient(Constructor, address, { maxAttempts: 1, deadlineMs: 30_000 });
+  ownConnections.push(client);
+  return client;
 }
 const ms = (value: number) => value.toFixed(3);
 const sorted = (values: number[]) => Float64Array.from(values).sort();
@@ -50,7 +47,7 @@ async function cycle(mutex: MutexServiceClient, name: string): Promise<void> {
  * peer messages, each one such call.
  */
 async function unaryFloor(cluster: PeerCluster): Promise<string[][]> {
-  const clock = client<ClockServiceClient>(cluster, ClockServiceClient, 1);
+  const clock = peers.of(ClockServiceClient, 1);
   for (let warm = 0; warm < 200; warm += 1) await unaryCall(clock, 'getClock', {});
   const latencies: number[] = [];
   for (let index = 0; index < 2_000; index += 1) {
@@ -64,7 +61,7 @@ async function unaryFloor(cluster: PeerCluster): Promise<string[][]> {
   await Promise.all(
     cluster.ids.flatMap((id) =>
       Array.from({ length: 4 }, async () => {
-        const peer = client<ClockServiceClient>(cluster, ClockServiceClient, id);
+        const peer = ownClient(cluster, ClockServiceClient, id);
         while (performance.now() < stopAt) {
           await unaryCall(peer, 'getClock', {});
           calls += 1;
@@ -91,8 +88,8 @@ async function unaryFloor(cluster: PeerCluster): Promise<string[][]> {
   ];
 }
 
-async function uncontended(cluster: PeerCluster): Promise<string[]> {
-  const mutex = client<MutexServiceClient>(cluster, MutexServiceClient, 1);
+async function uncontended(): Promise<string[]> {
+  const mutex = peers.of(MutexServiceClient, 1);
   for (let warm = 0; warm < 100; warm += 1) await cycle(mutex, 'warm-up');
   const latencies: number[] = [];
   const stopAt = performance.now() + TIME_LIMIT_MS;
@@ -118,7 +115,7 @@ async function contended(cluster: PeerCluster, clientsPerPeer: number): Promise<
   await Promise.all(
     cluster.ids.flatMap((id) =>
       Array.from({ length: clientsPerPeer }, async (_, index) => {
-        const mutex = client<MutexServiceClient>(cluster, MutexServiceClient, id);
+        const mutex = ownClient(cluster, MutexServiceClient, id);
         while (performance.now() < stopAt) {
           await cycle(mutex, `bench-${id}-${index}`);
           entries += 1;
@@ -136,32 +133,14 @@ async function contended(cluster: PeerCluster, clientsPerPeer: number): Promise<
   ];
 }
 
-async function leaders(cluster: PeerCluster, ids: number[]): Promise<number[]> {
-  return Promise.all(
-    ids.map(async (id) => {
-      const view = await unaryCall(client<ElectionServiceClient>(cluster, ElectionServiceClient, id), 'getLeader', {});
-      return view.electionInProgress ? 0 : view.leaderId;
-    }),
-  );
-}
-
-async function untilAgreed(cluster: PeerCluster, ids: number[], leader: number): Promise<void> {
-  const stopAt = performance.now() + 10_000;
-  while (performance.now() < stopAt) {
-    if ((await leaders(cluster, ids)).every((seen) => seen === leader)) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`peers ${ids} did not agree on ${leader}`);
-}
-
 async function failover(cluster: PeerCluster): Promise<string[]> {
   const live = cluster.ids.filter((id) => id !== PEERS);
   const times: number[] = [];
   for (let kill = 0; kill < KILLS; kill += 1) {
-    await untilAgreed(cluster, cluster.ids, PEERS);
+    await peers.untilAgreed(cluster.ids, PEERS, 10_000, 5);
     const killed = performance.now();
     await cluster.kill(PEERS);
-    await untilAgreed(cluster, live, PEERS - 1);
+    await peers.untilAgreed(live, PEERS - 1, 10_000, 5);
     times.push(performance.now() - killed);
     await cluster.startPeer(PEERS);
   }
@@ -176,7 +155,7 @@ async function failover(cluster: PeerCluster): Promise<string[]> {
 }
 
 async function berkeley(cluster: PeerCluster): Promise<string[]> {
-  const time = (id: number) => client<TimeServiceClient>(cluster, TimeServiceClient, id);
+  const time = (id: number) => peers.of(TimeServiceClient, id);
   const offsets = () =>
     Promise.all(
       cluster.ids.map(async (id) => durationToMs((await unaryCall(time(id), 'getTime', {})).offsetFromSystem, 0)),
@@ -220,19 +199,21 @@ async function main(): Promise<void> {
     size: PEERS,
     argsFor: (id) => ['--clock-skew-ms', String(SKEWS_MS[id - 1])],
   });
+  peers = new ClusterClients(cluster);
   const rows: string[][] = [];
   try {
-    await untilAgreed(cluster, cluster.ids, PEERS);
-    const members = await unaryCall(client<ClusterServiceClient>(cluster, ClusterServiceClient, 1), 'listMembers', {});
+    await peers.untilAgreed(cluster.ids, PEERS, 10_000, 5);
+    const members = await unaryCall(peers.of(ClusterServiceClient, 1), 'listMembers', {});
     if (members.members.length !== PEERS) throw new Error('the cluster is not whole');
     rows.push(...(await unaryFloor(cluster)));
-    rows.push(await uncontended(cluster));
+    rows.push(await uncontended());
     rows.push(await contended(cluster, 1));
     rows.push(await contended(cluster, 4));
     rows.push(await berkeley(cluster));
     rows.push(await failover(cluster));
   } finally {
-    for (const made of clients) made.close();
+    peers.close();
+    for (const client of ownConnections) client.close();
     await cluster.stop();
   }
   process.stdout.write(`\nPeer cluster: ${PEERS} peer processes on loopback\n`);

@@ -1,9 +1,9 @@
 import { ChaosServiceClient } from '@distlab/contracts/chaos/v1/chaos';
 import { SyncAlgorithm, TimeServiceClient } from '@distlab/contracts/clock/v1/time';
-import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { MutexServiceClient, MutexState } from '@distlab/contracts/mutex/v1/mutex';
-import { createClient, durationToMs, msToDuration, unaryCall } from '@distlab/grpc-kit';
+import { durationToMs, msToDuration, unaryCall } from '@distlab/grpc-kit';
 import { PeerCluster } from '@distlab/testing';
+import { ClusterClients } from './test-support/cluster-clients';
 import { checkLogicalClocks, checkMutualExclusion, readEventLogs } from '@distlab/trace';
 
 // The algorithms under injected faults, on five real peer processes: loss, duplication, delay and jitter from start-up
@@ -12,17 +12,9 @@ import { checkLogicalClocks, checkMutualExclusion, readEventLogs } from '@distla
 // returns: every waiting acquire is granted and every peer follows one leader, the highest id.
 
 let cluster: PeerCluster;
-const made: Array<{ close(): void }> = [];
-function client<C extends { close(): void }>(Constructor: Parameters<typeof createClient>[0], id: number): C {
-  const created = createClient(Constructor, cluster.addresses.get(id)!, {
-    maxAttempts: 1,
-    deadlineMs: 30_000,
-  }) as unknown as C;
-  made.push(created);
-  return created;
-}
-const mutex = (id: number) => client<MutexServiceClient>(MutexServiceClient, id);
-const chaos = (id: number) => client<ChaosServiceClient>(ChaosServiceClient, id);
+let peers: ClusterClients;
+const mutex = (id: number) => peers.of(MutexServiceClient, id);
+const chaos = (id: number) => peers.of(ChaosServiceClient, id);
 const NONE = {
   toPeerId: 0,
   blocked: false,
@@ -32,26 +24,7 @@ const NONE = {
   duplicateProbability: 0,
 };
 
-async function leaders(ids: number[]): Promise<number[]> {
-  return Promise.all(
-    ids.map(async (id) => {
-      const view = await unaryCall(client<ElectionServiceClient>(ElectionServiceClient, id), 'getLeader', {});
-      return view.electionInProgress ? 0 : view.leaderId;
-    }),
-  );
-}
-
-async function eventually(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${what}`);
-}
-
-const agreeOn = (ids: number[], leader: number) =>
-  eventually(async () => (await leaders(ids)).every((seen) => seen === leader), `peers ${ids} follow ${leader}`);
+const agreeOn = (ids: number[], leader: number) => peers.untilAgreed(ids, leader);
 
 async function enterAndLeave(id: number): Promise<number> {
   const grant = await unaryCall(mutex(id), 'acquire', { lease: msToDuration(30_000), clientName: `chaos-${id}` });
@@ -90,6 +63,7 @@ beforeAll(async () => {
       '4',
     ],
   });
+  peers = new ClusterClients(cluster);
 }, 60_000);
 
 // Whatever a test leaves behind, the next starts from a healed cluster.
@@ -98,7 +72,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  for (const created of made) created.close();
+  peers?.close();
   await cluster?.stop();
 });
 
@@ -173,7 +147,7 @@ describe('the algorithms under injected faults', () => {
         toPeerIds: [],
         faults: { ...NONE, delay: msToDuration(5), jitter: msToDuration(5) },
       });
-    const time = (id: number) => client<TimeServiceClient>(TimeServiceClient, id);
+    const time = (id: number) => peers.of(TimeServiceClient, id);
     const offsetOf = async (id: number) =>
       durationToMs((await unaryCall(time(id), 'getTime', {})).offsetFromSystem, NaN);
     // Cristian: peer 2 from peer 4; jitter makes the legs unequal, and the bound (half the round trip) must cover it.

@@ -1,9 +1,9 @@
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { SyncAlgorithm, TimeServiceClient } from '@distlab/contracts/clock/v1/time';
-import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
-import { createClient, durationToMs, msToDuration, unaryCall } from '@distlab/grpc-kit';
+import { durationToMs, msToDuration, unaryCall } from '@distlab/grpc-kit';
 import { PeerCluster } from '@distlab/testing';
+import { ClusterClients } from './test-support/cluster-clients';
 import { checkLogicalClocks, checkMessagesPerEntry, checkMutualExclusion, readEventLogs } from '@distlab/trace';
 
 // Five real peer processes over real sockets. Proves, from the peers' own event logs: 5 peers × 20 critical-section
@@ -21,37 +21,17 @@ const SKEWS_MS = new Map([
   [5, 500],
 ]);
 let cluster: PeerCluster;
-const clients: Array<{ close(): void }> = [];
-function client<C extends { close(): void }>(Constructor: Parameters<typeof createClient>[0], id: number): C {
-  const made = createClient(Constructor, cluster.addresses.get(id)!) as unknown as C;
-  clients.push(made);
-  return made;
-}
-const mutex = (id: number) => client<MutexServiceClient>(MutexServiceClient, id);
-const election = (id: number) => client<ElectionServiceClient>(ElectionServiceClient, id);
-
-async function leadersOf(ids: number[]): Promise<number[]> {
-  return Promise.all(ids.map(async (id) => (await unaryCall(election(id), 'getLeader', {})).leaderId));
-}
-
-/** Polls until every listed peer names `leader`, or fails after `timeoutMs` with what they said. */
-async function untilAgreed(ids: number[], leader: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let seen: number[] = [];
-  while (Date.now() < deadline) {
-    seen = await leadersOf(ids);
-    if (seen.every((id) => id === leader)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`peers ${ids.join(',')} name leaders ${seen.join(',')}, not all ${leader}`);
-}
+let peers: ClusterClients;
+const mutex = (id: number) => peers.of(MutexServiceClient, id);
+const untilAgreed = (ids: number[], leader: number) => peers.untilAgreed(ids, leader);
 
 beforeAll(async () => {
   cluster = await PeerCluster.start({ size: 5, argsFor: (id) => ['--clock-skew-ms', String(SKEWS_MS.get(id))] });
+  peers = new ClusterClients(cluster);
 });
 
 afterAll(async () => {
-  for (const made of clients) made.close();
+  peers?.close();
   await cluster?.stop();
 });
 
@@ -84,7 +64,7 @@ describe('a cluster of five peer processes', () => {
   });
 
   it('Berkeley brings clocks skewed by ±500 ms within the bound it reports', async () => {
-    const time = (id: number) => client<TimeServiceClient>(TimeServiceClient, id);
+    const time = (id: number) => peers.of(TimeServiceClient, id);
     const offsets = async () =>
       Promise.all(
         cluster.ids.map(async (id) => durationToMs((await unaryCall(time(id), 'getTime', {})).offsetFromSystem, NaN)),
@@ -108,14 +88,14 @@ describe('a cluster of five peer processes', () => {
     await cluster.startPeer(5);
     await untilAgreed([1, 2, 3, 4, 5], 5);
     // The restarted peer is a new incarnation, and the lock goes round it again.
-    const members = await unaryCall(client<ClusterServiceClient>(ClusterServiceClient, 1), 'listMembers', {});
+    const members = await unaryCall(peers.of(ClusterServiceClient, 1), 'listMembers', {});
     expect(members.members.find((member) => member.peerId === 5)?.incarnation).toBe('2');
     const grant = await unaryCall(mutex(5), 'acquire', { clientName: 'test' });
     await unaryCall(mutex(5), 'release', { fencingToken: grant.fencingToken });
   });
 
   it('waits for a dead member until it is removed, and refuses to remove a live one', async () => {
-    const cluster1 = client<ClusterServiceClient>(ClusterServiceClient, 1);
+    const cluster1 = peers.of(ClusterServiceClient, 1);
     await expect(unaryCall(cluster1, 'removeMember', { peerId: 2 })).rejects.toMatchObject({
       details: expect.stringContaining('still answers'),
     });
@@ -126,7 +106,7 @@ describe('a cluster of five peer processes', () => {
     });
     expect((await unaryCall(mutex(1), 'getState', {})).waitingClients).toBe(0);
     for (const id of [1, 2, 3, 5]) {
-      const removed = await unaryCall(client<ClusterServiceClient>(ClusterServiceClient, id), 'removeMember', {
+      const removed = await unaryCall(peers.of(ClusterServiceClient, id), 'removeMember', {
         peerId: 4,
       });
       expect(removed.memberPeerIds).not.toContain(4);

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { unaryCall } from '@distlab/grpc-kit';
 import { action, CliContext } from '../context';
-import { membersOf, onEveryMember, peerId, withPeer } from './peer-clients';
+import { onEveryMember, peerId, withPeer } from './peer-clients';
 
 export function clusterCommands(program: Command): void {
   const cluster = program.command('cluster').description("the peers' membership (ClusterService)");
@@ -50,14 +50,14 @@ export function clusterCommands(program: Command): void {
     .action(
       action(async (id: number, options: { address: string; peer: number }, command: Command) => {
         const context = CliContext.of(command);
-        const members = await membersOf(command, options.peer);
         const results = await onEveryMember(command, ClusterServiceClient, options.peer, (client) =>
           unaryCall(client, 'addMember', { peerId: id, address: options.address }),
         );
         for (const { peerId: member, error } of results)
           context.print({ peerId: member, error }, `peer-${member}: ${error ?? 'added'}`);
-        if (!members.some((member) => member.peerId === id))
-          context.print({}, `start peer ${id} with --peers naming every member`);
+        // The members were listed before the addition: a new peer is not among them and must be started knowing them.
+        if (!results.some((result) => result.peerId === id))
+          context.print({ hint: 'start it with --peers' }, `start peer ${id} with --peers naming every member`);
       }),
     );
 }

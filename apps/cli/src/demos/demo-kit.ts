@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { parseVector } from '@distlab/clock';
 import { ClockServiceClient, EventKind, type Event } from '@distlab/contracts/clock/v1/clock';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { createClient, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
@@ -151,10 +150,8 @@ export function toTraceEvent(event: Event, incarnation: number): TraceEvent {
     sequence: Number(event.sequence),
     kind: KIND_NAMES[event.kind] ?? 'local',
     lamport: Number(event.stamp?.lamport ?? 0),
-    vector: parseVector(
-      Object.entries(event.stamp?.vector ?? {})
-        .map(([peerId, count]) => `${peerId}:${count}`)
-        .join(','),
+    vector: new Map(
+      Object.entries(event.stamp?.vector ?? {}).map(([peerId, count]) => [Number(peerId), Number(count)]),
     ),
     wallTime: event.wallTime?.toISOString() ?? '',
     algorithm: event.algorithm,

@@ -78,10 +78,16 @@ export class EventLog {
 
   /** Events with a sequence above `afterSequence`, at most `limit`, optionally of one algorithm. */
   page(afterSequence: number, limit: number, algorithm = ''): { events: LoggedEvent[]; more: boolean } {
-    const matching = this.events.filter(
-      (event) => event.sequence > afterSequence && (algorithm === '' || event.algorithm === algorithm),
-    );
-    return { events: matching.slice(0, limit), more: matching.length > limit };
+    // Sequences are consecutive in memory: start at the first one wanted instead of scanning the whole log per page.
+    const first = this.events[0]?.sequence ?? 1;
+    const found: LoggedEvent[] = [];
+    for (let index = Math.max(0, afterSequence + 1 - first); index < this.events.length; index += 1) {
+      const event = this.events[index];
+      if (algorithm !== '' && event.algorithm !== algorithm) continue;
+      if (found.length === limit) return { events: found, more: true };
+      found.push(event);
+    }
+    return { events: found, more: false };
   }
 
   /** Replays the events after `afterSequence`, then calls the watcher on each new one until `unwatch`. */
