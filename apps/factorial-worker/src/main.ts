@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { parseInteger, runServerProcess, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import type { FactorialArithmetic } from './compute/factorial-task';
 import { startWorker } from './worker-server';
 
 void runServerProcess({
@@ -21,6 +22,11 @@ void runServerProcess({
           .argParser(parseInteger('--max-n', 0, 10_000_000)),
       )
       .addOption(
+        new Option('--arithmetic <name>', "which GMP computes (auto: the system's libgmp when built, else gmp-wasm)")
+          .choices(['auto', 'system-gmp', 'gmp-wasm'])
+          .default('auto'),
+      )
+      .addOption(
         new Option('--registration-ttl-ms <ms>', 'lease time to live')
           .default(10_000)
           .argParser(parseInteger('--registration-ttl-ms', 1000, 3_600_000)),
@@ -34,5 +40,6 @@ void runServerProcess({
       workerId: options['workerId'] as string | undefined,
       maxN: options['maxN'] as number,
       registrationTtlMs: options['registrationTtlMs'] as number,
+      arithmetic: options['arithmetic'] as FactorialArithmetic,
     }),
 });

@@ -9,6 +9,7 @@ import {
   outgoingClientSettings,
 } from '@distlab/grpc-kit';
 import { FactorialEngine } from './compute/factorial-engine';
+import type { FactorialArithmetic } from './compute/factorial-task';
 import { factorialService } from './factorial-service';
 
 export const FACTORIAL_SERVICE_NAME = 'distlab.factorial.v1.FactorialService';
@@ -26,13 +27,18 @@ export interface WorkerOptions {
   advertise?: string;
   registrationTtlMs?: number;
   threads?: number;
+  /** Which GMP computes: the system's when it loads (default), or one by name; see compute/factorial-task.ts. */
+  arithmetic?: FactorialArithmetic;
 }
 
 /** Starts a factorial worker; with a registry, it registers itself and deregisters when it drains. */
 export async function startWorker(
   options: WorkerOptions,
 ): Promise<RunningServer & { engine: FactorialEngine; workerId: string }> {
-  const engine = new FactorialEngine({ threads: options.threads });
+  const engine = new FactorialEngine({ threads: options.threads, arithmetic: options.arithmetic });
+  // Load the arithmetic now (a first computation should not pay for it) and say which one this worker uses.
+  const arithmetic = await engine.arithmetic();
+  options.logger.info({ arithmetic }, `factorials computed with ${arithmetic}`);
   const maxMessageBytes = options.server.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   let workerId = options.workerId ?? '';
   const service = factorialService({

@@ -35,6 +35,19 @@ describe('FactorialEngine', () => {
     expect(await parallelEngine.factorial(big, never)).toBe(await engine.factorial(big, never));
   });
 
+  it('computes with the system GMP in CI, and gives the same digits on gmp-wasm', async () => {
+    // npm ci builds @distlab/gmp-native; on a machine that cannot, 'auto' falls back to gmp-wasm.
+    if (process.env.CI) expect(await engine.arithmetic()).toBe('system-gmp');
+    const wasm = new FactorialEngine({ threads: 2, parallelFromN: 1000, arithmetic: 'gmp-wasm' });
+    try {
+      expect(await wasm.arithmetic()).toBe('gmp-wasm');
+      for (const n of [0, 1, 97, 4321]) expect(await wasm.factorial(n, never)).toBe(naiveFactorial(n));
+      expect(await wasm.factorial(60_000, never)).toBe(await engine.factorial(60_000, never));
+    } finally {
+      await wasm.close();
+    }
+  });
+
   it('stops when the signal aborts, and frees its threads for the next computation', async () => {
     const abort = new AbortController();
     const huge = engine.factorial(1_000_000, abort.signal);

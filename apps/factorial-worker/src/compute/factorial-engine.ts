@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import type { FactorialTask, FactorialTaskResult } from './factorial-task';
+import type { FactorialArithmetic, FactorialTask, FactorialTaskResult } from './factorial-task';
 
 /** From this n on, the work is split over two threads; below it, one task is faster than the hand-offs. */
 const PARALLEL_FROM_N = 50_000;
@@ -23,11 +23,12 @@ export class FactorialEngine {
 
   private readonly parallelFromN: number;
 
-  constructor(options: { threads?: number; parallelFromN?: number } = {}) {
+  constructor(options: { threads?: number; parallelFromN?: number; arithmetic?: FactorialArithmetic } = {}) {
     this.parallelFromN = options.parallelFromN ?? PARALLEL_FROM_N;
     const threads = options.threads ?? Math.max(2, availableParallelism());
     this.pool = new Piscina({
       filename: join(__dirname, 'task-bootstrap.mjs'),
+      workerData: { arithmetic: options.arithmetic ?? 'auto' },
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 60_000,
@@ -37,6 +38,11 @@ export class FactorialEngine {
   /** Computations in progress. */
   get activeComputations(): number {
     return this.running;
+  }
+
+  /** The GMP the pool's threads compute with: 'system-gmp' or 'gmp-wasm' (loading it if no task has yet). */
+  async arithmetic(): Promise<string> {
+    return (await this.pool.run({ kind: 'arithmetic' } satisfies FactorialTask)) as string;
   }
 
   async factorial(n: number, signal: AbortSignal): Promise<string> {

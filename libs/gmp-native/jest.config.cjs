@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'gmp-native',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};
