@@ -4,9 +4,16 @@ import { dirname } from 'node:path';
 interface Persisted {
   /** How many times this peer has started. */
   incarnation: number;
-  /** The largest fencing token this peer has granted or seen. */
+  /** At least the largest fencing token this peer has granted or seen: a ceiling reserved ahead (see below). */
   fencingTokenSeen: number;
 }
+
+/**
+ * Fencing tokens are reserved this many at a time: the file records a ceiling above every token granted or seen, and
+ * is written again only when a token passes it, instead of once per grant (a write and a rename cost more than the
+ * rest of an uncontended entry). Tokens need only increase, so the gap a restart leaves is harmless.
+ */
+export const FENCING_TOKEN_RESERVATION = 1_000;
 
 /**
  * What a peer must remember across restarts, in one small JSON file: its incarnation (so that the others recognise
@@ -17,12 +24,15 @@ interface Persisted {
  */
 export class PeerState {
   private state: Persisted;
+  /** The largest fencing token actually granted or seen in this life; the file holds a ceiling above it. */
+  private tokenSeen: number;
 
   private constructor(
     private readonly file: string | undefined,
     state: Persisted,
   ) {
     this.state = state;
+    this.tokenSeen = state.fencingTokenSeen;
   }
 
   /**
@@ -43,14 +53,16 @@ export class PeerState {
     return this.state.incarnation;
   }
 
+  /** The largest fencing token granted or seen, or after a restart the ceiling the previous life had reserved. */
   get fencingTokenSeen(): number {
-    return this.state.fencingTokenSeen;
+    return this.tokenSeen;
   }
 
-  /** Records a fencing token granted or seen; only a larger one is written. */
+  /** Records a fencing token granted or seen; the file is written only when it passes the reserved ceiling. */
   recordFencingToken(token: number): void {
+    this.tokenSeen = Math.max(this.tokenSeen, token);
     if (token <= this.state.fencingTokenSeen) return;
-    this.state = { ...this.state, fencingTokenSeen: token };
+    this.state = { ...this.state, fencingTokenSeen: token + FENCING_TOKEN_RESERVATION };
     this.save();
   }
 

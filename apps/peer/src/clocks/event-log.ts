@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatVector } from '@distlab/clock';
 import type { Stamp } from './logical-clocks';
@@ -47,17 +47,26 @@ export class EventLog {
   readonly peerId: number;
   /** Which life of the peer this log belongs to: a restarted peer appends to the same file, sequence from 1 again. */
   readonly incarnation: number;
-  private readonly file: string | undefined;
+  /** The log file, open for appending for the log's life (opening it per event cost more than the write). */
+  private fd: number | undefined;
   private readonly wallClock: () => Date;
   private readonly maxInMemory: number;
 
   constructor(options: EventLogOptions) {
     this.peerId = options.peerId;
     this.incarnation = options.incarnation ?? 1;
-    this.file = options.file;
     this.wallClock = options.wallClock ?? (() => new Date());
     this.maxInMemory = options.maxInMemory ?? 200_000;
-    if (this.file !== undefined) mkdirSync(dirname(this.file), { recursive: true });
+    if (options.file !== undefined) {
+      mkdirSync(dirname(options.file), { recursive: true });
+      this.fd = openSync(options.file, 'a');
+    }
+  }
+
+  /** Closes the file; later events are kept in memory only. */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 
   append(entry: Omit<LoggedEvent, 'sequence' | 'peerId' | 'wallTime'>): LoggedEvent {
@@ -71,7 +80,8 @@ export class EventLog {
     this.events.push(event);
     // Forget the oldest tenth at once rather than one by one: a shift per append would copy the array each time.
     if (this.events.length > this.maxInMemory) this.events.splice(0, Math.ceil(this.maxInMemory / 10));
-    if (this.file !== undefined) appendFileSync(this.file, `${JSON.stringify(toJsonLine(event, this.incarnation))}\n`);
+    // Written before append returns, unbuffered: a peer killed with kill -9 loses no event it logged.
+    if (this.fd !== undefined) writeSync(this.fd, `${JSON.stringify(toJsonLine(event, this.incarnation))}\n`);
     for (const watcher of [...this.watchers]) if (!watcher(event)) this.watchers.delete(watcher);
     return event;
   }
@@ -122,6 +132,7 @@ export class EventLog {
 /** The JSON-lines form: plain fields plus a `shiviz` line (host, vector clock as JSON, description). */
 function toJsonLine(event: LoggedEvent, incarnation: number) {
   const vector = Object.fromEntries([...event.stamp.vector].map(([peerId, count]) => [`peer-${peerId}`, count]));
+  const wallTime = event.wallTime.toISOString();
   return {
     sequence: event.sequence,
     peer: event.peerId,
@@ -129,11 +140,11 @@ function toJsonLine(event: LoggedEvent, incarnation: number) {
     kind: event.kind,
     lamport: event.stamp.lamport,
     vector: formatVector(event.stamp.vector),
-    wallTime: event.wallTime.toISOString(),
+    wallTime,
     algorithm: event.algorithm,
     label: event.label,
     remotePeer: event.remotePeerId,
     messageId: event.messageId,
-    shiviz: `${event.wallTime.toISOString()} peer-${event.peerId} ${JSON.stringify(vector)} ${event.label}`,
+    shiviz: `${wallTime} peer-${event.peerId} ${JSON.stringify(vector)} ${event.label}`,
   };
 }
