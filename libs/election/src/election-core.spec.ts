@@ -125,6 +125,56 @@ describe('Bully', () => {
   });
 });
 
+describe('membership changes', () => {
+  const join = (network: Network, peerId: PeerId, algorithm: ElectionAlgorithm) => {
+    const known = [...network.cores.keys(), peerId];
+    network.cores.set(peerId, new ElectionCore({ self: peerId, members: known, algorithm }));
+    for (const other of known)
+      if (other !== peerId) network.input(other, { kind: 'member-joined', peerId, nowMs: network.nowMs });
+  };
+
+  it.each(['bully', 'ring'] as const)(
+    '%s: a higher process that joins takes over; a lower one learns the leader',
+    (algorithm) => {
+      const network = new Network(ids(3), algorithm);
+      network.run(1000);
+      expect(agreeOn(network)).toEqual(new Set([3]));
+      join(network, 4, algorithm);
+      network.run(1500);
+      expect(agreeOn(network)).toEqual(new Set([4]));
+      expect(network.cores.get(1)!.members()).toEqual([1, 2, 3, 4]);
+
+      const network2 = new Network([2, 3], algorithm);
+      network2.run(1000);
+      join(network2, 1, algorithm);
+      network2.run(5); // The leader's announcement to the joiner, not a heartbeat timeout or an election.
+      expect(agreeOn(network2)).toEqual(new Set([3]));
+    },
+  );
+
+  it('elects another leader at once when the leader is taken out, without waiting for heartbeats', () => {
+    const network = new Network(ids(5), 'bully');
+    network.run(1000);
+    expect(agreeOn(network)).toEqual(new Set([5]));
+    network.crashed.add(5);
+    for (const peerId of ids(4)) network.input(peerId, { kind: 'member-left', peerId: 5, nowMs: network.nowMs });
+    // Well inside one heartbeat interval (100 ms) and its timeout (150 ms): nobody waited for a heartbeat to fail.
+    network.run(20);
+    expect(agreeOn(network)).toEqual(new Set([4]));
+    expect(network.cores.get(1)!.members()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('passes a ring election around a member taken out, without a failed send to skip it', () => {
+    const network = new Network(ids(4), 'ring');
+    network.run(1000);
+    for (const peerId of [1, 2, 4]) network.input(peerId, { kind: 'member-left', peerId: 3, nowMs: network.nowMs });
+    network.cores.delete(3);
+    network.input(1, { kind: 'start', nowMs: network.nowMs, algorithm: 'ring' });
+    network.run(100);
+    expect(agreeOn(network)).toEqual(new Set([4]));
+  });
+});
+
 describe('Ring', () => {
   it('replays the seed lab: processes 6–8 crashed → the live ring agrees on 5', () => {
     const network = new Network(ids(8), 'ring');

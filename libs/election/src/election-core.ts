@@ -19,6 +19,9 @@ import type { ElectionAlgorithm, ElectionInput, ElectionMessage, ElectionOutput,
  * higher id makes a lower leader (and its followers) start an election, which the higher one wins, whatever the terms
  * (the simulator found split brains that outlived the heal without this). Time is an input:
  * `tick(nowMs)` fires what is due and `nextDeadlineMs()` says when to tick next.
+ * Membership: a process that joins enters the ring (a leader tells it who leads at once; a joiner higher than the
+ * leader bullies its way in when it hears the announcement); one taken out leaves the ring, and if it led, its
+ * followers elect another at once instead of waiting for their heartbeats to fail.
  */
 export interface ElectionTimeouts {
   answerTimeoutMs: number;
@@ -53,7 +56,7 @@ type Bully = { phase: 'idle' } | { phase: 'candidate' | 'waiting'; term: number;
 
 export class ElectionCore {
   readonly self: PeerId;
-  private readonly ring: PeerId[];
+  private ring: PeerId[];
   private readonly timeouts: ElectionTimeouts;
   private readonly algorithm: ElectionAlgorithm;
   private term = 0;
@@ -111,7 +114,29 @@ export class ElectionCore {
         return this.onSendFailed(input.to, input.message, input.nowMs);
       case 'receive':
         return this.onMessage(input.message, input.nowMs);
+      case 'member-joined':
+        return this.onJoined(input.peerId);
+      case 'member-left':
+        return this.onLeft(input.peerId, input.nowMs);
     }
+  }
+
+  /** Every member this process knows, itself included, in id order. */
+  members(): readonly PeerId[] {
+    return this.ring;
+  }
+
+  private onJoined(peerId: PeerId): ElectionOutput[] {
+    if (this.ring.includes(peerId)) return [];
+    this.ring = [...this.ring, peerId].sort((a, b) => a - b);
+    if (this.leader !== this.self) return [];
+    return [this.send(peerId, { kind: 'coordinator', from: this.self, term: this.leaderTerm })];
+  }
+
+  private onLeft(peerId: PeerId, nowMs: number): ElectionOutput[] {
+    if (peerId === this.self || !this.ring.includes(peerId)) return [];
+    this.ring = this.ring.filter((member) => member !== peerId);
+    return this.leader === peerId ? this.suspectLeader(nowMs) : [];
   }
 
   private onMessage(message: ElectionMessage, nowMs: number): ElectionOutput[] {

@@ -25,7 +25,11 @@ export type ElectionInput =
   /** The transport could not deliver a message (the RPC failed): the receiver is unreachable for now. */
   | { kind: 'send-failed'; to: PeerId; message: ElectionMessage; nowMs: number }
   /** Time passed: deadlines that are due fire. */
-  | { kind: 'tick'; nowMs: number };
+  | { kind: 'tick'; nowMs: number }
+  /** A process joined the membership (discovered, or added by an operator). */
+  | { kind: 'member-joined'; peerId: PeerId; nowMs: number }
+  /** A process was taken out of the membership (an operator's decision: suspicion alone never removes one). */
+  | { kind: 'member-left'; peerId: PeerId; nowMs: number };
 
 export type ElectionOutput =
   | { kind: 'send'; to: PeerId; message: ElectionMessage }
