@@ -20,6 +20,8 @@ import { describedMessage, receiveSequenceOf } from '../links/envelope';
 import type { PeerLinks } from '../links/peer-links';
 import { BadStampError, readStamp, type LogicalClocks, type Stamp } from './logical-clocks';
 
+/** How long Send waits for a link that is not connected before trying anyway. */
+const CONNECT_WAIT_MS = 1_000;
 const LABEL_MAX = 200;
 const PAYLOAD_MAX = 4096;
 const PAGE_DEFAULT = 100;
@@ -76,13 +78,12 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
       if (!links.has(to))
         throw new StatusError(Code.NOT_FOUND, `no peer ${to} (known: ${links.others().join(', ') || 'none'})`);
       try {
+        // A user's one-off message: give a link that is between connection attempts a moment to connect, rather than
+        // failing at once because an earlier attempt (the peer was starting, or the machine was busy) failed.
+        const peer = links.client(ClockServiceClient, to);
+        await new Promise<void>((resolve) => peer.waitForReady(Date.now() + CONNECT_WAIT_MS, () => resolve()));
         const delivered = await links.send(to, () =>
-          unaryCall(
-            links.client(ClockServiceClient, to),
-            'deliver',
-            { messageId: '', payload },
-            { metadata: describedMessage('clock', 'message') },
-          ),
+          unaryCall(peer, 'deliver', { messageId: '', payload }, { metadata: describedMessage('clock', 'message') }),
         );
         const sent = log.find('send', delivered.event?.messageId ?? '');
         if (sent === undefined) throw new Error(`peer ${to} answered for a message this peer did not send`);
