@@ -47,12 +47,16 @@ void runServerProcess({
           .argParser(parseInteger('--id', 1, 1_000_000)),
       )
       .addOption(
-        new Option('--registry <host:port>', 'register as "peer-<id>" and as a GreeterService endpoint').env(
-          'DISTLAB_REGISTRY',
-        ),
+        new Option(
+          '--registry <host:port>',
+          'register as "peer-<id>" (and a GreeterService endpoint); discover the other peers there',
+        ).env('DISTLAB_REGISTRY'),
       )
       .addOption(
-        new Option('--peers <list>', 'the other peers: id=host:port,id=host:port')
+        new Option(
+          '--peers <list>',
+          'the other peers: id=host:port,id=host:port (with --registry, more are discovered)',
+        )
           .env('DISTLAB_PEERS')
           .argParser(parsePeers),
       )

@@ -24,6 +24,7 @@ import { clockService } from './clocks/clock-service';
 import { EventLog } from './clocks/event-log';
 import { LogicalClocks } from './clocks/logical-clocks';
 import { clusterService } from './cluster/cluster-service';
+import { RegistryDiscovery } from './cluster/registry-discovery';
 import { ElectionDriver } from './election/election-driver';
 import { electionService } from './election/election-service';
 import { greeterService } from './greeter-service';
@@ -44,7 +45,7 @@ export interface PeerOptions {
   chatMaxPendingEvents?: number;
   /** Mutex: clients that may wait in Acquire on this peer (1000 by default). */
   mutexMaxWaitingClients?: number;
-  /** When set, register with this registry as "peer-<id>" and as a GreeterService endpoint. */
+  /** When set, register with this registry as "peer-<id>" and as a GreeterService endpoint, and discover peers there. */
   registry?: string;
   /** The other members' addresses by id. */
   peers?: ReadonlyMap<number, string>;
@@ -139,8 +140,17 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
     election.stop();
     await mutex.drain();
     links.close();
+    log.close();
   });
   if (options.registry !== undefined) {
+    const discovery = new RegistryDiscovery({
+      links,
+      registry: options.registry,
+      client: outgoingClientSettings(options.server),
+      logger,
+    });
+    discovery.start();
+    server.onDrain(() => discovery.stop());
     for (const name of [serverId, 'distlab.greeter.v1.GreeterService']) {
       const registration = keepRegistered({
         client: outgoingClientSettings(options.server),

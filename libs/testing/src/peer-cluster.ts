@@ -12,6 +12,8 @@ export interface PeerClusterOptions {
   argsFor?: (id: number) => string[];
   /** Where event logs and state go; a fresh temporary directory by default. */
   dir?: string;
+  /** When set, peers get `--registry <this>` instead of `--peers`: they register and discover each other there. */
+  registry?: string;
 }
 
 /**
@@ -26,12 +28,14 @@ export class PeerCluster {
   private constructor(
     readonly dir: string,
     private readonly argsFor: (id: number) => string[],
+    private readonly registry: string | undefined,
   ) {}
 
   static async start(options: PeerClusterOptions): Promise<PeerCluster> {
     const cluster = new PeerCluster(
       options.dir ?? mkdtempSync(join(tmpdir(), 'distlab-cluster-')),
       options.argsFor ?? (() => []),
+      options.registry,
     );
     for (let id = 1; id <= options.size; id += 1) cluster.addresses.set(id, `127.0.0.1:${await freePort()}`);
     try {
@@ -56,6 +60,13 @@ export class PeerCluster {
     return child !== undefined && child.exitCode === null && child.signalCode === null;
   }
 
+  /** Starts a new peer `id` on a free port (with a registry, the others discover it; otherwise none knows it). */
+  async join(id: number): Promise<void> {
+    if (this.addresses.has(id)) throw new Error(`peer ${id} is already in the cluster`);
+    this.addresses.set(id, `127.0.0.1:${await freePort()}`);
+    await this.startPeer(id);
+  }
+
   /** Starts (or restarts) peer `id` and waits until it serves. */
   async startPeer(id: number): Promise<void> {
     const address = this.addresses.get(id)!;
@@ -64,7 +75,8 @@ export class PeerCluster {
     const args = [
       ...['--conditions=@distlab/source', '--import', 'tsx', entry],
       ...['--id', String(id), '--port', address.split(':')[1], '--log-level', 'warn'],
-      ...['--peers', peers.join(','), '--events-dir', this.eventsDir, '--state-dir', join(this.dir, 'state')],
+      ...(this.registry === undefined ? ['--peers', peers.join(',')] : ['--registry', this.registry]),
+      ...['--events-dir', this.eventsDir, '--state-dir', join(this.dir, 'state')],
       ...this.argsFor(id),
     ];
     const child = spawn(process.execPath, args, { cwd: WORKSPACE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });

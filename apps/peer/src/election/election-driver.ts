@@ -48,6 +48,7 @@ export class ElectionDriver {
   private electTime: Date | undefined;
   private readonly leaderWaiters = new Set<() => void>();
   private stopped = false;
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly options: ElectionDriverOptions) {
     this.core = new ElectionCore({
@@ -55,6 +56,12 @@ export class ElectionDriver {
       members: options.links.members(),
       algorithm: options.algorithm,
       timeouts: options.timeouts,
+    });
+    // Joins (discovery, `cluster add`) and removals (`cluster remove`) change the ring; restarts need nothing here.
+    this.unsubscribe = options.links.onChange((change) => {
+      if (change.kind === 'restarted' || this.stopped) return;
+      const kind = change.kind === 'joined' ? 'member-joined' : 'member-left';
+      this.feed(this.core.handle({ kind, peerId: change.peerId, nowMs: performance.now() }));
     });
   }
 
@@ -109,6 +116,7 @@ export class ElectionDriver {
 
   stop(): void {
     this.stopped = true;
+    this.unsubscribe();
     clearTimeout(this.timer);
   }
 

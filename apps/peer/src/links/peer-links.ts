@@ -10,6 +10,14 @@ import {
 import { droppedMessageError, type FaultInjector } from '../chaos/fault-injector';
 import { envelopeClientInterceptor, type MessageStamper } from './envelope';
 
+/** Where the membership comes from when it is discovered (the registry), not given. */
+export interface MembershipSource {
+  /** Whether this peer's view is complete enough to act on: it has seen its own registration listed. */
+  readonly ready: boolean;
+  /** Look again now (a message came from a peer not known yet). */
+  refresh(): void;
+}
+
 /** A change of the membership as this peer sees it. */
 export type MembershipChange =
   | { kind: 'joined'; peerId: number }
@@ -57,6 +65,8 @@ export class PeerLinks {
   private readonly incarnations = new Map<number, number>();
   private readonly listeners = new Set<(change: MembershipChange) => void>();
   private closed = false;
+  /** Set when members are discovered through the registry. */
+  discovery: MembershipSource | undefined;
 
   constructor(private readonly options: PeerLinksOptions) {
     this.addresses = new Map([...options.members].filter(([peerId]) => peerId !== options.stamper.peerId));

@@ -17,6 +17,8 @@ export class TooManyWaitersError extends Error {}
 export class NotHoldingError extends Error {}
 /** An algorithm message from a peer that is not a member. */
 export class NotMemberError extends Error {}
+/** Members come from the registry and this peer's view is not complete yet (or lacks the sender): try again. */
+export class MembershipNotReadyError extends Error {}
 /** The peer is shutting down: waiting clients are turned away. */
 export class ShuttingDownError extends Error {}
 
@@ -85,6 +87,10 @@ export class MutexDriver {
   /** Waits for the critical section on behalf of a client; an aborted signal withdraws the claim. */
   acquire(leaseMs: number, clientName: string, signal?: AbortSignal): Promise<Grant> {
     if (this.stopping) return Promise.reject(new ShuttingDownError('this peer is shutting down'));
+    if (this.options.links.discovery?.ready === false)
+      return Promise.reject(
+        new MembershipNotReadyError('this peer has not yet found its own registration in the registry: try again'),
+      );
     const limit = this.options.maxWaitingClients ?? MAX_WAITING_CLIENTS;
     if (this.waiters.length >= limit)
       return Promise.reject(new TooManyWaitersError(`${limit} clients already wait on this peer: try later`));
@@ -111,8 +117,15 @@ export class MutexDriver {
 
   /** A Request or Reply from a peer. */
   receive(message: MutexMessage): void {
-    if (!this.options.links.has(message.from))
-      throw new NotMemberError(`peer ${message.from} is not a member of this peer's cluster`);
+    if (!this.options.links.has(message.from)) {
+      const discovery = this.options.links.discovery;
+      if (discovery === undefined)
+        throw new NotMemberError(`peer ${message.from} is not a member of this peer's cluster`);
+      // Under discovery, a sender not known yet registered after this peer's last look: look again, and have the
+      // sender retry. Its message is taken only once it is a member here, so this peer's requests reach it too.
+      discovery.refresh();
+      throw new MembershipNotReadyError(`peer ${message.from} is not known here yet: looking it up in the registry`);
+    }
     this.feed(this.core.handle({ kind: 'receive', message }));
   }
 

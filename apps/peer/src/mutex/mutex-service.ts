@@ -15,7 +15,14 @@ import {
   type Logger,
 } from '@distlab/grpc-kit';
 import type { MutexMessage, MutexStateName } from '@distlab/mutex';
-import { MutexDriver, NotHoldingError, NotMemberError, ShuttingDownError, TooManyWaitersError } from './mutex-driver';
+import {
+  MembershipNotReadyError,
+  MutexDriver,
+  NotHoldingError,
+  NotMemberError,
+  ShuttingDownError,
+  TooManyWaitersError,
+} from './mutex-driver';
 
 const LEASE_MIN_MS = 100;
 const LEASE_MAX_MS = 5 * 60_000;
@@ -31,14 +38,16 @@ const STATES: Record<MutexStateName, MutexState> = {
 /**
  * The mutex service's one status mapping. Definite refusals: a release of a token not held and a message from a
  * non-member are FAILED_PRECONDITION (the state, not the input, is wrong); too many waiting clients is
- * RESOURCE_EXHAUSTED. A shutting-down peer is UNAVAILABLE (try another peer). A client that cancels or whose deadline
+ * RESOURCE_EXHAUSTED. A shutting-down peer is UNAVAILABLE (try another peer), and so is a peer whose membership,
+ * discovered through the registry, is not complete yet (try again shortly). A client that cancels or whose deadline
  * passes never sees a status from here: grpc-js answers CANCELLED or DEADLINE_EXCEEDED itself.
  */
 function mutexErrorToStatus(error: unknown): StatusError | undefined {
   if (error instanceof NotHoldingError || error instanceof NotMemberError)
     return new StatusError(Code.FAILED_PRECONDITION, error.message);
   if (error instanceof TooManyWaitersError) return new StatusError(Code.RESOURCE_EXHAUSTED, error.message);
-  if (error instanceof ShuttingDownError) return new StatusError(Code.UNAVAILABLE, error.message);
+  if (error instanceof ShuttingDownError || error instanceof MembershipNotReadyError)
+    return new StatusError(Code.UNAVAILABLE, error.message);
   return undefined;
 }
 

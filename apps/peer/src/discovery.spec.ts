@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
+import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
+import { Code, isServiceError, msToDuration, unaryCall } from '@distlab/grpc-kit';
+import { PeerCluster, startServerProcess, WORKSPACE_ROOT, type ServerProcessHandle } from '@distlab/testing';
+import { checkMutualExclusion, readEventLogs } from '@distlab/trace';
+import { ClusterClients } from './test-support/cluster-clients';
+
+// Peers started with --registry and no --peers find each other through the registry (the real one, as a process):
+// every peer ends up knowing every other, they elect the highest id, take the lock in turn with never two holders
+// (checked from their event logs), and a peer that joins later is discovered by all and takes over the leadership.
+
+const REGISTRY = join(WORKSPACE_ROOT, 'apps', 'balancer', 'src', 'main.ts');
+let registry: ServerProcessHandle;
+let cluster: PeerCluster;
+let peers: ClusterClients;
+
+beforeAll(async () => {
+  registry = await startServerProcess(REGISTRY);
+  cluster = await PeerCluster.start({ size: 3, registry: registry.address });
+  peers = new ClusterClients(cluster);
+});
+
+afterAll(async () => {
+  peers?.close();
+  await cluster?.stop();
+  await registry?.process.stop();
+});
+
+async function membersEverywhere(ids: number[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const views = await Promise.all(
+      ids.map(async (id) => (await unaryCall(peers.of(ClusterServiceClient, id), 'listMembers', {})).members),
+    );
+    const complete = views.every((members) => members.map((member) => member.peerId).join() === ids.join());
+    if (complete) return;
+    if (Date.now() > deadline) throw new Error(`members not discovered: ${JSON.stringify(views)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Acquire, retrying while the peer says its discovered membership is not complete yet (UNAVAILABLE). */
+async function acquire(id: number): Promise<string> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const grant = await unaryCall(peers.of(MutexServiceClient, id), 'acquire', {
+        lease: msToDuration(10_000),
+        clientName: `discovery-${id}`,
+      });
+      return grant.fencingToken;
+    } catch (error) {
+      if (!isServiceError(error) || error.code !== Code.UNAVAILABLE || attempt === 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+describe('peers that discover each other through the registry', () => {
+  it('all know all, and agree on the highest id', async () => {
+    await membersEverywhere([1, 2, 3]);
+    await peers.untilAgreed([1, 2, 3], 3);
+  });
+
+  it('take the lock in turn, never two holders', async () => {
+    const tokens: string[] = [];
+    await Promise.all(
+      cluster.ids.map(async (id) => {
+        for (let entry = 0; entry < 10; entry += 1) {
+          const token = await acquire(id);
+          tokens.push(token);
+          await unaryCall(peers.of(MutexServiceClient, id), 'release', { fencingToken: token });
+        }
+      }),
+    );
+    expect(new Set(tokens).size).toBe(30);
+    expect(checkMutualExclusion(readEventLogs(cluster.eventsDir)).violations).toEqual([]);
+  });
+
+  it('discover a peer that joins later, which then leads', async () => {
+    await cluster.join(4);
+    await membersEverywhere([1, 2, 3, 4]);
+    await peers.untilAgreed([1, 2, 3, 4], 4);
+    const token = await acquire(4);
+    await unaryCall(peers.of(MutexServiceClient, 4), 'release', { fencingToken: token });
+  });
+});
