@@ -51,6 +51,8 @@ describe('the system GMP binding', () => {
     const y = make();
     expect(y).toBe(x);
     expect(gmp().mpz_set_string(y, 'not hex', 16)).toBe(-1);
+    expect(() => gmp().mpz_set_string(Number.NaN, 'ff', 16)).toThrow('mpz_set_string: not a live handle');
+    expect(() => gmp().mpz_set_string(y, 'ff', Number.NaN)).toThrow('mpz_set_string: base must be 2..36');
     expect(() => gmp().mpz_to_string(y, 37)).toThrow('base must be 2..36');
     const zero = make();
     expect(() => gmp().mpz_tdiv_qr(y, y, y, zero)).toThrow('division by zero');

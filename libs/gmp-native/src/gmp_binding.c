@@ -67,17 +67,22 @@ static void table_finalize(napi_env env, void *data, void *hint) {
   free(table);
 }
 
-/* Reads `count` arguments as unsigned integers below 2^53 (handles, factors, exponents, bases). */
+/* Reads a number that must be an unsigned integer below 2^53 (a handle, factor, exponent or base). */
+static int read_uint(napi_env env, napi_value arg, uint64_t *out) {
+  double value;
+  if (napi_get_value_double(env, arg, &value) != napi_ok) return 0;
+  if (!(value >= 0 && value <= 9007199254740991.0) || value != (double)(uint64_t)value) return 0;
+  *out = (uint64_t)value;
+  return 1;
+}
+
+/* Reads `count` arguments with read_uint. */
 static int read_uints(napi_env env, napi_callback_info info, size_t count, uint64_t *out) {
   napi_value args[4];
   size_t given = 4;
   if (napi_get_cb_info(env, info, &given, args, NULL, NULL) != napi_ok || given < count) return 0;
-  for (size_t i = 0; i < count; i += 1) {
-    double value;
-    if (napi_get_value_double(env, args[i], &value) != napi_ok) return 0;
-    if (!(value >= 0 && value <= 9007199254740991.0) || value != (double)(uint64_t)value) return 0;
-    out[i] = (uint64_t)value;
-  }
+  for (size_t i = 0; i < count; i += 1)
+    if (!read_uint(env, args[i], &out[i])) return 0;
   return 1;
 }
 
@@ -173,17 +178,15 @@ static napi_value mpz_set_string(napi_env env, napi_callback_info info) {
   size_t given = 3;
   CHECK(napi_get_cb_info(env, info, &given, args, NULL, NULL));
   THROW_IF(given < 3, "mpz_set_string: expected (handle, text, base)");
-  double handle, base;
-  CHECK(napi_get_value_double(env, args[0], &handle));
-  CHECK(napi_get_value_double(env, args[2], &base));
-  THROW_IF(handle < 0 || slot(env, (uint64_t)handle) == NULL, "mpz_set_string: not a live handle");
-  THROW_IF(base < 2 || base > 36, "mpz_set_string: base must be 2..36");
+  uint64_t handle, base;
+  THROW_IF(!read_uint(env, args[0], &handle) || slot(env, handle) == NULL, "mpz_set_string: not a live handle");
+  THROW_IF(!read_uint(env, args[2], &base) || base < 2 || base > 36, "mpz_set_string: base must be 2..36");
   size_t length;
   CHECK(napi_get_value_string_latin1(env, args[1], NULL, 0, &length));
   char *text = malloc(length + 1);
   THROW_IF(text == NULL, "gmp-native: out of memory");
   napi_get_value_string_latin1(env, args[1], text, length + 1, &length);
-  int status = __gmpz_set_str(slot(env, (uint64_t)handle), text, (int)base);
+  int status = __gmpz_set_str(slot(env, handle), text, (int)base);
   free(text);
   return number(env, status);
 }

@@ -1,4 +1,4 @@
-import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
+import { ScalarType, type DescEnum, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 
 /** A source of randomness in [0, 1): seeded in tests, so that a failing case can be replayed. */
@@ -98,6 +98,11 @@ function writeValue(
   else writer.tag(number, WireType.LengthDelimited).bytes(hostileMessage(field.message, random, depth + 1));
 }
 
+/** An enum field's value kind: its declared numbers (writeValue also sends undeclared ones). */
+function enumValues(descriptor: DescEnum): { kind: 'enum'; values: number[] } {
+  return { kind: 'enum', values: descriptor.values.map((value) => value.number) };
+}
+
 function writeField(writer: BinaryWriter, field: DescField, random: Random, depth: number): void {
   if (random() < 0.05) {
     // The wrong wire type for the field: a decoder must refuse it, not crash.
@@ -110,13 +115,7 @@ function writeField(writer: BinaryWriter, field: DescField, random: Random, dept
       writeScalar(writer, field.number, field.scalar, random);
       return;
     case 'enum':
-      writeValue(
-        writer,
-        field.number,
-        { kind: 'enum', values: field.enum.values.map((value) => value.number) },
-        random,
-        depth,
-      );
+      writeValue(writer, field.number, enumValues(field.enum), random, depth);
       return;
     case 'message':
       if (depth < 3) writeValue(writer, field.number, { kind: 'message', message: field.message }, random, depth);
@@ -125,14 +124,7 @@ function writeField(writer: BinaryWriter, field: DescField, random: Random, dept
       const count = pick(random, [0, 1, 2, 5, 20]);
       for (let index = 0; index < count; index += 1) {
         if (field.listKind === 'scalar') writeScalar(writer, field.number, field.scalar, random);
-        else if (field.listKind === 'enum')
-          writeValue(
-            writer,
-            field.number,
-            { kind: 'enum', values: field.enum.values.map((value) => value.number) },
-            random,
-            depth,
-          );
+        else if (field.listKind === 'enum') writeValue(writer, field.number, enumValues(field.enum), random, depth);
         else if (depth < 3)
           writeValue(writer, field.number, { kind: 'message', message: field.message }, random, depth);
       }
@@ -144,8 +136,7 @@ function writeField(writer: BinaryWriter, field: DescField, random: Random, dept
         const entry = new BinaryWriter();
         writeScalar(entry, 1, field.mapKey, random);
         if (field.mapKind === 'scalar') writeScalar(entry, 2, field.scalar, random);
-        else if (field.mapKind === 'enum')
-          writeValue(entry, 2, { kind: 'enum', values: field.enum.values.map((value) => value.number) }, random, depth);
+        else if (field.mapKind === 'enum') writeValue(entry, 2, enumValues(field.enum), random, depth);
         else if (depth < 3) writeValue(entry, 2, { kind: 'message', message: field.message }, random, depth);
         writer.tag(field.number, WireType.LengthDelimited).bytes(entry.finish());
       }

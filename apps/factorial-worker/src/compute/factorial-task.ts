@@ -30,7 +30,7 @@ const LEAF_FACTORS = 64;
 let gmp: Promise<{ name: string; functions: GmpFunctions }> | undefined;
 
 /** The arithmetic this thread uses, loaded on its first task; `system-gmp` asked for but missing is an error. */
-export async function loadArithmetic(wanted: FactorialArithmetic): Promise<{ name: string; functions: GmpFunctions }> {
+async function loadArithmetic(wanted: FactorialArithmetic): Promise<{ name: string; functions: GmpFunctions }> {
   if (wanted !== 'gmp-wasm') {
     const system = loadSystemGmp();
     if (system.ok) return { name: 'system-gmp', functions: system.gmp };

@@ -34,7 +34,7 @@ export class RegistryDiscovery implements MembershipSource {
   private readonly leaseOf = new Map<number, string>();
   private readonly removedLeases = new Set<string>();
   private readonly unsubscribe: () => void;
-  private round: Promise<number[]> | undefined;
+  private round: Promise<void> | undefined;
   private sawSelf = false;
 
   constructor(private readonly options: DiscoveryOptions) {
@@ -75,13 +75,13 @@ export class RegistryDiscovery implements MembershipSource {
     void this.discoverOnce();
   }
 
-  /** One round (joining the one under way, if any): the members this peer learned of (ids). */
-  discoverOnce(): Promise<number[]> {
+  /** One round, or the one under way if any. */
+  private discoverOnce(): Promise<void> {
     this.round ??= this.listPeers().finally(() => (this.round = undefined));
     return this.round;
   }
 
-  private async listPeers(): Promise<number[]> {
+  private async listPeers(): Promise<void> {
     const { links, logger } = this.options;
     let registrations;
     try {
@@ -89,25 +89,23 @@ export class RegistryDiscovery implements MembershipSource {
     } catch (error) {
       if (!this.failing) logger.warn({ error: (error as Error).message }, 'registry unreachable: peers not discovered');
       this.failing = true;
-      return [];
+      return;
     }
     if (this.failing) logger.info('registry reachable again');
     this.failing = false;
-    const learned: number[] = [];
+    if (this.stopped) return;
     for (const registration of registrations) {
       const match = PEER_NAME.exec(registration.name);
       const peerId = match === null ? 0 : Number(match[1]);
       if (peerId === links.self && registration.address !== '') this.sawSelf = true;
       if (!Number.isSafeInteger(peerId) || peerId < 1 || peerId === links.self) continue;
-      if (this.removedLeases.has(registration.leaseId) || this.stopped) continue;
+      if (this.removedLeases.has(registration.leaseId)) continue;
       const known = links.addressOf(peerId);
       this.leaseOf.set(peerId, registration.leaseId);
       if (known === registration.address) continue;
       links.add(peerId, registration.address);
-      learned.push(peerId);
       logger.info({ peerId, address: registration.address }, known ? 'peer moved' : 'peer discovered');
     }
-    return learned;
   }
 
   stop(): void {
