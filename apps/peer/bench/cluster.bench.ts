@@ -1,6 +1,7 @@
 // Benchmarks of the peer cluster, five real peer processes on loopback (table output):
-//   (1) mutex acquire+release latency, uncontended (one client, through peer 1): p50 / p99;
-//   (2) critical-section entries per second with all five peers contending (1 and 4 clients per peer);
+//   (1) mutex acquire+release latency, uncontended (one client, through peer 1): p50 / p99, on a Session stream and
+//       with unary calls;
+//   (2) critical-section entries per second with all five peers contending (1 and 4 Session clients per peer);
 //   (3) time from kill -9 of the coordinator until every live peer names the new leader (several kills);
 //   (4) Berkeley: the true skew left after one round, from clocks skewed by ±500 ms (several rounds).
 // Every loop is bounded in count and in time.
@@ -13,6 +14,7 @@ import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import type { Client } from '@grpc/grpc-js';
 import { createClient, durationToMs, msToDuration, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
 import { formatTable, PeerCluster, percentile } from '@distlab/testing';
+import { LockSession } from '../src/mutex/lock-session-client';
 import { ClusterClients } from '../src/test-support/cluster-clients';
 
 const PEERS = 5;
@@ -36,12 +38,21 @@ function ownClient<C extends Client>(cluster: PeerCluster, Constructor: ClientCo
 const ms = (value: number) => value.toFixed(3);
 const sorted = (values: number[]) => Float64Array.from(values).sort();
 
-/** One lock+unlock; returns how long the acquire took (its 2(N − 1) peer messages are all in it). */
-async function cycle(mutex: MutexServiceClient, name: string): Promise<number> {
+/** One lock+unlock with unary Acquire and Release; returns how long the acquire took. */
+async function unaryCycle(mutex: MutexServiceClient, name: string): Promise<number> {
   const started = performance.now();
   const grant = await unaryCall(mutex, 'acquire', { lease: msToDuration(10_000), clientName: name });
   const acquireMs = performance.now() - started;
   await unaryCall(mutex, 'release', { fencingToken: grant.fencingToken });
+  return acquireMs;
+}
+
+/** One lock+unlock on a Session; returns how long the acquire took (its 2(N − 1) peer messages are all in it). */
+async function sessionCycle(session: LockSession, name: string): Promise<number> {
+  const started = performance.now();
+  const grant = await session.acquire({ leaseMs: 10_000, clientName: name });
+  const acquireMs = performance.now() - started;
+  await session.release(grant.fencingToken);
   return acquireMs;
 }
 
@@ -92,25 +103,40 @@ async function unaryFloor(cluster: PeerCluster): Promise<string[][]> {
   ];
 }
 
+/** Lock+unlock latency through peer 1, one client: on a Session (the target's row), then with unary calls. */
 async function uncontended(): Promise<string[][]> {
   const mutex = peers.of(MutexServiceClient, 1);
-  for (let warm = 0; warm < 100; warm += 1) await cycle(mutex, 'warm-up');
-  const latencies: number[] = [];
-  const acquires: number[] = [];
-  const stopAt = performance.now() + TIME_LIMIT_MS;
-  for (let index = 0; index < UNCONTENDED_CYCLES && performance.now() < stopAt; index += 1) {
-    const started = performance.now();
-    acquires.push(await cycle(mutex, 'bench'));
-    latencies.push(performance.now() - started);
-  }
+  const session = new LockSession(mutex);
+  const measure = async (cycle: () => Promise<number>) => {
+    for (let warm = 0; warm < 200; warm += 1) await cycle();
+    const latencies: number[] = [];
+    const acquires: number[] = [];
+    const stopAt = performance.now() + TIME_LIMIT_MS;
+    for (let index = 0; index < UNCONTENDED_CYCLES && performance.now() < stopAt; index += 1) {
+      const started = performance.now();
+      acquires.push(await cycle());
+      latencies.push(performance.now() - started);
+    }
+    return { latencies, acquires };
+  };
+  const { latencies, acquires } = await measure(() => sessionCycle(session, 'bench'));
+  session.close();
+  const unary = sorted((await measure(() => unaryCycle(mutex, 'bench'))).latencies);
   const [values, acquireValues] = [sorted(latencies), sorted(acquires)];
   return [
     [
-      'lock+unlock, uncontended',
+      'lock+unlock, uncontended, Session',
       `${latencies.length} cycles`,
       `p50 ${ms(percentile(values, 0.5))} ms`,
       `p99 ${ms(percentile(values, 0.99))} ms`,
       'p50 ≤ 1.5 ms',
+    ],
+    [
+      '  the same with unary Acquire, Release',
+      `${unary.length} cycles`,
+      `p50 ${ms(percentile(unary, 0.5))} ms`,
+      `p99 ${ms(percentile(unary, 0.99))} ms`,
+      '',
     ],
     [
       '  of which acquire (2(N − 1) messages)',
@@ -129,17 +155,18 @@ async function contended(cluster: PeerCluster, clientsPerPeer: number): Promise<
   await Promise.all(
     cluster.ids.flatMap((id) =>
       Array.from({ length: clientsPerPeer }, async (_, index) => {
-        const mutex = ownClient(cluster, MutexServiceClient, id);
+        const session = new LockSession(ownClient(cluster, MutexServiceClient, id));
         while (performance.now() < stopAt) {
-          await cycle(mutex, `bench-${id}-${index}`);
+          await sessionCycle(session, `bench-${id}-${index}`);
           entries += 1;
         }
+        session.close();
       }),
     ),
   );
   const perSecond = entries / ((performance.now() - started) / 1000);
   return [
-    `entries/s, ${PEERS} peers contending`,
+    `entries/s, ${PEERS} peers contending, Sessions`,
     `${clientsPerPeer} client(s) per peer`,
     `${Math.round(perSecond)} entries/s`,
     `${entries} entries`,

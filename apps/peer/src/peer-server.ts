@@ -109,6 +109,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
   });
   const chat = chatService({ logger, maxPendingEvents: options.chatMaxPendingEvents });
   const clockApi = clockService({ clocks, log, links, logger });
+  const mutexApi = mutexService(mutex, logger);
   const cluster = clusterService(links, logger, outgoingClientSettings(options.server));
   const server = await startServer({
     host: options.server.host,
@@ -124,7 +125,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
       { definition: ChatServiceService, implementation: chat.implementation },
       { definition: ClockServiceService, implementation: clockApi.implementation },
       { definition: TimeServiceService, implementation: timeService({ clock, links, clocks, log, logger }) },
-      { definition: MutexServiceService, implementation: mutexService(mutex, logger) },
+      { definition: MutexServiceService, implementation: mutexApi.implementation },
       { definition: ElectionServiceService, implementation: electionService(election, logger) },
       { definition: ClusterServiceService, implementation: cluster.implementation },
       { definition: ChaosServiceService, implementation: chaosService(faults, links, logger) },
@@ -139,6 +140,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
     faults.heal(); // A paused peer that is told to stop lets its held calls finish.
     election.stop();
     await mutex.drain();
+    mutexApi.close(); // After the drain: replies owed to others have gone out on their streams.
     links.close();
     log.close();
   });

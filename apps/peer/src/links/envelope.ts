@@ -27,12 +27,19 @@ export const ENVELOPE_KEYS = {
 const RECEIVE_SEQUENCE_KEY = 'distlab-receive-sequence';
 const LABEL_MAX = 200;
 
-/** Metadata saying what a message is: the driver's part of the envelope. */
+/** What a message is, the driver's part of the envelope, as a stream frame's envelope carries it. */
+export function describedEnvelope(algorithm: string, label: string): Record<string, string> {
+  // Metadata values are printable ASCII: a label is the drivers' own text, but keep it legal whatever it holds.
+  return {
+    [ENVELOPE_KEYS.label]: label.replace(/[^\x20-\x7e]/g, '?').slice(0, LABEL_MAX),
+    [ENVELOPE_KEYS.algorithm]: algorithm.replace(/[^\x20-\x7e]/g, '?').slice(0, LABEL_MAX),
+  };
+}
+
+/** Metadata saying what a message is: the driver's part of the envelope of a unary call. */
 export function describedMessage(algorithm: string, label: string): Metadata {
   const metadata = new Metadata();
-  // Metadata values are printable ASCII: a label is the drivers' own text, but keep it legal whatever it holds.
-  metadata.set(ENVELOPE_KEYS.label, label.replace(/[^\x20-\x7e]/g, '?').slice(0, LABEL_MAX));
-  metadata.set(ENVELOPE_KEYS.algorithm, algorithm.replace(/[^\x20-\x7e]/g, '?').slice(0, LABEL_MAX));
+  for (const [key, value] of Object.entries(describedEnvelope(algorithm, label))) metadata.set(key, value);
   return metadata;
 }
 
@@ -112,35 +119,101 @@ export function receiveSequenceOf(metadata: Metadata): number | undefined {
   return value === undefined ? undefined : Number(value);
 }
 
-/** The client side: every call to peer `to` is stamped and logged as a send before it leaves. */
-export function envelopeClientInterceptor(stamper: MessageStamper, to: number): Interceptor {
-  return (options, nextCall) =>
-    new InterceptingCall(nextCall(options), {
-      start: (metadata, listener, next) => {
-        stamper.stampSend(metadata, to, methodName(options.method_definition.path));
-        next(metadata, listener);
-      },
-    });
+/**
+ * A stream message that carries its own envelope (MutexService.Exchange's frames): a stream's metadata is sent once, so
+ * each message holds the envelope's keys and values in a map field instead.
+ */
+interface EnvelopedMessage {
+  envelope: Record<string, string>;
 }
 
-/** The server side: a call carrying an envelope is merged and logged as a receive before its handler runs. */
+function isEnveloped(message: unknown): message is EnvelopedMessage {
+  return typeof message === 'object' && message !== null && typeof (message as EnvelopedMessage).envelope === 'object';
+}
+
+/** The envelope's keys as metadata (others are ignored); BadStampError for a value metadata cannot hold. */
+function metadataOf(envelope: Record<string, string>): Metadata {
+  const metadata = new Metadata();
+  for (const key of Object.values(ENVELOPE_KEYS)) {
+    const value = envelope[key];
+    if (value === undefined) continue;
+    try {
+      metadata.set(key, value);
+    } catch {
+      throw new BadStampError(`envelope "${key}" must be printable ASCII`);
+    }
+  }
+  return metadata;
+}
+
+function envelopeOf(metadata: Metadata): Record<string, string> {
+  const envelope: Record<string, string> = {};
+  for (const [key, values] of Object.entries(metadata.getMap())) if (typeof values === 'string') envelope[key] = values;
+  return envelope;
+}
+
+/**
+ * The client side: every call to peer `to` is stamped and logged as a send before it leaves. On a stream whose
+ * messages carry an envelope, each message is the send (stamped as it is written), not the opening of the stream.
+ */
+export function envelopeClientInterceptor(stamper: MessageStamper, to: number): Interceptor {
+  return (options, nextCall) => {
+    const method = methodName(options.method_definition.path);
+    if (!options.method_definition.requestStream)
+      return new InterceptingCall(nextCall(options), {
+        start: (metadata, listener, next) => {
+          stamper.stampSend(metadata, to, method);
+          next(metadata, listener);
+        },
+      });
+    return new InterceptingCall(nextCall(options), {
+      sendMessage: (message: unknown, next) => {
+        if (isEnveloped(message)) {
+          const metadata = metadataOf(message.envelope);
+          stamper.stampSend(metadata, to, method);
+          message.envelope = envelopeOf(metadata);
+        }
+        next(message);
+      },
+    });
+  };
+}
+
+/**
+ * The server side: a call carrying an envelope is merged and logged as a receive before its handler runs; on a stream,
+ * each message carrying one is. A malformed envelope ends the call with INVALID_ARGUMENT.
+ */
 export function envelopeServerInterceptor(stamper: MessageStamper): ServerInterceptor {
-  return (methodDescriptor, call) =>
-    new ServerInterceptingCall(call, {
+  return (methodDescriptor, call) => {
+    const method = methodName(methodDescriptor.path);
+    const receive = (metadata: () => Metadata): boolean => {
+      try {
+        stamper.stampReceive(metadata(), method);
+        return true;
+      } catch (error) {
+        if (!(error instanceof BadStampError)) throw error;
+        call.sendStatus({ code: status.INVALID_ARGUMENT, details: error.message });
+        return false;
+      }
+    };
+    if (!methodDescriptor.requestStream)
+      return new ServerInterceptingCall(call, {
+        start: (next) =>
+          next({
+            onReceiveMetadata: (metadata, nextMetadata) => {
+              if (receive(() => metadata)) nextMetadata(metadata);
+            },
+          }),
+      });
+    return new ServerInterceptingCall(call, {
       start: (next) =>
         next({
-          onReceiveMetadata: (metadata, nextMetadata) => {
-            try {
-              stamper.stampReceive(metadata, methodName(methodDescriptor.path));
-            } catch (error) {
-              if (!(error instanceof BadStampError)) throw error;
-              call.sendStatus({ code: status.INVALID_ARGUMENT, details: error.message });
-              return;
-            }
-            nextMetadata(metadata);
+          onReceiveMessage: (message: unknown, nextMessage) => {
+            if (!isEnveloped(message) || receive(() => metadataOf(message.envelope))) nextMessage(message);
           },
         }),
     });
+  };
 }
 
 function textOf(metadata: Metadata, key: string): string | undefined {

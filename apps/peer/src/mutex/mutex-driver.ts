@@ -1,11 +1,11 @@
-import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
-import { unaryCall, type Logger } from '@distlab/grpc-kit';
+import type { Logger } from '@distlab/grpc-kit';
 import { RicartAgrawala, type MutexMessage, type MutexOutput } from '@distlab/mutex';
 import type { EventLog } from '../clocks/event-log';
 import type { LogicalClocks } from '../clocks/logical-clocks';
-import { describedMessage } from '../links/envelope';
+import { describedEnvelope } from '../links/envelope';
 import type { MembershipChange, PeerLinks } from '../links/peer-links';
 import type { PeerState } from '../peer-state';
+import { MutexExchange } from './mutex-exchange';
 
 export const ALGORITHM = 'ricart-agrawala';
 /** Clients that may wait in Acquire on one peer before more are refused. */
@@ -69,8 +69,11 @@ export class MutexDriver {
   private deliveries = new Set<Promise<unknown>>();
   private stopping = false;
   private readonly unsubscribe: () => void;
+  /** The core's messages travel on one Exchange stream per peer. */
+  private readonly exchange: MutexExchange;
 
   constructor(private readonly options: MutexDriverOptions) {
+    this.exchange = new MutexExchange(options.links);
     this.core = new RicartAgrawala({
       self: options.links.self,
       members: options.links.members(),
@@ -141,6 +144,7 @@ export class MutexDriver {
     const pending = Promise.allSettled([...this.deliveries]);
     await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     this.unsubscribe();
+    this.exchange.close();
   }
 
   private withdraw(waiter: Waiter): void {
@@ -196,28 +200,32 @@ export class MutexDriver {
     const attempt =
       message.kind === 'request'
         ? () =>
-            unaryCall(
-              links.client(MutexServiceClient, to),
-              'request',
+            this.exchange.send(
+              to,
               {
-                fromPeerId: message.from,
-                timestamp: String(message.timestamp),
-                incarnation: String(message.incarnation),
+                $case: 'request',
+                value: {
+                  fromPeerId: message.from,
+                  timestamp: String(message.timestamp),
+                  incarnation: String(message.incarnation),
+                },
               },
-              { metadata: describedMessage(ALGORITHM, `Request(ts=${message.timestamp})`) },
+              describedEnvelope(ALGORITHM, `Request(ts=${message.timestamp})`),
             )
         : () =>
-            unaryCall(
-              links.client(MutexServiceClient, to),
-              'reply',
+            this.exchange.send(
+              to,
               {
-                fromPeerId: message.from,
-                requestTimestamp: String(message.requestTimestamp),
-                requesterIncarnation: String(message.requesterIncarnation),
-                incarnation: String(message.incarnation),
-                fencingTokenSeen: String(message.fencingTokenSeen),
+                $case: 'reply',
+                value: {
+                  fromPeerId: message.from,
+                  requestTimestamp: String(message.requestTimestamp),
+                  requesterIncarnation: String(message.requesterIncarnation),
+                  incarnation: String(message.incarnation),
+                  fencingTokenSeen: String(message.fencingTokenSeen),
+                },
               },
-              { metadata: describedMessage(ALGORITHM, `Reply(ts=${message.requestTimestamp})`) },
+              describedEnvelope(ALGORITHM, `Reply(ts=${message.requestTimestamp})`),
             );
     const delivery = links.deliver(to, `${message.kind} to ${to}`, attempt);
     this.deliveries.add(delivery);

@@ -1,20 +1,6 @@
-import {
-  MutexState,
-  type MutexServiceServer,
-  type ReplyRequest,
-  type RequestRequest,
-} from '@distlab/contracts/mutex/v1/mutex';
-import {
-  Code,
-  createHandlers,
-  durationToMs,
-  limitText,
-  msToDuration,
-  requireCounter,
-  StatusError,
-  type Logger,
-} from '@distlab/grpc-kit';
-import type { MutexMessage, MutexStateName } from '@distlab/mutex';
+import { MutexState, type MutexServiceServer } from '@distlab/contracts/mutex/v1/mutex';
+import { Code, createHandlers, msToDuration, requireCounter, StatusError, type Logger } from '@distlab/grpc-kit';
+import type { MutexStateName } from '@distlab/mutex';
 import {
   MembershipNotReadyError,
   MutexDriver,
@@ -23,11 +9,9 @@ import {
   ShuttingDownError,
   TooManyWaitersError,
 } from './mutex-driver';
-
-const LEASE_MIN_MS = 100;
-const LEASE_MAX_MS = 5 * 60_000;
-const LEASE_DEFAULT_MS = 30_000;
-const CLIENT_NAME_MAX = 100;
+import { acquireTerms, frameMessage, replyMessage, requestMessage } from './mutex-messages';
+import { ExchangeReceiver } from './mutex-exchange';
+import { LockSessions } from './mutex-session';
 
 const STATES: Record<MutexStateName, MutexState> = {
   released: MutexState.MUTEX_STATE_RELEASED,
@@ -40,7 +24,9 @@ const STATES: Record<MutexStateName, MutexState> = {
  * non-member are FAILED_PRECONDITION (the state, not the input, is wrong); too many waiting clients is
  * RESOURCE_EXHAUSTED. A shutting-down peer is UNAVAILABLE (try another peer), and so is a peer whose membership,
  * discovered through the registry, is not complete yet (try again shortly). A client that cancels or whose deadline
- * passes never sees a status from here: grpc-js answers CANCELLED or DEADLINE_EXCEEDED itself.
+ * passes never sees a status from here: grpc-js answers CANCELLED or DEADLINE_EXCEEDED itself (a Session's Acquire
+ * whose wait_timeout passes is answered DEADLINE_EXCEEDED in its response). On the streams, Exchange and Session, the
+ * same statuses travel per message, in the acknowledgement or response of the one that failed.
  */
 function mutexErrorToStatus(error: unknown): StatusError | undefined {
   if (error instanceof NotHoldingError || error instanceof NotMemberError)
@@ -51,10 +37,18 @@ function mutexErrorToStatus(error: unknown): StatusError | undefined {
   return undefined;
 }
 
-/** MutexService: Ricart–Agrawala between peers (Request, Reply) and the lock for clients (Acquire, Release). */
-export function mutexService(driver: MutexDriver, logger: Logger): MutexServiceServer {
+/**
+ * MutexService: Ricart–Agrawala between peers (Request and Reply, or their frames on Exchange streams) and the lock for
+ * clients (Acquire and Release, or both on a Session). `close` ends the open streams when the peer drains.
+ */
+export function mutexService(
+  driver: MutexDriver,
+  logger: Logger,
+): { implementation: MutexServiceServer; close(): void } {
   const handlers = createHandlers({ logger, mapError: mutexErrorToStatus });
-  return {
+  const sessions = new LockSessions(driver, handlers.statusOf);
+  const exchanges = new ExchangeReceiver((frame) => driver.receive(frameMessage(frame)), handlers.statusOf);
+  const implementation: MutexServiceServer = {
     request: handlers.unary((request) => {
       driver.receive(requestMessage(request));
       return {};
@@ -63,11 +57,11 @@ export function mutexService(driver: MutexDriver, logger: Logger): MutexServiceS
       driver.receive(replyMessage(request));
       return {};
     }),
+    // Each frame is taken as Request or Reply would take it, and refused with the status that call would get.
+    exchange: exchanges.handle,
+    session: sessions.handle,
     acquire: handlers.unary(async (request, call) => {
-      const leaseMs = durationToMs(request.lease, LEASE_DEFAULT_MS);
-      if (!(leaseMs >= LEASE_MIN_MS && leaseMs <= LEASE_MAX_MS))
-        throw new StatusError(Code.INVALID_ARGUMENT, `lease must be 100 ms to 5 min, not ${leaseMs} ms`);
-      const clientName = limitText(request.clientName, 'client_name', CLIENT_NAME_MAX);
+      const { leaseMs, clientName } = acquireTerms(request);
       const abandoned = new AbortController();
       call.on('cancelled', () => abandoned.abort());
       const grant = await driver.acquire(leaseMs, clientName, abandoned.signal);
@@ -97,36 +91,11 @@ export function mutexService(driver: MutexDriver, logger: Logger): MutexServiceS
       };
     }),
   };
-}
-
-function requirePeerId(value: number, field: string): number {
-  if (value === 0) throw new StatusError(Code.INVALID_ARGUMENT, `${field} must be a peer id, not 0`);
-  return value;
-}
-
-/** Incarnations start at 1; a sender that leaves the field unset is in its first. */
-function incarnationOf(value: string, field: string): number {
-  return Math.max(1, requireCounter(value, field));
-}
-
-function requestMessage(request: RequestRequest): MutexMessage {
-  const timestamp = requireCounter(request.timestamp, 'timestamp');
-  if (timestamp === 0) throw new StatusError(Code.INVALID_ARGUMENT, 'timestamp must be a Lamport time, not 0');
   return {
-    kind: 'request',
-    from: requirePeerId(request.fromPeerId, 'from_peer_id'),
-    timestamp,
-    incarnation: incarnationOf(request.incarnation, 'incarnation'),
-  };
-}
-
-function replyMessage(request: ReplyRequest): MutexMessage {
-  return {
-    kind: 'reply',
-    from: requirePeerId(request.fromPeerId, 'from_peer_id'),
-    requestTimestamp: requireCounter(request.requestTimestamp, 'request_timestamp'),
-    requesterIncarnation: incarnationOf(request.requesterIncarnation, 'requester_incarnation'),
-    incarnation: incarnationOf(request.incarnation, 'incarnation'),
-    fencingTokenSeen: requireCounter(request.fencingTokenSeen, 'fencing_token_seen'),
+    implementation,
+    close() {
+      sessions.close();
+      exchanges.close();
+    },
   };
 }

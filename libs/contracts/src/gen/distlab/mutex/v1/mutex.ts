@@ -10,8 +10,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -121,6 +123,11 @@ export interface AcquireRequest {
     | undefined;
   /** Who is asking, for the event log (free text, at most 100 characters). */
   clientName: string;
+  /**
+   * In a Session only: how long to wait for the grant before the request is withdrawn (DEADLINE_EXCEEDED); unset waits
+   * until the session ends. A unary Acquire waits until its call's deadline and ignores this field.
+   */
+  waitTimeout?: Duration | undefined;
 }
 
 /** AcquireResponse grants the critical section. */
@@ -172,6 +179,90 @@ export interface GetStateResponse {
   waitingClients: number;
   /** Critical-section entries by this peer since it started. */
   entries: string;
+}
+
+/** ExchangeRequest is one frame of an Exchange stream: one Ricart–Agrawala message. */
+export interface ExchangeRequest {
+  /** Chosen by the sender, larger than the previous frame's on the stream: acknowledgements name it. */
+  frameId: string;
+  /**
+   * The message's envelope: the same keys and values a unary peer call carries in its metadata (see clock.proto), one
+   * set per message, since a stream's metadata is sent once.
+   */
+  envelope: { [key: string]: string };
+  /** The message. */
+  message?:
+    | //
+    /** A Request, as MutexService.Request takes it. */
+    { $case: "request"; value: RequestRequest }
+    | //
+    /** A Reply, as MutexService.Reply takes it. */
+    { $case: "reply"; value: ReplyRequest }
+    | undefined;
+}
+
+export interface ExchangeRequest_EnvelopeEntry {
+  key: string;
+  value: string;
+}
+
+/** ExchangeResponse acknowledges frames of an Exchange stream. */
+export interface ExchangeResponse {
+  /** Every frame with an id up to this one was taken, except those refused (in this response or an earlier one). */
+  takenThrough: string;
+  /** Frames refused since the last response. */
+  refusals: ExchangeRefusal[];
+}
+
+/** ExchangeRefusal is one frame whose message was not taken. */
+export interface ExchangeRefusal {
+  /** The frame. */
+  frameId: string;
+  /** The gRPC status code the message would have got as a unary call. */
+  code: number;
+  /** Why. */
+  message: string;
+}
+
+/** SessionRequest is one request of a lock session. */
+export interface SessionRequest {
+  /** Chosen by the client: the response names it. */
+  requestId: string;
+  /** What to do. */
+  action?:
+    | //
+    /** Wait for the critical section, as Acquire (with `wait_timeout`). */
+    { $case: "acquire"; value: AcquireRequest }
+    | //
+    /** Leave it, as Release. */
+    { $case: "release"; value: ReleaseRequest }
+    | undefined;
+}
+
+/** SessionResponse answers one SessionRequest. */
+export interface SessionResponse {
+  /** The request answered. */
+  requestId: string;
+  /** Its outcome. */
+  result?:
+    | //
+    /** The grant, as Acquire returns it. */
+    { $case: "acquired"; value: AcquireResponse }
+    | //
+    /** The release, as Release returns it. */
+    { $case: "released"; value: ReleaseResponse }
+    | //
+    /** Why the request failed: what the unary call would have ended with. */
+    { $case: "error"; value: SessionError }
+    | undefined;
+}
+
+/** SessionError is a failed session request. */
+export interface SessionError {
+  /** The gRPC status code. */
+  code: number;
+  /** What went wrong. */
+  message: string;
 }
 
 function createBaseRequestRequest(): RequestRequest {
@@ -533,7 +624,7 @@ export const ReplyResponse: MessageFns<ReplyResponse> = {
 };
 
 function createBaseAcquireRequest(): AcquireRequest {
-  return { lease: undefined, clientName: "" };
+  return { lease: undefined, clientName: "", waitTimeout: undefined };
 }
 
 export const AcquireRequest: MessageFns<AcquireRequest> = {
@@ -543,6 +634,9 @@ export const AcquireRequest: MessageFns<AcquireRequest> = {
     }
     if (message.clientName !== "") {
       writer.uint32(18).string(message.clientName);
+    }
+    if (message.waitTimeout !== undefined) {
+      Duration.encode(message.waitTimeout, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -576,6 +670,14 @@ export const AcquireRequest: MessageFns<AcquireRequest> = {
             message.clientName = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.waitTimeout = Duration.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -596,6 +698,11 @@ export const AcquireRequest: MessageFns<AcquireRequest> = {
         : isSet(object.client_name)
         ? globalThis.String(object.client_name)
         : "",
+      waitTimeout: isSet(object.waitTimeout)
+        ? Duration.fromJSON(object.waitTimeout)
+        : isSet(object.wait_timeout)
+        ? Duration.fromJSON(object.wait_timeout)
+        : undefined,
     };
   },
 
@@ -606,6 +713,9 @@ export const AcquireRequest: MessageFns<AcquireRequest> = {
     }
     if (message.clientName !== "") {
       obj.clientName = message.clientName;
+    }
+    if (message.waitTimeout !== undefined) {
+      obj.waitTimeout = Duration.toJSON(message.waitTimeout);
     }
     return obj;
   },
@@ -619,6 +729,9 @@ export const AcquireRequest: MessageFns<AcquireRequest> = {
       ? Duration.fromPartial(object.lease)
       : undefined;
     message.clientName = object.clientName ?? "";
+    message.waitTimeout = (object.waitTimeout !== undefined && object.waitTimeout !== null)
+      ? Duration.fromPartial(object.waitTimeout)
+      : undefined;
     return message;
   },
 };
@@ -1205,6 +1318,802 @@ export const GetStateResponse: MessageFns<GetStateResponse> = {
   },
 };
 
+function createBaseExchangeRequest(): ExchangeRequest {
+  return { frameId: "0", envelope: {}, message: undefined };
+}
+
+export const ExchangeRequest: MessageFns<ExchangeRequest> = {
+  encode(message: ExchangeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.frameId !== "0") {
+      writer.uint32(8).uint64(message.frameId);
+    }
+    globalThis.Object.entries(message.envelope).forEach(([key, value]: [string, string]) => {
+      ExchangeRequest_EnvelopeEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    switch (message.message?.$case) {
+      case "request":
+        RequestRequest.encode(message.message.value, writer.uint32(26).fork()).join();
+        break;
+      case "reply":
+        ReplyRequest.encode(message.message.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExchangeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExchangeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.frameId = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = ExchangeRequest_EnvelopeEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.envelope[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = { $case: "request", value: RequestRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.message = { $case: "reply", value: ReplyRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExchangeRequest {
+    return {
+      frameId: isSet(object.frameId)
+        ? globalThis.String(object.frameId)
+        : isSet(object.frame_id)
+        ? globalThis.String(object.frame_id)
+        : "0",
+      envelope: isObject(object.envelope)
+        ? (globalThis.Object.entries(object.envelope) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      message: isSet(object.request)
+        ? { $case: "request", value: RequestRequest.fromJSON(object.request) }
+        : isSet(object.reply)
+        ? { $case: "reply", value: ReplyRequest.fromJSON(object.reply) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExchangeRequest): unknown {
+    const obj: any = {};
+    if (message.frameId !== "0") {
+      obj.frameId = message.frameId;
+    }
+    if (message.envelope) {
+      const entries = globalThis.Object.entries(message.envelope) as [string, string][];
+      if (entries.length > 0) {
+        obj.envelope = {};
+        entries.forEach(([k, v]) => {
+          obj.envelope[k] = v;
+        });
+      }
+    }
+    if (message.message?.$case === "request") {
+      obj.request = RequestRequest.toJSON(message.message.value);
+    } else if (message.message?.$case === "reply") {
+      obj.reply = ReplyRequest.toJSON(message.message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExchangeRequest>): ExchangeRequest {
+    return ExchangeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExchangeRequest>): ExchangeRequest {
+    const message = createBaseExchangeRequest();
+    message.frameId = object.frameId ?? "0";
+    message.envelope = (globalThis.Object.entries(object.envelope ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    switch (object.message?.$case) {
+      case "request": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "request", value: RequestRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "reply": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "reply", value: ReplyRequest.fromPartial(object.message.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseExchangeRequest_EnvelopeEntry(): ExchangeRequest_EnvelopeEntry {
+  return { key: "", value: "" };
+}
+
+export const ExchangeRequest_EnvelopeEntry: MessageFns<ExchangeRequest_EnvelopeEntry> = {
+  encode(message: ExchangeRequest_EnvelopeEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExchangeRequest_EnvelopeEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExchangeRequest_EnvelopeEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExchangeRequest_EnvelopeEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ExchangeRequest_EnvelopeEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExchangeRequest_EnvelopeEntry>): ExchangeRequest_EnvelopeEntry {
+    return ExchangeRequest_EnvelopeEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExchangeRequest_EnvelopeEntry>): ExchangeRequest_EnvelopeEntry {
+    const message = createBaseExchangeRequest_EnvelopeEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseExchangeResponse(): ExchangeResponse {
+  return { takenThrough: "0", refusals: [] };
+}
+
+export const ExchangeResponse: MessageFns<ExchangeResponse> = {
+  encode(message: ExchangeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.takenThrough !== "0") {
+      writer.uint32(8).uint64(message.takenThrough);
+    }
+    for (const v of message.refusals) {
+      ExchangeRefusal.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExchangeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExchangeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.takenThrough = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.refusals.push(ExchangeRefusal.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExchangeResponse {
+    return {
+      takenThrough: isSet(object.takenThrough)
+        ? globalThis.String(object.takenThrough)
+        : isSet(object.taken_through)
+        ? globalThis.String(object.taken_through)
+        : "0",
+      refusals: globalThis.Array.isArray(object?.refusals)
+        ? object.refusals.map((e: any) => ExchangeRefusal.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ExchangeResponse): unknown {
+    const obj: any = {};
+    if (message.takenThrough !== "0") {
+      obj.takenThrough = message.takenThrough;
+    }
+    if (message.refusals?.length) {
+      obj.refusals = message.refusals.map((e) => ExchangeRefusal.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExchangeResponse>): ExchangeResponse {
+    return ExchangeResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExchangeResponse>): ExchangeResponse {
+    const message = createBaseExchangeResponse();
+    message.takenThrough = object.takenThrough ?? "0";
+    message.refusals = object.refusals?.map((e) => ExchangeRefusal.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseExchangeRefusal(): ExchangeRefusal {
+  return { frameId: "0", code: 0, message: "" };
+}
+
+export const ExchangeRefusal: MessageFns<ExchangeRefusal> = {
+  encode(message: ExchangeRefusal, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.frameId !== "0") {
+      writer.uint32(8).uint64(message.frameId);
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExchangeRefusal {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExchangeRefusal();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.frameId = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExchangeRefusal {
+    return {
+      frameId: isSet(object.frameId)
+        ? globalThis.String(object.frameId)
+        : isSet(object.frame_id)
+        ? globalThis.String(object.frame_id)
+        : "0",
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: ExchangeRefusal): unknown {
+    const obj: any = {};
+    if (message.frameId !== "0") {
+      obj.frameId = message.frameId;
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExchangeRefusal>): ExchangeRefusal {
+    return ExchangeRefusal.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExchangeRefusal>): ExchangeRefusal {
+    const message = createBaseExchangeRefusal();
+    message.frameId = object.frameId ?? "0";
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseSessionRequest(): SessionRequest {
+  return { requestId: "0", action: undefined };
+}
+
+export const SessionRequest: MessageFns<SessionRequest> = {
+  encode(message: SessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "0") {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    switch (message.action?.$case) {
+      case "acquire":
+        AcquireRequest.encode(message.action.value, writer.uint32(18).fork()).join();
+        break;
+      case "release":
+        ReleaseRequest.encode(message.action.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.action = { $case: "acquire", value: AcquireRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.action = { $case: "release", value: ReleaseRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionRequest {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "0",
+      action: isSet(object.acquire)
+        ? { $case: "acquire", value: AcquireRequest.fromJSON(object.acquire) }
+        : isSet(object.release)
+        ? { $case: "release", value: ReleaseRequest.fromJSON(object.release) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: SessionRequest): unknown {
+    const obj: any = {};
+    if (message.requestId !== "0") {
+      obj.requestId = message.requestId;
+    }
+    if (message.action?.$case === "acquire") {
+      obj.acquire = AcquireRequest.toJSON(message.action.value);
+    } else if (message.action?.$case === "release") {
+      obj.release = ReleaseRequest.toJSON(message.action.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SessionRequest>): SessionRequest {
+    return SessionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionRequest>): SessionRequest {
+    const message = createBaseSessionRequest();
+    message.requestId = object.requestId ?? "0";
+    switch (object.action?.$case) {
+      case "acquire": {
+        if (object.action?.value !== undefined && object.action?.value !== null) {
+          message.action = { $case: "acquire", value: AcquireRequest.fromPartial(object.action.value) };
+        }
+        break;
+      }
+      case "release": {
+        if (object.action?.value !== undefined && object.action?.value !== null) {
+          message.action = { $case: "release", value: ReleaseRequest.fromPartial(object.action.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseSessionResponse(): SessionResponse {
+  return { requestId: "0", result: undefined };
+}
+
+export const SessionResponse: MessageFns<SessionResponse> = {
+  encode(message: SessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "0") {
+      writer.uint32(8).uint64(message.requestId);
+    }
+    switch (message.result?.$case) {
+      case "acquired":
+        AcquireResponse.encode(message.result.value, writer.uint32(18).fork()).join();
+        break;
+      case "released":
+        ReleaseResponse.encode(message.result.value, writer.uint32(26).fork()).join();
+        break;
+      case "error":
+        SessionError.encode(message.result.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = { $case: "acquired", value: AcquireResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.result = { $case: "released", value: ReleaseResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.result = { $case: "error", value: SessionError.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionResponse {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "0",
+      result: isSet(object.acquired)
+        ? { $case: "acquired", value: AcquireResponse.fromJSON(object.acquired) }
+        : isSet(object.released)
+        ? { $case: "released", value: ReleaseResponse.fromJSON(object.released) }
+        : isSet(object.error)
+        ? { $case: "error", value: SessionError.fromJSON(object.error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: SessionResponse): unknown {
+    const obj: any = {};
+    if (message.requestId !== "0") {
+      obj.requestId = message.requestId;
+    }
+    if (message.result?.$case === "acquired") {
+      obj.acquired = AcquireResponse.toJSON(message.result.value);
+    } else if (message.result?.$case === "released") {
+      obj.released = ReleaseResponse.toJSON(message.result.value);
+    } else if (message.result?.$case === "error") {
+      obj.error = SessionError.toJSON(message.result.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SessionResponse>): SessionResponse {
+    return SessionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionResponse>): SessionResponse {
+    const message = createBaseSessionResponse();
+    message.requestId = object.requestId ?? "0";
+    switch (object.result?.$case) {
+      case "acquired": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "acquired", value: AcquireResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "released": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "released", value: ReleaseResponse.fromPartial(object.result.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.result?.value !== undefined && object.result?.value !== null) {
+          message.result = { $case: "error", value: SessionError.fromPartial(object.result.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseSessionError(): SessionError {
+  return { code: 0, message: "" };
+}
+
+export const SessionError: MessageFns<SessionError> = {
+  encode(message: SessionError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionError {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: SessionError): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SessionError>): SessionError {
+    return SessionError.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionError>): SessionError {
+    const message = createBaseSessionError();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
 /**
  * MutexService is Ricart–Agrawala distributed mutual exclusion over the peers of a cluster: one critical section,
  * entered by at most one process at a time. `Request` and `Reply` are the algorithm's messages between peers;
@@ -1248,6 +2157,29 @@ export const MutexServiceService = {
     responseDeserialize: (value: Buffer): ReplyResponse => ReplyResponse.decode(value),
   },
   /**
+   * Exchange is peer to peer, the fast path of Request and Reply: one long-lived stream from a sender to a receiver
+   * carries the same messages, each in a frame with its own envelope and an id that increases along the stream. The
+   * receiver takes each frame as Request or Reply would take it and acknowledges on the response stream: a refusal at
+   * once (naming the frame and the status the unary call would have got), what it took cumulatively ("every frame up
+   * to this id"), within 50 ms, or when the stream ends. A stream message costs a fraction of a unary call (one DATA
+   * frame instead of headers, data and trailers), and a cumulative acknowledgement covers many frames, so that the
+   * 2(N − 1) messages of an entry are most of what a lock costs. A sender whose stream breaks sends what was not
+   * acknowledged again on a new one, so a message may arrive twice, as a retried Request or Reply may.
+   *
+   * Errors: per frame, in a refusal, as for Request and Reply, and INVALID_ARGUMENT for a frame id that does not
+   * increase. The stream itself ends with INVALID_ARGUMENT when a frame carries a malformed envelope (the sender is
+   * broken, not one message).
+   */
+  exchange: {
+    path: "/distlab.mutex.v1.MutexService/Exchange" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: ExchangeRequest): Buffer => Buffer.from(ExchangeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExchangeRequest => ExchangeRequest.decode(value),
+    responseSerialize: (value: ExchangeResponse): Buffer => Buffer.from(ExchangeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExchangeResponse => ExchangeResponse.decode(value),
+  },
+  /**
    * Acquire enters the critical section for a client of this peer: it waits until every other member has replied,
    * then returns a fencing token, larger than every token granted before it in the cluster. The hold lasts until
    * Release or until the lease runs out, whichever comes first. A client that cancels while waiting withdraws.
@@ -1280,6 +2212,24 @@ export const MutexServiceService = {
     responseSerialize: (value: ReleaseResponse): Buffer => Buffer.from(ReleaseResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReleaseResponse => ReleaseResponse.decode(value),
   },
+  /**
+   * Session is a client's lock session: Acquire and Release requests on one stream, each answered (naming the request)
+   * when it completes, so that several may be outstanding and a lock+unlock costs two stream messages each way instead
+   * of two calls. The session is the client's liveness: when the stream ends, is cancelled or its connection drops,
+   * every Acquire still waiting is withdrawn and every hold granted on it is released.
+   *
+   * Errors: per request, in its response, with the codes of Acquire and Release; an Acquire's `wait_timeout` passing
+   * answers DEADLINE_EXCEEDED (the request is withdrawn). A request with neither action is INVALID_ARGUMENT.
+   */
+  session: {
+    path: "/distlab.mutex.v1.MutexService/Session" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: SessionRequest): Buffer => Buffer.from(SessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SessionRequest => SessionRequest.decode(value),
+    responseSerialize: (value: SessionResponse): Buffer => Buffer.from(SessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SessionResponse => SessionResponse.decode(value),
+  },
   /** GetState describes this peer's view of the mutex. Safe to retry: yes. */
   getState: {
     path: "/distlab.mutex.v1.MutexService/GetState" as const,
@@ -1310,6 +2260,21 @@ export interface MutexServiceServer extends UntypedServiceImplementation {
    */
   reply: handleUnaryCall<ReplyRequest, ReplyResponse>;
   /**
+   * Exchange is peer to peer, the fast path of Request and Reply: one long-lived stream from a sender to a receiver
+   * carries the same messages, each in a frame with its own envelope and an id that increases along the stream. The
+   * receiver takes each frame as Request or Reply would take it and acknowledges on the response stream: a refusal at
+   * once (naming the frame and the status the unary call would have got), what it took cumulatively ("every frame up
+   * to this id"), within 50 ms, or when the stream ends. A stream message costs a fraction of a unary call (one DATA
+   * frame instead of headers, data and trailers), and a cumulative acknowledgement covers many frames, so that the
+   * 2(N − 1) messages of an entry are most of what a lock costs. A sender whose stream breaks sends what was not
+   * acknowledged again on a new one, so a message may arrive twice, as a retried Request or Reply may.
+   *
+   * Errors: per frame, in a refusal, as for Request and Reply, and INVALID_ARGUMENT for a frame id that does not
+   * increase. The stream itself ends with INVALID_ARGUMENT when a frame carries a malformed envelope (the sender is
+   * broken, not one message).
+   */
+  exchange: handleBidiStreamingCall<ExchangeRequest, ExchangeResponse>;
+  /**
    * Acquire enters the critical section for a client of this peer: it waits until every other member has replied,
    * then returns a fencing token, larger than every token granted before it in the cluster. The hold lasts until
    * Release or until the lease runs out, whichever comes first. A client that cancels while waiting withdraws.
@@ -1326,6 +2291,16 @@ export interface MutexServiceServer extends UntypedServiceImplementation {
    * Safe to retry: yes (a retry after success answers FAILED_PRECONDITION).
    */
   release: handleUnaryCall<ReleaseRequest, ReleaseResponse>;
+  /**
+   * Session is a client's lock session: Acquire and Release requests on one stream, each answered (naming the request)
+   * when it completes, so that several may be outstanding and a lock+unlock costs two stream messages each way instead
+   * of two calls. The session is the client's liveness: when the stream ends, is cancelled or its connection drops,
+   * every Acquire still waiting is withdrawn and every hold granted on it is released.
+   *
+   * Errors: per request, in its response, with the codes of Acquire and Release; an Acquire's `wait_timeout` passing
+   * answers DEADLINE_EXCEEDED (the request is withdrawn). A request with neither action is INVALID_ARGUMENT.
+   */
+  session: handleBidiStreamingCall<SessionRequest, SessionResponse>;
   /** GetState describes this peer's view of the mutex. Safe to retry: yes. */
   getState: handleUnaryCall<GetStateRequest, GetStateResponse>;
 }
@@ -1376,6 +2351,23 @@ export interface MutexServiceClient extends Client {
     callback: (error: ServiceError | null, response: ReplyResponse) => void,
   ): ClientUnaryCall;
   /**
+   * Exchange is peer to peer, the fast path of Request and Reply: one long-lived stream from a sender to a receiver
+   * carries the same messages, each in a frame with its own envelope and an id that increases along the stream. The
+   * receiver takes each frame as Request or Reply would take it and acknowledges on the response stream: a refusal at
+   * once (naming the frame and the status the unary call would have got), what it took cumulatively ("every frame up
+   * to this id"), within 50 ms, or when the stream ends. A stream message costs a fraction of a unary call (one DATA
+   * frame instead of headers, data and trailers), and a cumulative acknowledgement covers many frames, so that the
+   * 2(N − 1) messages of an entry are most of what a lock costs. A sender whose stream breaks sends what was not
+   * acknowledged again on a new one, so a message may arrive twice, as a retried Request or Reply may.
+   *
+   * Errors: per frame, in a refusal, as for Request and Reply, and INVALID_ARGUMENT for a frame id that does not
+   * increase. The stream itself ends with INVALID_ARGUMENT when a frame carries a malformed envelope (the sender is
+   * broken, not one message).
+   */
+  exchange(): ClientDuplexStream<ExchangeRequest, ExchangeResponse>;
+  exchange(options: Partial<CallOptions>): ClientDuplexStream<ExchangeRequest, ExchangeResponse>;
+  exchange(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExchangeRequest, ExchangeResponse>;
+  /**
    * Acquire enters the critical section for a client of this peer: it waits until every other member has replied,
    * then returns a fencing token, larger than every token granted before it in the cluster. The hold lasts until
    * Release or until the lease runs out, whichever comes first. A client that cancels while waiting withdraws.
@@ -1420,6 +2412,18 @@ export interface MutexServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReleaseResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Session is a client's lock session: Acquire and Release requests on one stream, each answered (naming the request)
+   * when it completes, so that several may be outstanding and a lock+unlock costs two stream messages each way instead
+   * of two calls. The session is the client's liveness: when the stream ends, is cancelled or its connection drops,
+   * every Acquire still waiting is withdrawn and every hold granted on it is released.
+   *
+   * Errors: per request, in its response, with the codes of Acquire and Release; an Acquire's `wait_timeout` passing
+   * answers DEADLINE_EXCEEDED (the request is withdrawn). A request with neither action is INVALID_ARGUMENT.
+   */
+  session(): ClientDuplexStream<SessionRequest, SessionResponse>;
+  session(options: Partial<CallOptions>): ClientDuplexStream<SessionRequest, SessionResponse>;
+  session(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<SessionRequest, SessionResponse>;
   /** GetState describes this peer's view of the mutex. Safe to retry: yes. */
   getState(
     request: GetStateRequest,
@@ -1476,6 +2480,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -1,0 +1,207 @@
+import { Metadata, type ClientDuplexStream, type ServerDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  MutexServiceClient,
+  type ExchangeRefusal,
+  type ExchangeRequest,
+  type ExchangeResponse,
+} from '@distlab/contracts/mutex/v1/mutex';
+import { Code, type StatusError } from '@distlab/grpc-kit';
+import { PEER_CALL_DEADLINE_MS, type PeerLinks } from '../links/peer-links';
+
+/** A Request or a Reply, as a frame carries it. */
+export type ExchangedMessage = NonNullable<ExchangeRequest['message']>;
+
+interface PendingFrame {
+  taken(): void;
+  refused(error: ServiceError): void;
+  timer: NodeJS.Timeout;
+}
+
+/** One open Exchange stream to a peer and the frames on it not yet acknowledged. */
+interface OpenStream {
+  call: ClientDuplexStream<ExchangeRequest, ExchangeResponse>;
+  pending: Map<string, PendingFrame>;
+}
+
+/**
+ * The sending side of MutexService.Exchange: one long-lived stream to each peer, opened at the first message and
+ * again after it breaks, on which every Ricart–Agrawala message to that peer travels as a frame. `send` resolves when
+ * the receiver acknowledges the frame (it took the message) and rejects as the unary call would have failed: with the
+ * status the receiver's refusal names, UNAVAILABLE when the stream breaks first, DEADLINE_EXCEEDED when no
+ * acknowledgement comes in time. So it fits PeerLinks.deliver's retries (and its injected faults) as a unary call does, and a message
+ * whose acknowledgement was lost is sent again, as a retried call would be.
+ *
+ * The frames go through the links' stamped client: the envelope interceptor stamps and logs each frame as a send.
+ */
+export class MutexExchange {
+  private readonly streams = new Map<number, OpenStream>();
+  private framesSent = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly links: PeerLinks) {
+    // A member that left, or moved to a new address, gets a new stream (on a new client) at its next message.
+    this.unsubscribe = links.onChange((change) => {
+      if (change.kind === 'left') this.closeStream(change.peerId, 'the peer left the membership');
+    });
+  }
+
+  /** Sends `message` to `to` with the driver's part of the envelope (label, algorithm); see the class comment. */
+  send(to: number, message: ExchangedMessage, envelope: Record<string, string>): Promise<void> {
+    const stream = this.streamTo(to);
+    this.framesSent += 1;
+    const frameId = String(this.framesSent);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stream.pending.delete(frameId);
+        reject(
+          statusError(
+            Code.DEADLINE_EXCEEDED,
+            `peer ${to} did not acknowledge a message within ${PEER_CALL_DEADLINE_MS} ms`,
+          ),
+        );
+      }, PEER_CALL_DEADLINE_MS).unref();
+      stream.pending.set(frameId, { taken: resolve, refused: reject, timer });
+      stream.call.write({ frameId, envelope: { ...envelope }, message });
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+    for (const peerId of [...this.streams.keys()]) this.closeStream(peerId, 'this peer is closing its links');
+  }
+
+  private streamTo(to: number): OpenStream {
+    const open = this.streams.get(to);
+    if (open !== undefined) return open;
+    const call = this.links.client(MutexServiceClient, to).exchange();
+    const stream: OpenStream = { call, pending: new Map() };
+    this.streams.set(to, stream);
+    // Frames acknowledged after their deadline are no longer pending (the retry is already out): nothing to do.
+    call.on('data', (ack: ExchangeResponse) => {
+      for (const refusal of ack.refusals) {
+        const frame = stream.pending.get(refusal.frameId);
+        if (frame === undefined) continue;
+        stream.pending.delete(refusal.frameId);
+        clearTimeout(frame.timer);
+        frame.refused(statusError(refusal.code, refusal.message));
+      }
+      // Pending frames are in the order of their ids, which increase: the taken ones are a prefix.
+      const takenThrough = Number(ack.takenThrough);
+      for (const [frameId, frame] of stream.pending) {
+        if (Number(frameId) > takenThrough) break;
+        stream.pending.delete(frameId);
+        clearTimeout(frame.timer);
+        frame.taken();
+      }
+    });
+    // The stream ended (the receiver drained, or went away): what it had not acknowledged fails as undelivered, and the
+    // next message opens a new stream. A definite refusal of the whole stream (INVALID_ARGUMENT) is passed on as such.
+    const ended = (error: ServiceError) => {
+      if (this.streams.get(to) === stream) this.streams.delete(to);
+      for (const frame of stream.pending.values()) {
+        clearTimeout(frame.timer);
+        frame.refused(error);
+      }
+      stream.pending.clear();
+    };
+    call.on('error', (error: ServiceError) =>
+      ended(error.code === Code.CANCELLED ? statusError(Code.UNAVAILABLE, error.details) : error),
+    );
+    call.on('status', (status) => {
+      if (status.code === Code.OK) ended(statusError(Code.UNAVAILABLE, `peer ${to} ended the message stream`));
+    });
+    return stream;
+  }
+
+  private closeStream(peerId: number, reason: string): void {
+    const stream = this.streams.get(peerId);
+    if (stream === undefined) return;
+    this.streams.delete(peerId);
+    stream.call.cancel();
+    for (const frame of stream.pending.values()) {
+      clearTimeout(frame.timer);
+      frame.refused(statusError(Code.UNAVAILABLE, reason));
+    }
+    stream.pending.clear();
+  }
+}
+
+/** A failure shaped as grpc-js reports a call's, so that PeerLinks.deliver judges it as it judges a call's. */
+function statusError(code: number, details: string): ServiceError {
+  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });
+}
+
+/** How long a receiver may hold the acknowledgement of frames it took, so that one covers many (refusals go at once). */
+export const ACK_DELAY_MS = 50;
+/** A receiver acknowledges at once when this many taken frames are unacknowledged. */
+const ACK_MAX_FRAMES = 64;
+
+type ExchangeCall = ServerDuplexStream<ExchangeRequest, ExchangeResponse>;
+
+/**
+ * The receiving side of MutexService.Exchange: `take` handles one frame's message (throwing what the unary call would
+ * have thrown), `statusOf` maps what it threw. Taken frames are acknowledged cumulatively, within ACK_DELAY_MS or every
+ * ACK_MAX_FRAMES frames; a refusal is sent at once with everything taken before it. `close` acknowledges what is owed
+ * and ends every open stream (the peer drains).
+ */
+export class ExchangeReceiver {
+  private readonly open = new Set<() => void>();
+
+  constructor(
+    private readonly take: (frame: ExchangeRequest) => void,
+    private readonly statusOf: (error: unknown) => StatusError,
+  ) {}
+
+  readonly handle = (call: ExchangeCall): void => {
+    let lastFrameId = 0;
+    let takenThrough = 0;
+    let unacknowledged = 0;
+    let refusals: ExchangeRefusal[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const acknowledge = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (unacknowledged === 0 && refusals.length === 0) return;
+      call.write({ takenThrough: String(takenThrough), refusals });
+      unacknowledged = 0;
+      refusals = [];
+    };
+    const close = () => {
+      this.open.delete(close);
+      acknowledge();
+      call.end();
+    };
+    this.open.add(close);
+
+    call.on('data', (frame: ExchangeRequest) => {
+      const frameId = Number(frame.frameId);
+      if (!(Number.isSafeInteger(frameId) && frameId > lastFrameId)) {
+        const message = `frame_id must increase along the stream: ${frame.frameId} after ${lastFrameId}`;
+        refusals.push({ frameId: frame.frameId, code: Code.INVALID_ARGUMENT, message });
+        return acknowledge();
+      }
+      lastFrameId = takenThrough = frameId;
+      try {
+        this.take(frame);
+      } catch (error) {
+        const status = this.statusOf(error);
+        refusals.push({ frameId: frame.frameId, code: status.code, message: status.message });
+        return acknowledge();
+      }
+      unacknowledged += 1;
+      if (unacknowledged >= ACK_MAX_FRAMES) acknowledge();
+      else timer ??= setTimeout(acknowledge, ACK_DELAY_MS);
+    });
+    call.on('end', close);
+    const gone = () => {
+      this.open.delete(close);
+      clearTimeout(timer);
+    };
+    call.on('cancelled', gone);
+    call.on('error', gone);
+  };
+
+  close(): void {
+    for (const close of [...this.open]) close();
+  }
+}
