@@ -1,0 +1,50 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventLog } from './event-log';
+import { LogicalClocks } from './logical-clocks';
+
+// The event log's file: lines of one task are written together when the task ends, before the event loop turns to
+// I/O (so a message whose send is logged leaves only after its line is in the file), and nothing is lost at close.
+
+function fixture() {
+  const file = join(mkdtempSync(join(tmpdir(), 'distlab-event-log-')), 'peer-1.jsonl');
+  const clocks = new LogicalClocks(1);
+  const log = new EventLog({ peerId: 1, file });
+  const append = (label: string) => log.append({ kind: 'local', stamp: clocks.tick(), algorithm: 'test', label });
+  const lines = () =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { sequence: number; label: string; shiviz: string });
+  return { log, append, lines };
+}
+
+describe('EventLog file', () => {
+  it('writes the lines of a task when it ends, in order, before any I/O callback runs', async () => {
+    const { log, append, lines } = fixture();
+    append('a');
+    append('b');
+    expect(lines()).toEqual([]); // Still in the same task.
+    await new Promise((resolve) => setImmediate(resolve)); // The check phase: after the task, as socket writes are.
+    expect(lines().map((line) => [line.sequence, line.label])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
+    append('c');
+    log.close(); // Close writes what is pending.
+    expect(lines().map((line) => line.label)).toEqual(['a', 'b', 'c']);
+    expect(lines()[2].shiviz).toMatch(/^\S+ peer-1 \{"peer-1":3\} c$/);
+  });
+
+  it('keeps events in memory after close, and writes no more', async () => {
+    const { log, append, lines } = fixture();
+    append('kept');
+    log.close();
+    append('memory only');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines().map((line) => line.label)).toEqual(['kept']);
+    expect(log.size).toBe(2);
+    expect(log.get(2)?.label).toBe('memory only');
+  });
+});
