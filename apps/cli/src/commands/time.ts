@@ -48,7 +48,7 @@ export function timeCommands(program: Command): void {
     )
     .option('--peer <id>', 'the peer that synchronizes (Cristian client, Berkeley master)', peerId, 1)
     .option('--server <id>', 'Cristian: the time server peer (default: the lowest other id)', peerId)
-    .option('--samples <n>', 'Cristian: requests to make, keeping the fastest', (value) => Number(value), 5)
+    .option('--samples <n>', 'readings of each clock, keeping the fastest', (value) => Number(value), 8)
     .action(
       action(async (options: { algorithm: string; peer: number; server?: number; samples: number }, command: Command) =>
         withPeer(command, TimeServiceClient, options.peer, async (client, context) => {

@@ -117,7 +117,10 @@ export interface SynchronizeRequest {
   algorithm: SyncAlgorithm;
   /** Cristian: the peer to ask; 0 means the lowest other peer id. */
   timeServerPeerId: number;
-  /** Cristian: how many requests to make, keeping the one with the smallest round trip; 0 means 5. */
+  /**
+   * How many times to read each clock (Cristian: the time server's; Berkeley: every other peer's), keeping the reading
+   * with the smallest round trip, where the two legs have the least room to differ; 0 means 8.
+   */
   samples: number;
   /** Berkeley: readings further than this from the median are left out of the average; unset means 1 s. */
   maxDeviation?: Duration | undefined;
