@@ -144,6 +144,14 @@ describe('ElectionService', () => {
     ).rejects.toMatchObject(rejection(status.INVALID_ARGUMENT, 'participant_ids must not be empty'));
     const heartbeat = await unaryCall(election(), 'heartbeat', { fromPeerId: 2, term: '0' });
     expect(heartbeat).toMatchObject({ peerId: 1, leaderId: 3 });
+    // A stranger announcing itself for a far newer term is refused, and the leader stays.
+    await expect(unaryCall(election(), 'coordinator', { leaderId: 9, term: '1000000' })).rejects.toMatchObject(
+      rejection(status.FAILED_PRECONDITION, 'peer 9 is not a member'),
+    );
+    await expect(unaryCall(election(), 'heartbeat', { fromPeerId: 9, term: '0' })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+    });
+    expect(await unaryCall(election(), 'getLeader', {})).toMatchObject({ leaderId: 3 });
   });
 });
 

@@ -104,8 +104,12 @@ export class ElectionDriver {
     });
   }
 
-  /** A message from a peer; returns the answer to a heartbeat (the only message answered in its response). */
+  /**
+   * A message from a peer; returns the answer to a heartbeat (the only message answered in its response). A message
+   * from a peer that is not a member is refused (PeerLinks.requireMember): a stranger must not become the leader.
+   */
   receive(message: ElectionMessage): ElectionMessage | undefined {
+    this.options.links.requireMember(message.from);
     const outputs = this.core.handle({ kind: 'receive', message, nowMs: performance.now() });
     const isAck = (output: ElectionOutput) =>
       output.kind === 'send' && output.message.kind === 'heartbeat-ack' && output.to === message.from;

@@ -1,6 +1,7 @@
 import { ElectionAlgorithm, type ElectionServiceServer } from '@distlab/contracts/election/v1/election';
 import { Code, createHandlers, requireCounter, StatusError, type Logger } from '@distlab/grpc-kit';
 import type { ElectionAlgorithm as AlgorithmName } from '@distlab/election';
+import { MembershipNotReadyError, NotMemberError } from '../links/peer-links';
 import type { ElectionDriver } from './election-driver';
 
 const PARTICIPANTS_MAX = 10_000;
@@ -21,11 +22,15 @@ export function algorithmName(value: ElectionAlgorithm): AlgorithmName {
 class NoLeaderYetError extends Error {}
 
 /**
- * The election service's one status mapping: everything it refuses is input validation, decided where the input is
- * read (INVALID_ARGUMENT); a StartElection that waits past its deadline is DEADLINE_EXCEEDED (the election goes on).
+ * The election service's one status mapping. Input validation is decided where the input is read (INVALID_ARGUMENT).
+ * A message from a peer that is not a member is FAILED_PRECONDITION (the membership, not the input, is wrong); under
+ * registry discovery, from a peer not known yet, UNAVAILABLE (this peer looks it up; the sender tries again). A
+ * StartElection that waits past its deadline is DEADLINE_EXCEEDED (the election goes on).
  */
 function electionErrorToStatus(error: unknown): StatusError | undefined {
   if (error instanceof NoLeaderYetError) return new StatusError(Code.DEADLINE_EXCEEDED, error.message);
+  if (error instanceof NotMemberError) return new StatusError(Code.FAILED_PRECONDITION, error.message);
+  if (error instanceof MembershipNotReadyError) return new StatusError(Code.UNAVAILABLE, error.message);
   return undefined;
 }
 

@@ -18,6 +18,11 @@ export interface MembershipSource {
   refresh(): void;
 }
 
+/** An algorithm message from a peer that is not a member. */
+export class NotMemberError extends Error {}
+/** Members come from the registry and this peer's view is not complete yet (or lacks the sender): try again. */
+export class MembershipNotReadyError extends Error {}
+
 /** A change of the membership as this peer sees it. */
 export type MembershipChange =
   | { kind: 'joined'; peerId: number }
@@ -93,6 +98,18 @@ export class PeerLinks {
 
   has(peerId: number): boolean {
     return this.addresses.has(peerId);
+  }
+
+  /**
+   * Refuses a message from `peerId` unless it is a member: NotMemberError, or under discovery MembershipNotReadyError
+   * after asking the registry again (the sender registered after this peer's last look, and retries). A message is
+   * taken only from a member, so that whoever this peer hears from also hears from this peer.
+   */
+  requireMember(peerId: number): void {
+    if (this.addresses.has(peerId)) return;
+    if (this.discovery === undefined) throw new NotMemberError(`peer ${peerId} is not a member of this peer's cluster`);
+    this.discovery.refresh();
+    throw new MembershipNotReadyError(`peer ${peerId} is not known here yet: looking it up in the registry`);
   }
 
   addressOf(peerId: number): string | undefined {

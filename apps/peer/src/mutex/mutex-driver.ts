@@ -3,7 +3,7 @@ import { RicartAgrawala, type MutexMessage, type MutexOutput } from '@distlab/mu
 import type { EventLog } from '../clocks/event-log';
 import type { LogicalClocks } from '../clocks/logical-clocks';
 import { describedEnvelope } from '../links/envelope';
-import type { MembershipChange, PeerLinks } from '../links/peer-links';
+import { MembershipNotReadyError, type MembershipChange, type PeerLinks } from '../links/peer-links';
 import type { PeerState } from '../peer-state';
 import { MutexExchange } from './mutex-exchange';
 
@@ -15,10 +15,6 @@ export const MAX_WAITING_CLIENTS = 1000;
 export class TooManyWaitersError extends Error {}
 /** Release with a token this peer does not hold (never held, released, or its lease ran out). */
 export class NotHoldingError extends Error {}
-/** An algorithm message from a peer that is not a member. */
-export class NotMemberError extends Error {}
-/** Members come from the registry and this peer's view is not complete yet (or lacks the sender): try again. */
-export class MembershipNotReadyError extends Error {}
 /** The peer is shutting down: waiting clients are turned away. */
 export class ShuttingDownError extends Error {}
 
@@ -120,15 +116,7 @@ export class MutexDriver {
 
   /** A Request or Reply from a peer. */
   receive(message: MutexMessage): void {
-    if (!this.options.links.has(message.from)) {
-      const discovery = this.options.links.discovery;
-      if (discovery === undefined)
-        throw new NotMemberError(`peer ${message.from} is not a member of this peer's cluster`);
-      // Under discovery, a sender not known yet registered after this peer's last look: look again, and have the
-      // sender retry. Its message is taken only once it is a member here, so this peer's requests reach it too.
-      discovery.refresh();
-      throw new MembershipNotReadyError(`peer ${message.from} is not known here yet: looking it up in the registry`);
-    }
+    this.options.links.requireMember(message.from);
     this.feed(this.core.handle({ kind: 'receive', message }));
   }
 

@@ -1,14 +1,8 @@
 import { MutexState, type MutexServiceServer } from '@distlab/contracts/mutex/v1/mutex';
 import { Code, createHandlers, msToDuration, requireCounter, StatusError, type Logger } from '@distlab/grpc-kit';
 import type { MutexStateName } from '@distlab/mutex';
-import {
-  MembershipNotReadyError,
-  MutexDriver,
-  NotHoldingError,
-  NotMemberError,
-  ShuttingDownError,
-  TooManyWaitersError,
-} from './mutex-driver';
+import { MembershipNotReadyError, NotMemberError } from '../links/peer-links';
+import { MutexDriver, NotHoldingError, ShuttingDownError, TooManyWaitersError } from './mutex-driver';
 import { acquireTerms, frameMessage, replyMessage, requestMessage } from './mutex-messages';
 import { ExchangeReceiver } from './mutex-exchange';
 import { LockSessions } from './mutex-session';

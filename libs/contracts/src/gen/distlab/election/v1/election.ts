@@ -1578,7 +1578,9 @@ export const StartElectionResponse: MessageFns<StartElectionResponse> = {
  *
  * The peer-to-peer methods (Election, Answer, Coordinator, RingElection, RingCoordinator, Heartbeat) return at once:
  * each is one message of the algorithm, and what it causes comes back as further messages. Retrying any of them is
- * safe: duplicates are recognised by term and sender.
+ * safe: duplicates are recognised by term and sender. Each refuses a sender that is not a member with
+ * FAILED_PRECONDITION (a stranger must not become the leader), or, on a peer that finds its members through the
+ * registry, with UNAVAILABLE while it looks the sender up.
  */
 export type ElectionServiceService = typeof ElectionServiceService;
 export const ElectionServiceService = {
