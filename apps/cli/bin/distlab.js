@@ -19,7 +19,8 @@ const child = spawn(
     ...process.argv.slice(2),
   ],
   {
-    stdio: 'inherit',
+    // The IPC channel is the child's lifeline: it closes when this process dies, even by kill -9 (see src/main.ts).
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   },
 );
 // Ctrl-C reaches the whole process group, the CLI included; a signal sent to this process alone is passed on.

@@ -134,6 +134,30 @@ describe('distlab chat', () => {
   });
 });
 
+describe('distlab mutex acquire', () => {
+  it('enters, holds and leaves, printing the fencing token and how long it held', async () => {
+    const result = await run('mutex', 'acquire', '--peer', '3', '--hold', '50ms', '--name', 'cli-test');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^entered: fencing token \d+ \(request at Lamport time \d+\)$/m);
+    expect(result.stdout).toMatch(/^released after \d+\.\d ms$/m);
+  });
+
+  it('holds on a lock session: kill -9 of the command releases the lock at once, long before its lease ends', async () => {
+    const holder = distlab('mutex', 'acquire', '--peer', '3', '--hold', '60s', '--name', 'doomed');
+    holder.child.stdin!.end();
+    await holder.waitForLine((line) => line.startsWith('entered: fencing token'));
+    holder.child.kill('SIGKILL');
+    await holder.exited();
+    // The lease is 70 s: only the end of the session can release it within the next seconds.
+    let state = '';
+    for (let attempt = 0; attempt < 50 && !/peer-3 released/.test(state); attempt += 1) {
+      state = (await run('mutex', 'state', '--peer', '3')).stdout;
+      if (!/peer-3 released/.test(state)) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(state).toMatch(/peer-3 released/);
+  });
+});
+
 describe('against a peer started with --token', () => {
   let secured: ServerProcessHandle;
 

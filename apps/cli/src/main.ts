@@ -45,4 +45,13 @@ export function buildProgram(): Command {
   return program;
 }
 
+// bin/distlab.js starts this process with an IPC channel to itself for one reason: if the launcher dies, however it
+// died (kill -9 included), the channel closes and this process is told to stop (SIGTERM, so `distlab up` stops its
+// children cleanly) instead of living on as an orphan, holding a lock session or a chat room. The channel is unref'd:
+// it must not keep a finished command alive.
+if (process.channel !== undefined) {
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+}
+
 buildProgram().parseAsync(process.argv);

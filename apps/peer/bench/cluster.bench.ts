@@ -14,7 +14,7 @@ import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import type { Client } from '@grpc/grpc-js';
 import { createClient, durationToMs, msToDuration, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
 import { formatTable, PeerCluster, percentile } from '@distlab/testing';
-import { LockSession } from '../src/mutex/lock-session-client';
+import { LockSession } from '@distlab/grpc-kit';
 import { ClusterClients } from '../src/test-support/cluster-clients';
 
 const PEERS = 5;

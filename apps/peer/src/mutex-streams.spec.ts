@@ -7,9 +7,9 @@ import {
   type ExchangeRequest,
   type SessionResponse,
 } from '@distlab/contracts/mutex/v1/mutex';
-import { createClient, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
+import { createClient, LockSession, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
 import { freePort } from '@distlab/testing';
-import { LockSession } from './mutex/lock-session-client';
+
 import { startPeer } from './peer-server';
 
 // MutexService's two streams on three in-process peers: Session (a client's lock session, whose end releases what it

@@ -40,3 +40,4 @@ export { createHealthClient, checkHealth, listHealth, type HealthClient, type Se
 export { WELL_KNOWN_PORTS, peerPort } from './ports';
 export { keepRegistered, type RegistrationOptions, type KeptRegistration } from './registration';
 export { pageTokens, type PageTokens } from './page-tokens';
+export { LockSession, type SessionAcquireOptions } from './lock-session';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { MutexServiceClient, MutexState } from '@distlab/contracts/mutex/v1/mutex';
-import { durationToMs, msToDuration, unaryCall } from '@distlab/grpc-kit';
+import { durationToMs, LockSession, unaryCall } from '@distlab/grpc-kit';
 import { action, CliContext } from '../context';
 import { durationMs, onEveryMember, peerId, withPeer } from './peer-clients';
 
@@ -12,36 +12,44 @@ export function mutexCommands(program: Command): void {
     .description('Ricart–Agrawala mutual exclusion between the peers (MutexService)');
   mutex
     .command('acquire')
-    .description('enter the critical section through a peer, hold it, and leave (Ctrl-C leaves at once)')
+    .description(
+      'enter the critical section through a peer, hold it, and leave (on a lock session: if this command dies, ' +
+        'the peer releases at once)',
+    )
     .option('--peer <id>', 'the peer to ask', peerId, 1)
     .option('--hold <duration>', 'how long to hold it, e.g. 2s', durationMs, 0)
     .option(
       '--lease <duration>',
-      'released by the peer after this even if this command dies (default: hold + 10s)',
+      'released by the peer after this even if this command hangs (default: hold + 10s)',
       durationMs,
     )
     .option('--name <text>', 'who is asking, for the event log', `cli-${process.pid}`)
     .action(
       action(async (options: { peer: number; hold: number; lease?: number; name: string }, command: Command) =>
         withPeer(command, MutexServiceClient, options.peer, async (client, context) => {
-          const leaseMs = options.lease ?? options.hold + 10_000;
-          const grant = await unaryCall(
-            client,
-            'acquire',
-            { lease: msToDuration(leaseMs), clientName: options.name },
-            // Waiting is the point: the deadline covers the wait as well as the call.
-            { deadlineMs: Math.max(CliContext.of(command).clientSettings().deadlineMs ?? 5_000, 1) },
-          );
-          context.print(
-            grant,
-            `entered: fencing token ${grant.fencingToken} (request at Lamport time ${grant.requestTimestamp})`,
-          );
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, options.hold);
-            process.once('SIGINT', () => (clearTimeout(timer), resolve()));
-          });
-          const released = await unaryCall(client, 'release', { fencingToken: grant.fencingToken });
-          context.print(released, `released after ${durationToMs(released.held, 0).toFixed(1)} ms`);
+          // A Session, not a unary Acquire: the stream is this command's liveness, so a kill -9 or a dropped
+          // connection releases the hold (or withdraws the wait) at once instead of at the lease's end.
+          const session = new LockSession(client);
+          try {
+            const grant = await session.acquire({
+              leaseMs: options.lease ?? options.hold + 10_000,
+              clientName: options.name,
+              // Waiting is the point: the client deadline bounds the wait.
+              waitTimeoutMs: Math.max(CliContext.of(command).clientSettings().deadlineMs ?? 5_000, 1),
+            });
+            context.print(
+              grant,
+              `entered: fencing token ${grant.fencingToken} (request at Lamport time ${grant.requestTimestamp})`,
+            );
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, options.hold);
+              process.once('SIGINT', () => (clearTimeout(timer), resolve()));
+            });
+            const released = await session.release(grant.fencingToken);
+            context.print(released, `released after ${durationToMs(released.held, 0).toFixed(1)} ms`);
+          } finally {
+            session.close();
+          }
         }),
       ),
     );

@@ -6,7 +6,8 @@ import type {
   SessionRequest,
   SessionResponse,
 } from '@distlab/contracts/mutex/v1/mutex';
-import { Code, msToDuration } from '@distlab/grpc-kit';
+import { msToDuration } from './durations';
+import { Code } from './status';
 
 export interface SessionAcquireOptions {
   leaseMs: number;
