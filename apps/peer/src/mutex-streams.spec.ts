@@ -13,7 +13,8 @@ import { freePort } from '@distlab/testing';
 import { startPeer } from './peer-server';
 
 // MutexService's two streams on three in-process peers: Session (a client's lock session, whose end releases what it
-// holds) and Exchange (the peers' message stream, one acknowledgement per frame), as a client such as grpcurl sees them.
+// holds) and Exchange (the peers' message stream: refusals at once, cumulative acknowledgements), as a client such as
+// grpcurl sees them.
 
 const ids = [1, 2, 3];
 const addresses = new Map<number, string>();
@@ -164,7 +165,7 @@ describe('MutexService.Exchange', () => {
     },
   });
 
-  it('refuses frames at once with the status their unary call would get, acknowledges the rest cumulatively, and logs each receive', async () => {
+  it('refuses frames with their unary status, acknowledges the rest cumulatively, and logs each receive', async () => {
     const { acks, end } = await exchange([
       { frameId: '1', envelope: envelope(2, 900), message: reply(2) },
       { frameId: '2', envelope: {}, message: undefined },

@@ -28,8 +28,8 @@ interface OpenStream {
  * again after it breaks, on which every Ricart–Agrawala message to that peer travels as a frame. `send` resolves when
  * the receiver acknowledges the frame (it took the message) and rejects as the unary call would have failed: with the
  * status the receiver's refusal names, UNAVAILABLE when the stream breaks first, DEADLINE_EXCEEDED when no
- * acknowledgement comes in time. So it fits PeerLinks.deliver's retries (and its injected faults) as a unary call does, and a message
- * whose acknowledgement was lost is sent again, as a retried call would be.
+ * acknowledgement comes in time. So it fits PeerLinks.deliver's retries (and its injected faults) as a unary call
+ * does, and a message whose acknowledgement was lost is sent again, as a retried call would be.
  *
  * The frames go through the links' stamped client: the envelope interceptor stamps and logs each frame as a send.
  */
@@ -131,7 +131,7 @@ function statusError(code: number, details: string): ServiceError {
   return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });
 }
 
-/** How long a receiver may hold the acknowledgement of frames it took, so that one covers many (refusals go at once). */
+/** How long a receiver may hold back acknowledging frames it took, so that one covers many (refusals go at once). */
 export const ACK_DELAY_MS = 50;
 /** A receiver acknowledges at once when this many taken frames are unacknowledged. */
 const ACK_MAX_FRAMES = 64;

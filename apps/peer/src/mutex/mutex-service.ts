@@ -32,8 +32,8 @@ function mutexErrorToStatus(error: unknown): StatusError | undefined {
 }
 
 /**
- * MutexService: Ricart–Agrawala between peers (Request and Reply, or their frames on Exchange streams) and the lock for
- * clients (Acquire and Release, or both on a Session). `close` ends the open streams when the peer drains.
+ * MutexService: Ricart–Agrawala between peers (Request and Reply, or their frames on Exchange streams) and the lock
+ * for clients (Acquire and Release, or both on a Session). `close` ends the open streams when the peer drains.
  */
 export function mutexService(
   driver: MutexDriver,
