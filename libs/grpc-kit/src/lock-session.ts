@@ -1,4 +1,4 @@
-import { Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import type { ClientDuplexStream, ServiceError } from '@grpc/grpc-js';
 import type {
   AcquireResponse,
   MutexServiceClient,
@@ -7,7 +7,7 @@ import type {
   SessionResponse,
 } from '@distlab/contracts/mutex/v1/mutex';
 import { msToDuration } from './durations';
-import { Code } from './status';
+import { Code, serviceError } from './status';
 
 export interface SessionAcquireOptions {
   leaseMs: number;
@@ -86,8 +86,4 @@ export class LockSession {
       this.call.write({ requestId, action });
     });
   }
-}
-
-function serviceError(code: number, details: string): ServiceError {
-  return Object.assign(new Error(`${Code[code] ?? code}: ${details}`), { code, details, metadata: new Metadata() });
 }

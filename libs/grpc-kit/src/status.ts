@@ -37,6 +37,14 @@ export function toStatusError(error: unknown, mapError?: ErrorMapper): StatusErr
   return new StatusError(status.INTERNAL, 'internal error (logged on the server)');
 }
 
+/**
+ * A failure shaped as grpc-js reports a call's (message "14 UNAVAILABLE: details"), for what fails on the client side
+ * without a call, or inside a stream: callers then judge it as they judge a call's.
+ */
+export function serviceError(code: status, details: string): ServiceError {
+  return Object.assign(new Error(`${code} ${codeName(code)}: ${details}`), { code, details, metadata: new Metadata() });
+}
+
 /** True when a client-side error is a grpc-js ServiceError (it carries a status code). */
 export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof Error && typeof (error as Partial<ServiceError>).code === 'number';

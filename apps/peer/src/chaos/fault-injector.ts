@@ -1,4 +1,5 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
+import { Code, serviceError } from '@distlab/grpc-kit';
 
 /** The faults of one link (this peer to one other), as set through ChaosService or the --fault-* flags. */
 export interface LinkFaultSettings {
@@ -109,10 +110,5 @@ export class FaultInjector {
 
 /** What a sender sees for a message the injected faults dropped: a lost message, as UNAVAILABLE. */
 export function droppedMessageError(to: number): ServiceError {
-  const details = `message to peer ${to} lost (fault injection)`;
-  return Object.assign(new Error(`${status.UNAVAILABLE} UNAVAILABLE: ${details}`), {
-    code: status.UNAVAILABLE,
-    details,
-    metadata: new Metadata(),
-  });
+  return serviceError(Code.UNAVAILABLE, `message to peer ${to} lost (fault injection)`);
 }

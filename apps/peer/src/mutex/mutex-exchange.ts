@@ -1,11 +1,11 @@
-import { Metadata, type ClientDuplexStream, type ServerDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import type { ClientDuplexStream, ServerDuplexStream, ServiceError } from '@grpc/grpc-js';
 import {
   MutexServiceClient,
   type ExchangeRefusal,
   type ExchangeRequest,
   type ExchangeResponse,
 } from '@distlab/contracts/mutex/v1/mutex';
-import { Code, type StatusError } from '@distlab/grpc-kit';
+import { Code, serviceError, type StatusError } from '@distlab/grpc-kit';
 import { PEER_CALL_DEADLINE_MS, type PeerLinks } from '../links/peer-links';
 
 /** A Request or a Reply, as a frame carries it. */
@@ -54,7 +54,7 @@ export class MutexExchange {
       const timer = setTimeout(() => {
         stream.pending.delete(frameId);
         reject(
-          statusError(
+          serviceError(
             Code.DEADLINE_EXCEEDED,
             `peer ${to} did not acknowledge a message within ${PEER_CALL_DEADLINE_MS} ms`,
           ),
@@ -83,7 +83,7 @@ export class MutexExchange {
         if (frame === undefined) continue;
         stream.pending.delete(refusal.frameId);
         clearTimeout(frame.timer);
-        frame.refused(statusError(refusal.code, refusal.message));
+        frame.refused(serviceError(refusal.code, refusal.message));
       }
       // Pending frames are in the order of their ids, which increase: the taken ones are a prefix.
       const takenThrough = Number(ack.takenThrough);
@@ -105,10 +105,10 @@ export class MutexExchange {
       stream.pending.clear();
     };
     call.on('error', (error: ServiceError) =>
-      ended(error.code === Code.CANCELLED ? statusError(Code.UNAVAILABLE, error.details) : error),
+      ended(error.code === Code.CANCELLED ? serviceError(Code.UNAVAILABLE, error.details) : error),
     );
     call.on('status', (status) => {
-      if (status.code === Code.OK) ended(statusError(Code.UNAVAILABLE, `peer ${to} ended the message stream`));
+      if (status.code === Code.OK) ended(serviceError(Code.UNAVAILABLE, `peer ${to} ended the message stream`));
     });
     return stream;
   }
@@ -120,15 +120,10 @@ export class MutexExchange {
     stream.call.cancel();
     for (const frame of stream.pending.values()) {
       clearTimeout(frame.timer);
-      frame.refused(statusError(Code.UNAVAILABLE, reason));
+      frame.refused(serviceError(Code.UNAVAILABLE, reason));
     }
     stream.pending.clear();
   }
-}
-
-/** A failure shaped as grpc-js reports a call's, so that PeerLinks.deliver judges it as it judges a call's. */
-function statusError(code: number, details: string): ServiceError {
-  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });
 }
 
 /** How long a receiver may hold back acknowledging frames it took, so that one covers many (refusals go at once). */
