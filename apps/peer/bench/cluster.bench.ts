@@ -3,7 +3,8 @@
 //       with unary calls;
 //   (2) critical-section entries per second with all five peers contending (1 and 4 Session clients per peer);
 //   (3) time from kill -9 of the coordinator until every live peer names the new leader (several kills);
-//   (4) Berkeley: the true skew left after one round, from clocks skewed by ±500 ms (several rounds).
+//   (4) Berkeley: the true skew left after one round, from clocks skewed by ±500 ms (several rounds);
+//   (5) (1) and (2) again on a second cluster whose peers send Ricart–Agrawala messages as unary calls.
 // Every loop is bounded in count and in time.
 //
 //   npx nx bench peer              (also part of `npm run bench`)
@@ -103,8 +104,11 @@ async function unaryFloor(cluster: PeerCluster): Promise<string[][]> {
   ];
 }
 
-/** Lock+unlock latency through peer 1, one client: on a Session (the target's row), then with unary calls. */
-async function uncontended(): Promise<string[][]> {
+/**
+ * Lock+unlock latency through peer 1, one client: on a Session (the target's row), then (unless `sessionOnly`) with
+ * unary calls.
+ */
+async function uncontended(sessionOnly = false): Promise<string[][]> {
   const mutex = peers.of(MutexServiceClient, 1);
   const session = new LockSession(mutex);
   const measure = async (cycle: () => Promise<number>) => {
@@ -121,16 +125,18 @@ async function uncontended(): Promise<string[][]> {
   };
   const { latencies, acquires } = await measure(() => sessionCycle(session, 'bench'));
   session.close();
-  const unary = sorted((await measure(() => unaryCycle(mutex, 'bench'))).latencies);
   const [values, acquireValues] = [sorted(latencies), sorted(acquires)];
+  const sessionRow = [
+    'lock+unlock, uncontended, Session',
+    `${latencies.length} cycles`,
+    `p50 ${ms(percentile(values, 0.5))} ms`,
+    `p99 ${ms(percentile(values, 0.99))} ms`,
+    'p50 ≤ 1.5 ms',
+  ];
+  if (sessionOnly) return [sessionRow];
+  const unary = sorted((await measure(() => unaryCycle(mutex, 'bench'))).latencies);
   return [
-    [
-      'lock+unlock, uncontended, Session',
-      `${latencies.length} cycles`,
-      `p50 ${ms(percentile(values, 0.5))} ms`,
-      `p99 ${ms(percentile(values, 0.99))} ms`,
-      'p50 ≤ 1.5 ms',
-    ],
+    sessionRow,
     [
       '  the same with unary Acquire, Release',
       `${unary.length} cycles`,
@@ -235,6 +241,23 @@ async function berkeley(cluster: PeerCluster): Promise<string[]> {
   ];
 }
 
+/**
+ * The same lock figures with the peers' messages as unary Request and Reply calls (--mutex-transport unary), on a
+ * cluster of its own: what the Exchange streams save.
+ */
+async function unaryTransport(): Promise<string[][]> {
+  const cluster = await PeerCluster.start({ size: PEERS, argsFor: () => ['--mutex-transport', 'unary'] });
+  peers = new ClusterClients(cluster);
+  try {
+    await peers.untilAgreed(cluster.ids, PEERS, 10_000, 5);
+    const rows = [...(await uncontended(true)), await contended(cluster, 1)];
+    return rows.map(([measure, ...rest]) => [`${measure.trim()}, peers on unary calls`, ...rest.slice(0, 3), '']);
+  } finally {
+    peers.close();
+    await cluster.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const cluster = await PeerCluster.start({
     size: PEERS,
@@ -254,8 +277,12 @@ async function main(): Promise<void> {
     rows.push(await failover(cluster));
   } finally {
     peers.close();
-    for (const client of ownConnections) client.close();
     await cluster.stop();
+  }
+  try {
+    rows.push(...(await unaryTransport()));
+  } finally {
+    for (const client of ownConnections) client.close();
   }
   process.stdout.write(`\nPeer cluster: ${PEERS} peer processes on loopback\n`);
   process.stdout.write(`${formatTable(['measure', 'runs', 'result', 'spread', 'target'], rows)}\n`);

@@ -111,6 +111,15 @@ void runServerProcess({
           .env('DISTLAB_ELECTION_ALGORITHM')
           .choices(['bully', 'ring'])
           .default('bully'),
+      )
+      .addOption(
+        new Option(
+          '--mutex-transport <name>',
+          'how Ricart–Agrawala messages travel: one Exchange stream per peer, or a unary Request/Reply call each',
+        )
+          .env('DISTLAB_MUTEX_TRANSPORT')
+          .choices(['stream', 'unary'])
+          .default('stream'),
       ),
   start: ({ config, options, logger }) =>
     startPeer({
@@ -124,6 +133,7 @@ void runServerProcess({
       clockSkewMs: options['clockSkewMs'] as number,
       clockDriftPpm: options['clockDriftPpm'] as number,
       electionAlgorithm: options['electionAlgorithm'] as 'bully' | 'ring',
+      mutexTransport: options['mutexTransport'] as 'stream' | 'unary',
       faults: {
         blocked: false,
         dropProbability: options['faultDrop'] as number,

@@ -30,7 +30,7 @@ import { electionService } from './election/election-service';
 import { greeterService } from './greeter-service';
 import { envelopeServerInterceptor, MessageStamper } from './links/envelope';
 import { PeerLinks } from './links/peer-links';
-import { MutexDriver } from './mutex/mutex-driver';
+import { MutexDriver, type MutexTransport } from './mutex/mutex-driver';
 import { mutexService } from './mutex/mutex-service';
 import { PeerState } from './peer-state';
 import { timeService } from './time/time-service';
@@ -45,6 +45,8 @@ export interface PeerOptions {
   chatMaxPendingEvents?: number;
   /** Mutex: clients that may wait in Acquire on this peer (1000 by default). */
   mutexMaxWaitingClients?: number;
+  /** Mutex: how Request and Reply travel to the other peers (an Exchange stream each by default). */
+  mutexTransport?: MutexTransport;
   /** When set, register with this registry as "peer-<id>" and as a GreeterService endpoint, and discover peers there. */
   registry?: string;
   /** The other members' addresses by id. */
@@ -97,6 +99,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
     logger,
     wallClock,
     maxWaitingClients: options.mutexMaxWaitingClients,
+    transport: options.mutexTransport,
   });
   const election = new ElectionDriver({
     links,

@@ -1,8 +1,9 @@
-import type { Logger } from '@distlab/grpc-kit';
+import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
+import { unaryCall, type Logger } from '@distlab/grpc-kit';
 import { RicartAgrawala, type MutexMessage, type MutexOutput } from '@distlab/mutex';
 import type { EventLog } from '../clocks/event-log';
 import type { LogicalClocks } from '../clocks/logical-clocks';
-import { describedEnvelope } from '../links/envelope';
+import { describedEnvelope, describedMessage } from '../links/envelope';
 import { MembershipNotReadyError, type MembershipChange, type PeerLinks } from '../links/peer-links';
 import type { PeerState } from '../peer-state';
 import { MutexExchange } from './mutex-exchange';
@@ -38,6 +39,13 @@ interface Holder {
   leaseTimer: NodeJS.Timeout;
 }
 
+/**
+ * How the core's messages travel: `stream`, frames on one MutexService.Exchange stream per peer (the default, and the
+ * fast one); `unary`, one Request or Reply call each, the envelope in each call's metadata (the textbook shape, kept to
+ * compare with).
+ */
+export type MutexTransport = 'stream' | 'unary';
+
 export interface MutexDriverOptions {
   links: PeerLinks;
   clocks: LogicalClocks;
@@ -48,6 +56,8 @@ export interface MutexDriverOptions {
   wallClock: () => Date;
   /** Clients that may wait in Acquire before more are refused; MAX_WAITING_CLIENTS by default. */
   maxWaitingClients?: number;
+  /** `stream` by default. */
+  transport?: MutexTransport;
 }
 
 /**
@@ -185,36 +195,36 @@ export class MutexDriver {
 
   private send(to: number, message: MutexMessage): void {
     const links = this.options.links;
-    const attempt =
-      message.kind === 'request'
-        ? () =>
-            this.exchange.send(
-              to,
-              {
-                $case: 'request',
-                value: {
-                  fromPeerId: message.from,
-                  timestamp: String(message.timestamp),
-                  incarnation: String(message.incarnation),
-                },
-              },
-              describedEnvelope(ALGORITHM, `Request(ts=${message.timestamp})`),
-            )
-        : () =>
-            this.exchange.send(
-              to,
-              {
-                $case: 'reply',
-                value: {
-                  fromPeerId: message.from,
-                  requestTimestamp: String(message.requestTimestamp),
-                  requesterIncarnation: String(message.requesterIncarnation),
-                  incarnation: String(message.incarnation),
-                  fencingTokenSeen: String(message.fencingTokenSeen),
-                },
-              },
-              describedEnvelope(ALGORITHM, `Reply(ts=${message.requestTimestamp})`),
-            );
+    const request = (message: MutexMessage & { kind: 'request' }) => ({
+      fromPeerId: message.from,
+      timestamp: String(message.timestamp),
+      incarnation: String(message.incarnation),
+    });
+    const reply = (message: MutexMessage & { kind: 'reply' }) => ({
+      fromPeerId: message.from,
+      requestTimestamp: String(message.requestTimestamp),
+      requesterIncarnation: String(message.requesterIncarnation),
+      incarnation: String(message.incarnation),
+      fencingTokenSeen: String(message.fencingTokenSeen),
+    });
+    const label =
+      message.kind === 'request' ? `Request(ts=${message.timestamp})` : `Reply(ts=${message.requestTimestamp})`;
+    const unary = () => {
+      const client = links.client(MutexServiceClient, to);
+      const metadata = describedMessage(ALGORITHM, label);
+      return message.kind === 'request'
+        ? unaryCall(client, 'request', request(message), { metadata })
+        : unaryCall(client, 'reply', reply(message), { metadata });
+    };
+    const framed = () =>
+      this.exchange.send(
+        to,
+        message.kind === 'request'
+          ? { $case: 'request', value: request(message) }
+          : { $case: 'reply', value: reply(message) },
+        describedEnvelope(ALGORITHM, label),
+      );
+    const attempt = this.options.transport === 'unary' ? unary : framed;
     const delivery = links.deliver(to, `${message.kind} to ${to}`, attempt);
     this.deliveries.add(delivery);
     void delivery.finally(() => this.deliveries.delete(delivery));
