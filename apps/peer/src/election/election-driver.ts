@@ -176,10 +176,15 @@ export class ElectionDriver {
   /** One election message as its RPC; resolves to the heartbeat's answer for a heartbeat. */
   private async call(to: number, message: ElectionMessage): Promise<ElectionMessage | undefined> {
     const links = this.options.links;
-    const settings = (label: string, algorithm: ElectionAlgorithm) => ({
-      metadata: describedMessage(algorithm, label),
-      deadlineMs: ELECTION_CALL_DEADLINE_MS,
-    });
+    const settings = (label: string, algorithm: ElectionAlgorithm) => {
+      const metadata = describedMessage(algorithm, label);
+      // Bully's messages wait for a peer whose connection is being re-established (a peer that started after this
+      // one, whose first dials failed) instead of failing at once: the core ignores a failed Bully message and
+      // decides by its answer timeout, so waiting costs a dead peer nothing and saves a live one from being taken for
+      // dead. Ring's messages fail at once: a failure is how an unreachable successor is skipped.
+      if (algorithm === 'bully') metadata.setOptions({ waitForReady: true });
+      return { metadata, deadlineMs: ELECTION_CALL_DEADLINE_MS };
+    };
     switch (message.kind) {
       case 'election':
         await unaryCall(
