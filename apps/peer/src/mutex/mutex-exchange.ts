@@ -19,6 +19,8 @@ interface PendingFrame {
 
 /** One open Exchange stream to a peer and the frames on it not yet acknowledged. */
 interface OpenStream {
+  /** The links' client the stream was opened on: when the links make a new one (the peer moved), so does this. */
+  client: MutexServiceClient;
   call: ClientDuplexStream<ExchangeRequest, ExchangeResponse>;
   pending: Map<string, PendingFrame>;
 }
@@ -39,7 +41,7 @@ export class MutexExchange {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly links: PeerLinks) {
-    // A member that left, or moved to a new address, gets a new stream (on a new client) at its next message.
+    // A member that left has its stream closed; one that moved gets a new stream on its new client (streamTo).
     this.unsubscribe = links.onChange((change) => {
       if (change.kind === 'left') this.closeStream(change.peerId, 'the peer left the membership');
     });
@@ -71,10 +73,12 @@ export class MutexExchange {
   }
 
   private streamTo(to: number): OpenStream {
+    const client = this.links.client(MutexServiceClient, to);
     const open = this.streams.get(to);
-    if (open !== undefined) return open;
-    const call = this.links.client(MutexServiceClient, to).exchange();
-    const stream: OpenStream = { call, pending: new Map() };
+    if (open?.client === client) return open;
+    if (open !== undefined) this.closeStream(to, `peer ${to} moved to a new address`);
+    const call = client.exchange();
+    const stream: OpenStream = { client, call, pending: new Map() };
     this.streams.set(to, stream);
     // Frames acknowledged after their deadline are no longer pending (the retry is already out): nothing to do.
     call.on('data', (ack: ExchangeResponse) => {
