@@ -253,9 +253,15 @@ async function unaryTransport(): Promise<string[][]> {
     const rows = [...(await uncontended(true)), await contended(cluster, 1)];
     return rows.map(([measure, ...rest]) => [`${measure.trim()}, peers on unary calls`, ...rest.slice(0, 3), '']);
   } finally {
-    peers.close();
+    closeClients();
     await cluster.stop();
   }
+}
+
+/** Closes the shared clients and the load loops' own connections (before their cluster stops). */
+function closeClients(): void {
+  peers.close();
+  for (const client of ownConnections.splice(0)) client.close();
 }
 
 async function main(): Promise<void> {
@@ -276,14 +282,10 @@ async function main(): Promise<void> {
     rows.push(await berkeley(cluster));
     rows.push(await failover(cluster));
   } finally {
-    peers.close();
+    closeClients();
     await cluster.stop();
   }
-  try {
-    rows.push(...(await unaryTransport()));
-  } finally {
-    for (const client of ownConnections) client.close();
-  }
+  rows.push(...(await unaryTransport()));
   process.stdout.write(`\nPeer cluster: ${PEERS} peer processes on loopback\n`);
   process.stdout.write(`${formatTable(['measure', 'runs', 'result', 'spread', 'target'], rows)}\n`);
 }
