@@ -11,7 +11,7 @@ import {
 import { createClient, LockSession, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
 import { freePort } from '@distlab/testing';
 
-import { startPeer } from './peer-server';
+import { startPeer, type PeerOptions } from './peer-server';
 
 // MutexService's two streams on three in-process peers: Session (a client's lock session, whose end releases what it
 // holds) and Exchange (the peers' message stream: refusals at once, cumulative acknowledgements), as a client such as
@@ -22,13 +22,23 @@ const addresses = new Map<number, string>();
 const servers: RunningServer[] = [];
 const clients: MutexServiceClient[] = [];
 
-beforeAll(async () => {
+/** Starts three in-process peers that know each other, on free ports; fills `addresses`. */
+async function startPeers(
+  addresses: Map<number, string>,
+  options: Pick<PeerOptions, 'logger' | 'mutexTransport'>,
+): Promise<RunningServer[]> {
   for (const id of ids) addresses.set(id, `127.0.0.1:${await freePort()}`);
+  const started: RunningServer[] = [];
   for (const id of ids) {
-    const others = new Map([...addresses].filter(([other]) => other !== id));
+    const peers = new Map([...addresses].filter(([other]) => other !== id));
     const port = Number(addresses.get(id)!.split(':')[1]);
-    servers.push(await startPeer({ id, server: { host: '127.0.0.1', port }, logger: silentLogger(), peers: others }));
+    started.push(await startPeer({ id, server: { host: '127.0.0.1', port }, peers, ...options }));
   }
+  return started;
+}
+
+beforeAll(async () => {
+  servers.push(...(await startPeers(addresses, { logger: silentLogger() })));
 });
 
 afterAll(async () => {
@@ -241,20 +251,7 @@ describe('the unary transport (--mutex-transport unary)', () => {
   );
 
   beforeAll(async () => {
-    for (const id of ids) unaryAddresses.set(id, `127.0.0.1:${await freePort()}`);
-    for (const id of ids) {
-      const others = new Map([...unaryAddresses].filter(([other]) => other !== id));
-      const port = Number(unaryAddresses.get(id)!.split(':')[1]);
-      unaryServers.push(
-        await startPeer({
-          id,
-          server: { host: '127.0.0.1', port },
-          logger: callLog,
-          peers: others,
-          mutexTransport: 'unary',
-        }),
-      );
-    }
+    unaryServers.push(...(await startPeers(unaryAddresses, { logger: callLog, mutexTransport: 'unary' })));
   });
 
   afterAll(async () => {

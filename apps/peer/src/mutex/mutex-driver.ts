@@ -75,11 +75,11 @@ export class MutexDriver {
   private deliveries = new Set<Promise<unknown>>();
   private stopping = false;
   private readonly unsubscribe: () => void;
-  /** The core's messages travel on one Exchange stream per peer. */
-  private readonly exchange: MutexExchange;
+  /** With the `stream` transport: the core's messages travel on one Exchange stream per peer. */
+  private readonly exchange: MutexExchange | undefined;
 
   constructor(private readonly options: MutexDriverOptions) {
-    this.exchange = new MutexExchange(options.links);
+    this.exchange = options.transport === 'unary' ? undefined : new MutexExchange(options.links);
     this.core = new RicartAgrawala({
       self: options.links.self,
       members: options.links.members(),
@@ -142,7 +142,7 @@ export class MutexDriver {
     const pending = Promise.allSettled([...this.deliveries]);
     await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     this.unsubscribe();
-    this.exchange.close();
+    this.exchange?.close();
   }
 
   private withdraw(waiter: Waiter): void {
@@ -216,15 +216,15 @@ export class MutexDriver {
         ? unaryCall(client, 'request', request(message), { metadata })
         : unaryCall(client, 'reply', reply(message), { metadata });
     };
-    const framed = () =>
-      this.exchange.send(
+    const framed = (exchange: MutexExchange) => () =>
+      exchange.send(
         to,
         message.kind === 'request'
           ? { $case: 'request', value: request(message) }
           : { $case: 'reply', value: reply(message) },
         describedEnvelope(ALGORITHM, label),
       );
-    const attempt = this.options.transport === 'unary' ? unary : framed;
+    const attempt = this.exchange === undefined ? unary : framed(this.exchange);
     const delivery = links.deliver(to, `${message.kind} to ${to}`, attempt);
     this.deliveries.add(delivery);
     void delivery.finally(() => this.deliveries.delete(delivery));

@@ -102,11 +102,7 @@ export class MutexExchange {
     // next message opens a new stream. A definite refusal of the whole stream (INVALID_ARGUMENT) is passed on as such.
     const ended = (error: ServiceError) => {
       if (this.streams.get(to) === stream) this.streams.delete(to);
-      for (const frame of stream.pending.values()) {
-        clearTimeout(frame.timer);
-        frame.refused(error);
-      }
-      stream.pending.clear();
+      failPending(stream, error);
     };
     call.on('error', (error: ServiceError) =>
       ended(error.code === Code.CANCELLED ? serviceError(Code.UNAVAILABLE, error.details) : error),
@@ -122,12 +118,17 @@ export class MutexExchange {
     if (stream === undefined) return;
     this.streams.delete(peerId);
     stream.call.cancel();
-    for (const frame of stream.pending.values()) {
-      clearTimeout(frame.timer);
-      frame.refused(serviceError(Code.UNAVAILABLE, reason));
-    }
-    stream.pending.clear();
+    failPending(stream, serviceError(Code.UNAVAILABLE, reason));
   }
+}
+
+/** Fails every frame the stream has not had acknowledged: they count as undelivered (the sender's retries decide). */
+function failPending(stream: OpenStream, error: ServiceError): void {
+  for (const frame of stream.pending.values()) {
+    clearTimeout(frame.timer);
+    frame.refused(error);
+  }
+  stream.pending.clear();
 }
 
 /** How long a receiver may hold back acknowledging frames it took, so that one covers many (refusals go at once). */
