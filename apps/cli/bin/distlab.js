@@ -4,6 +4,7 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
 const entry = join(__dirname, '..', 'src', 'main.ts');
 const child = spawn(
@@ -13,8 +14,9 @@ const child = spawn(
     // grpc-js names the server it dials by IP when the target is an IP (127.0.0.1 under `distlab up --secure`): the
     // certificate's IP entry is what it checks, but Node warns that SNI carries no IP. The warning says nothing to a user.
     '--disable-warning=DEP0123',
+    // The loader is named by its file, found from here: a bare `tsx` would be looked up from the user's directory.
     '--import',
-    'tsx',
+    pathToFileURL(require.resolve('tsx')).href,
     entry,
     ...process.argv.slice(2),
   ],

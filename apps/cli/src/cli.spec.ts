@@ -1,15 +1,20 @@
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpawnedProcess, startServerProcess, WORKSPACE_ROOT, type ServerProcessHandle } from '@distlab/testing';
+import { SpawnedProcess, startPeerProcess, WORKSPACE_ROOT, type ServerProcessHandle } from '@distlab/testing';
 
-// Drives the real `distlab` executable (bin/distlab.js, as `npx distlab` runs it) against a real peer on a free port.
+// Drives the real `distlab` executable (bin/distlab.js, as `npx distlab` runs it) against a real peer on a free port,
+// from a directory outside the workspace, as a linked `distlab` on a user's PATH runs.
 
 const BIN = join(WORKSPACE_ROOT, 'apps', 'cli', 'bin', 'distlab.js');
 let peer: ServerProcessHandle;
 const running: SpawnedProcess[] = [];
 
 function distlab(...args: string[]): SpawnedProcess {
-  const child = spawn(process.execPath, [BIN, '--target', peer.address, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--target', peer.address, ...args], {
+    cwd: tmpdir(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const spawned = new SpawnedProcess(child);
   running.push(spawned);
   return spawned;
@@ -23,7 +28,7 @@ async function run(...args: string[]): Promise<{ exitCode: number | string; stdo
 }
 
 beforeAll(async () => {
-  peer = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'peer', 'src', 'main.ts'), ['--id', '3']);
+  peer = await startPeerProcess(3);
 });
 
 afterAll(async () => {
@@ -162,12 +167,7 @@ describe('against a peer started with --token', () => {
   let secured: ServerProcessHandle;
 
   beforeAll(async () => {
-    secured = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'peer', 'src', 'main.ts'), [
-      '--id',
-      '5',
-      '--token',
-      's3cret',
-    ]);
+    secured = await startPeerProcess(5, ['--token', 's3cret']);
   });
 
   afterAll(async () => {

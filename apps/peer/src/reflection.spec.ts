@@ -1,11 +1,4 @@
-import { join } from 'node:path';
-import {
-  bufCurl,
-  ReflectionOnlyClient,
-  startServerProcess,
-  WORKSPACE_ROOT,
-  type ServerProcessHandle,
-} from '@distlab/testing';
+import { bufCurl, ReflectionOnlyClient, startPeerProcess, type ServerProcessHandle } from '@distlab/testing';
 
 // A client that knows nothing but reflection lists, describes and calls every method of a real peer process, health
 // included: buf curl resolves every type (google.protobuf.Timestamp among them) from the server alone.
@@ -14,7 +7,7 @@ let peer: ServerProcessHandle;
 let url: string;
 
 beforeAll(async () => {
-  peer = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'peer', 'src', 'main.ts'), ['--id', '4']);
+  peer = await startPeerProcess(4);
   url = `http://${peer.address}`;
 });
 

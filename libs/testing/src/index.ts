@@ -5,6 +5,7 @@
 export {
   spawnTypeScript,
   startServerProcess,
+  startPeerProcess,
   SpawnedProcess,
   WORKSPACE_ROOT,
   type ServerProcessHandle,

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -90,4 +92,16 @@ export async function startServerProcess(entry: string, args: readonly string[] 
     await spawned.stop();
     throw error;
   }
+}
+
+/**
+ * Starts one peer process (`apps/peer`) with the given id, keeping its event log and state in a directory of its own:
+ * the workspace's `.distlab` belongs to the user's `npm start`, and a test must not append to it.
+ */
+export async function startPeerProcess(id: number, args: readonly string[] = []): Promise<ServerProcessHandle> {
+  const dir = mkdtempSync(join(tmpdir(), `distlab-peer-${id}-`));
+  return startServerProcess(join(WORKSPACE_ROOT, 'apps', 'peer', 'src', 'main.ts'), [
+    ...['--id', String(id), '--events-dir', join(dir, 'events'), '--state-dir', join(dir, 'state')],
+    ...args,
+  ]);
 }

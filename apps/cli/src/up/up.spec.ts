@@ -47,7 +47,8 @@ let base = 0;
 
 async function up(peers: number, workers = 1, extra: string[] = []): Promise<string[]> {
   base = await freePortRange(20);
-  const dataDir = mkdtempSync(join(tmpdir(), 'distlab-up-'));
+  // Every directory of its own: the workspace's .distlab belongs to the user's `npm start`.
+  const dir = mkdtempSync(join(tmpdir(), 'distlab-up-'));
   supervisor = spawnTypeScript(CLI, [
     'up',
     '--peers',
@@ -56,8 +57,7 @@ async function up(peers: number, workers = 1, extra: string[] = []): Promise<str
     String(workers),
     '--base-port',
     String(base),
-    '--data-dir',
-    dataDir,
+    ...['--data-dir', join(dir, 'inventory'), '--events-dir', join(dir, 'events'), '--state-dir', join(dir, 'state')],
     ...extra,
   ]);
   const exitedEarly = supervisor.exited().then((code) => {
@@ -122,10 +122,19 @@ describe('distlab up', () => {
   it('runs every demo against it, each ending in PASS', async () => {
     await up(3, 2);
     const demos = await distlab('demo', 'all', '--base-port', String(base));
-    const verdicts = demos.stdout.split('\n').filter((line) => /^(PASS|FAIL): demo /.test(line));
-    expect({ exitCode: demos.exitCode, stderr: demos.stderr, verdicts }).toEqual({
+    const lines = demos.stdout.split('\n');
+    const verdicts = lines.filter((line) => /^(PASS|FAIL): demo /.test(line));
+    // A failed check's line says what was seen (FAIL <check>: <summary>), so a failure here explains itself.
+    const failedChecks = lines.filter((line) => /^FAIL [^:]/.test(line));
+    // And what the system said meanwhile, but for the line per call: restarts, warnings, errors.
+    if (demos.exitCode !== 0)
+      console.log(
+        ['demo all:', ...lines, 'distlab up:', ...supervisor!.lines.filter((line) => !/ INFO /.test(line))].join('\n'),
+      );
+    expect({ exitCode: demos.exitCode, stderr: demos.stderr, failedChecks, verdicts }).toEqual({
       exitCode: 0,
       stderr: '',
+      failedChecks: [],
       verdicts: [
         'PASS: demo lamport',
         'PASS: demo vector',
