@@ -3,7 +3,14 @@ import { SyncAlgorithm, TimeServiceClient } from '@distlab/contracts/clock/v1/ti
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { ElectionAlgorithm, ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { MutexServiceClient, MutexState } from '@distlab/contracts/mutex/v1/mutex';
-import { createClient, msToDuration, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
+import {
+  createClient,
+  durationToMs,
+  msToDuration,
+  silentLogger,
+  unaryCall,
+  type RunningServer,
+} from '@distlab/grpc-kit';
 import { freePort } from '@distlab/testing';
 import { startPeer } from './peer-server';
 
@@ -197,6 +204,16 @@ describe('TimeService', () => {
     await expect(
       unaryCall(time(), 'adjustTime', { round: '1', adjustment: msToDuration(2 * 3_600_000), masterPeerId: 2 }),
     ).rejects.toMatchObject(rejection(status.INVALID_ARGUMENT, 'within ±1 h'));
+    await expect(
+      unaryCall(time(), 'adjustTime', { round: '1', adjustment: msToDuration(1), masterPeerId: 0 }),
+    ).rejects.toMatchObject(rejection(status.INVALID_ARGUMENT, 'master_peer_id'));
+    // A stranger's round does not move the clock (a master of another cluster, a stray process).
+    const offsetMs = async () => durationToMs((await unaryCall(time(), 'getTime', {})).offsetFromSystem, 0);
+    const before = await offsetMs();
+    await expect(
+      unaryCall(time(), 'adjustTime', { round: '1', adjustment: msToDuration(250), masterPeerId: 9 }),
+    ).rejects.toMatchObject(rejection(status.FAILED_PRECONDITION, 'peer 9 is not a member'));
+    expect(Math.abs((await offsetMs()) - before)).toBeLessThan(1);
     // A round applied once is not applied twice (a retried or late duplicate instruction).
     const round = String(Date.now() + 60_000);
     await unaryCall(time(), 'adjustTime', { round, adjustment: msToDuration(0.5), masterPeerId: 2 });

@@ -20,7 +20,7 @@ import {
 import type { EventLog } from '../clocks/event-log';
 import type { LogicalClocks } from '../clocks/logical-clocks';
 import { describedMessage } from '../links/envelope';
-import type { PeerLinks } from '../links/peer-links';
+import { MembershipNotReadyError, NotMemberError, type PeerLinks } from '../links/peer-links';
 import type { VirtualClock } from './virtual-clock';
 
 /** Readings of each clock per synchronization unless the request says: the fastest of them is kept. */
@@ -34,10 +34,13 @@ class StaleRoundError extends Error {}
 
 /**
  * The time service's one status mapping: a stale Berkeley round is FAILED_PRECONDITION (it was applied already, or a
- * newer one was); input validation is decided where the input is read.
+ * newer one was), and so is an AdjustTime from a master that is not a member; one whose membership discovery is still
+ * looking up is UNAVAILABLE (retry). Input validation is decided where the input is read.
  */
 function timeErrorToStatus(error: unknown): StatusError | undefined {
-  if (error instanceof StaleRoundError) return new StatusError(Code.FAILED_PRECONDITION, error.message);
+  if (error instanceof StaleRoundError || error instanceof NotMemberError)
+    return new StatusError(Code.FAILED_PRECONDITION, error.message);
+  if (error instanceof MembershipNotReadyError) return new StatusError(Code.UNAVAILABLE, error.message);
   return undefined;
 }
 
@@ -181,6 +184,10 @@ export function timeService(options: TimeServiceOptions): TimeServiceServer {
       const adjustmentMs = durationToMs(request.adjustment, 0);
       if (!(Math.abs(adjustmentMs) <= ADJUSTMENT_MAX_MS))
         throw new StatusError(Code.INVALID_ARGUMENT, `adjustment must be within ±1 h, not ${adjustmentMs} ms`);
+      if (request.masterPeerId === 0 || request.masterPeerId === links.self)
+        throw new StatusError(Code.INVALID_ARGUMENT, 'master_peer_id must name another peer');
+      // Only a member's round moves this clock: a stray process (another cluster's master) must not.
+      links.requireMember(request.masterPeerId);
       if (!(round > lastRound))
         throw new StaleRoundError(`round ${round} is not newer than round ${lastRound}, already applied here`);
       lastRound = round;

@@ -983,9 +983,10 @@ export const TimeServiceService = {
   /**
    * AdjustTime is the Berkeley master's instruction to a peer: move your clock by `adjustment`.
    *
-   * Errors: INVALID_ARGUMENT when the adjustment is larger than 1 hour in either direction; FAILED_PRECONDITION when
-   * `round` is not newer than the last round this peer applied (a stale or duplicated instruction is not applied
-   * twice).
+   * Errors: INVALID_ARGUMENT when the adjustment is larger than 1 hour in either direction, or `master_peer_id` is 0
+   * or this peer; FAILED_PRECONDITION when `round` is not newer than the last round this peer applied (a stale or
+   * duplicated instruction is not applied twice) or when the master is not a member of this peer's cluster (a stray
+   * process must not move the clock); UNAVAILABLE while registry discovery is still looking the master up (retry).
    * Safe to retry: yes, with the same round.
    */
   adjustTime: {
@@ -1022,9 +1023,10 @@ export interface TimeServiceServer extends UntypedServiceImplementation {
   /**
    * AdjustTime is the Berkeley master's instruction to a peer: move your clock by `adjustment`.
    *
-   * Errors: INVALID_ARGUMENT when the adjustment is larger than 1 hour in either direction; FAILED_PRECONDITION when
-   * `round` is not newer than the last round this peer applied (a stale or duplicated instruction is not applied
-   * twice).
+   * Errors: INVALID_ARGUMENT when the adjustment is larger than 1 hour in either direction, or `master_peer_id` is 0
+   * or this peer; FAILED_PRECONDITION when `round` is not newer than the last round this peer applied (a stale or
+   * duplicated instruction is not applied twice) or when the master is not a member of this peer's cluster (a stray
+   * process must not move the clock); UNAVAILABLE while registry discovery is still looking the master up (retry).
    * Safe to retry: yes, with the same round.
    */
   adjustTime: handleUnaryCall<AdjustTimeRequest, AdjustTimeResponse>;
@@ -1059,9 +1061,10 @@ export interface TimeServiceClient extends Client {
   /**
    * AdjustTime is the Berkeley master's instruction to a peer: move your clock by `adjustment`.
    *
-   * Errors: INVALID_ARGUMENT when the adjustment is larger than 1 hour in either direction; FAILED_PRECONDITION when
-   * `round` is not newer than the last round this peer applied (a stale or duplicated instruction is not applied
-   * twice).
+   * Errors: INVALID_ARGUMENT when the adjustment is larger than 1 hour in either direction, or `master_peer_id` is 0
+   * or this peer; FAILED_PRECONDITION when `round` is not newer than the last round this peer applied (a stale or
+   * duplicated instruction is not applied twice) or when the master is not a member of this peer's cluster (a stray
+   * process must not move the clock); UNAVAILABLE while registry discovery is still looking the master up (retry).
    * Safe to retry: yes, with the same round.
    */
   adjustTime(
