@@ -4,7 +4,9 @@
 //   (2) critical-section entries per second with all five peers contending (1 and 4 Session clients per peer);
 //   (3) time from kill -9 of the coordinator until every live peer names the new leader (several kills);
 //   (4) Berkeley: the true skew left after one round, from clocks skewed by ±500 ms (several rounds);
-//   (5) (1) and (2) again on a second cluster whose peers send Ricart–Agrawala messages as unary calls.
+//   (5) (1) and (2) again on a second cluster whose peers send Ricart–Agrawala messages as unary calls;
+//   (0) first, the floor: Ricart–Agrawala's messages alone between five processes on bare grpc-js streams
+//       (bare-ricart-agrawala.ts), what no implementation on grpc-js could beat on this machine in this run.
 // Every loop is bounded in count and in time.
 //
 //   npx nx bench peer              (also part of `npm run bench`)
@@ -17,6 +19,7 @@ import { createClient, durationToMs, msToDuration, unaryCall, type ClientConstru
 import { formatTable, PeerCluster, percentile } from '@distlab/testing';
 import { LockSession } from '@distlab/grpc-kit';
 import { ClusterClients } from '../src/test-support/cluster-clients';
+import { bareRicartAgrawala } from './bare-ricart-agrawala';
 
 const PEERS = 5;
 const UNCONTENDED_CYCLES = 2_000;
@@ -210,14 +213,15 @@ async function berkeley(cluster: PeerCluster): Promise<string[]> {
   const residuals: number[] = [];
   const bounds: number[] = [];
   for (let round = 0; round < BERKELEY_ROUNDS; round += 1) {
-    // Skew the clocks again (±500 ms around the system clock), as a round of adjustments from nobody in particular.
+    // Skew the clocks again (±500 ms around the system clock), as a round of adjustments from the next peer (a peer
+    // takes rounds from members only).
     const now = await offsets();
     await Promise.all(
       cluster.ids.map((id, index) =>
         unaryCall(time(id), 'adjustTime', {
           round: String(Date.now() + round),
           adjustment: msToDuration(SKEWS_MS[index] - now[index]),
-          masterPeerId: 0,
+          masterPeerId: (id % PEERS) + 1,
         }),
       ),
     );
@@ -264,13 +268,35 @@ function closeClients(): void {
   for (const client of ownConnections.splice(0)) client.close();
 }
 
+/** The same message pattern on bare grpc-js streams and nothing else (bare-ricart-agrawala.ts), before the cluster. */
+async function bareFloor(): Promise<string[][]> {
+  const { acquireMs, entriesPerSecond } = await bareRicartAgrawala();
+  const values = sorted(acquireMs);
+  return [
+    [
+      'acquire, uncontended, bare grpc-js streams',
+      `${acquireMs.length} entries`,
+      `p50 ${ms(percentile(values, 0.5))} ms`,
+      `p99 ${ms(percentile(values, 0.99))} ms`,
+      '(the floor)',
+    ],
+    [
+      'entries/s, 5 peers contending, bare grpc-js streams',
+      'each peer for itself',
+      `${Math.round(entriesPerSecond)} entries/s`,
+      '',
+      '(the ceiling)',
+    ],
+  ];
+}
+
 async function main(): Promise<void> {
+  const rows = await bareFloor();
   const cluster = await PeerCluster.start({
     size: PEERS,
     argsFor: (id) => ['--clock-skew-ms', String(SKEWS_MS[id - 1])],
   });
   peers = new ClusterClients(cluster);
-  const rows: string[][] = [];
   try {
     await peers.untilAgreed(cluster.ids, PEERS, 10_000, 5);
     const members = await unaryCall(peers.of(ClusterServiceClient, 1), 'listMembers', {});
