@@ -32,6 +32,7 @@ import { envelopeServerInterceptor, MessageStamper } from './links/envelope';
 import { PeerLinks } from './links/peer-links';
 import { MutexDriver, type MutexTransport } from './mutex/mutex-driver';
 import { mutexService } from './mutex/mutex-service';
+import { OwnerLock } from './owner-lock';
 import { PeerState } from './peer-state';
 import { timeService } from './time/time-service';
 import { VirtualClock } from './time/virtual-clock';
@@ -70,9 +71,27 @@ export interface PeerOptions {
  * over one set of links to the other peers whose envelope stamps and logs every message.
  */
 export async function startPeer(options: PeerOptions): Promise<RunningServer> {
-  const { logger } = options;
   const serverId = `peer-${options.id}`;
-  const state = PeerState.begin(options.stateDir && join(options.stateDir, `${serverId}.json`));
+  const stateFile = options.stateDir && join(options.stateDir, `${serverId}.json`);
+  // Before anything is read or written: a second process of this peer must not bump the incarnation of the first.
+  const owned: OwnerLock[] = [];
+  try {
+    for (const file of [stateFile, options.eventsFile]) if (file !== undefined) owned.push(OwnerLock.claim(file));
+    return await startOwnedPeer(options, serverId, stateFile, owned);
+  } catch (error) {
+    for (const lock of owned) lock.release();
+    throw error;
+  }
+}
+
+async function startOwnedPeer(
+  options: PeerOptions,
+  serverId: string,
+  stateFile: string | undefined,
+  owned: readonly OwnerLock[],
+): Promise<RunningServer> {
+  const { logger } = options;
+  const state = PeerState.begin(stateFile);
   const clock = new VirtualClock({ skewMs: options.clockSkewMs, driftPpm: options.clockDriftPpm });
   const wallClock = () => clock.now();
   const clocks = new LogicalClocks(options.id);
@@ -146,6 +165,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
     mutexApi.close(); // After the drain: replies owed to others have gone out on their streams.
     links.close();
     log.close();
+    for (const lock of owned) lock.release(); // Last: nothing of this peer's is written after the log closes.
   });
   if (options.registry !== undefined) {
     const discovery = new RegistryDiscovery({
