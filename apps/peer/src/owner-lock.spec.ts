@@ -13,7 +13,7 @@ describe('OwnerLock', () => {
   it('lets one claim at a time, and the file again once released', () => {
     const owned = file();
     const lock = OwnerLock.claim(owned);
-    expect(readFileSync(`${owned}.lock`, 'utf8')).toBe(`${process.pid}\n`);
+    expect(readFileSync(`${owned}.lock`, 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+\n$`));
     expect(() => OwnerLock.claim(owned)).toThrow(OwnedFileError);
     expect(() => OwnerLock.claim(owned)).toThrow(`belongs to process ${process.pid} (this one)`);
     lock.release();
@@ -26,10 +26,19 @@ describe('OwnerLock', () => {
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(`${owned}.lock`, `${gone}\n`);
     const lock = OwnerLock.claim(owned);
-    expect(readFileSync(`${owned}.lock`, 'utf8')).toBe(`${process.pid}\n`);
+    expect(readFileSync(`${owned}.lock`, 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+\n$`));
     lock.release();
     writeFileSync(`${owned}.lock`, 'not a pid');
     OwnerLock.claim(owned).release();
+  });
+
+  it('takes over a claim whose pid now belongs to a process that started later (a reused pid)', () => {
+    const owned = file();
+    OwnerLock.claim(owned).release();
+    writeFileSync(`${owned}.lock`, `${process.pid} 1\n`); // this pid, but a process started at tick 1
+    OwnerLock.claim(owned).release();
+    writeFileSync(`${owned}.lock`, `${process.pid}\n`); // no start time recorded: the pid alone decides
+    expect(() => OwnerLock.claim(owned)).toThrow(OwnedFileError);
   });
 
   it('does not remove a claim that is no longer its own', () => {
