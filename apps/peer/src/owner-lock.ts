@@ -1,6 +1,9 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** A file another live process owns (or is claiming at this very moment). */
+export class OwnedFileError extends Error {}
+
 /**
  * One process at a time owns a peer's files (its state, its event log): a second peer started with the same id and
  * the same directories, say in a second terminal, would otherwise append its own history to the first one's log and
@@ -13,8 +16,6 @@ import { dirname } from 'node:path';
  * same stale claim at the same instant could both take it over: that needs two peers of the same id started together
  * after a crash, and is left at that.
  */
-export class OwnedFileError extends Error {}
-
 export class OwnerLock {
   private released = false;
 
