@@ -1,0 +1,252 @@
+import {
+  constants,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import type { Endpoint } from '../balancing/endpoint';
+import type { ProxyOptions } from './grpc-proxy';
+import { deadlineFrom, forwardableHeaders, GrpcStatus, respondWithStatus, timeoutHeader } from './grpc-wire';
+
+/** A shared HTTP/2 connection to a backend, and whether it ever connected (a refused connection did not run a call). */
+export interface UpstreamConnection {
+  session: ClientHttp2Session;
+  connected: boolean;
+}
+
+/** What a call needs of its proxy: the settings, and the shared connection to an address. */
+export interface ProxyContext {
+  readonly settings: ProxyOptions;
+  session(address: string): UpstreamConnection;
+}
+
+/**
+ * One client call through the proxy: its request frames are kept (up to maxReplayBytes) so that an attempt that failed
+ * before any response can be replayed on another backend, as GrpcProxy's failover rules allow; the response frames
+ * pass through to the client (a single-message response only once its trailers arrived).
+ */
+export class ProxiedCall {
+  private readonly replay: Buffer[] = [];
+  private replayBytes = 0;
+  private replayable = true;
+  private requestEnded = false;
+  private responded = false;
+  private finished = false;
+  private attempts = 0;
+  private readonly tried = new Set<Endpoint>();
+  private upstream: ClientHttp2Stream | undefined;
+  private readonly deadlineMs: number | undefined;
+  private onFinished: () => void = () => undefined;
+
+  constructor(
+    private readonly proxy: ProxyContext,
+    private readonly stream: ServerHttp2Stream,
+    private readonly headers: IncomingHttpHeaders,
+    private readonly service: string,
+    private readonly method: string,
+    private readonly local: boolean,
+  ) {
+    this.deadlineMs = deadlineFrom(headers['grpc-timeout'], Date.now());
+  }
+
+  start(onFinished: () => void): void {
+    this.onFinished = onFinished;
+    const maxReplay = this.proxy.settings.maxReplayBytes ?? 4 * 1024 * 1024;
+    this.stream.on('data', (chunk: Buffer) => {
+      if (this.replayable) {
+        this.replayBytes += chunk.length;
+        if (this.replayBytes > maxReplay) {
+          this.replayable = false;
+          this.replay.length = 0;
+        } else {
+          this.replay.push(chunk);
+        }
+      }
+      const upstream = this.upstream;
+      if (upstream !== undefined && !upstream.write(chunk)) {
+        this.stream.pause();
+        upstream.once('drain', () => this.stream.resume());
+      }
+    });
+    this.stream.on('end', () => {
+      this.requestEnded = true;
+      this.upstream?.end();
+    });
+    this.stream.on('close', () => {
+      // The client went away (cancelled, deadline, connection lost) before the call ended: cancel upstream too.
+      if (!this.finished) {
+        this.upstream?.close(constants.NGHTTP2_CANCEL);
+        this.finish();
+      }
+    });
+    this.attempt();
+  }
+
+  private attempt(): void {
+    const { backends, localAddress } = this.proxy.settings;
+    if (this.deadlineMs !== undefined && Date.now() >= this.deadlineMs) {
+      this.fail(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded at the balancer');
+      return;
+    }
+    const endpoint = this.local ? undefined : backends.pick(this.service, this.tried);
+    if (!this.local && endpoint === undefined) {
+      backends.callsWithoutBackend += 1;
+      const tried = this.tried.size === 0 ? '' : ` (tried ${this.tried.size})`;
+      this.fail(GrpcStatus.UNAVAILABLE, `no live backend for ${this.service}${tried}`);
+      return;
+    }
+    this.attempts += 1;
+    const address = endpoint?.address ?? localAddress;
+    const connection = this.proxy.session(address);
+    const tracker = endpoint?.begin();
+    const outgoing = {
+      ...forwardableHeaders(this.headers),
+      ':method': 'POST',
+      ':path': this.headers[':path'],
+      ':scheme': 'http',
+      ':authority': address,
+      ...(this.deadlineMs === undefined ? {} : { 'grpc-timeout': timeoutHeader(this.deadlineMs, Date.now()) }),
+    };
+    let upstream: ClientHttp2Stream;
+    try {
+      upstream = connection.session.request(outgoing, { endStream: false });
+    } catch (error) {
+      tracker?.finish(false);
+      this.upstreamFailed(endpoint, true, (error as Error).message);
+      return;
+    }
+    this.upstream = upstream;
+    for (const chunk of this.replay) upstream.write(chunk);
+    if (this.requestEnded) upstream.end();
+
+    let trailers: Record<string, string> | undefined;
+    let settled = false;
+    // A single-message response is held until its trailers arrive, so that a backend dying at any moment before
+    // then leaves the call retryable (CI caught a worker killed between its response headers and its trailers).
+    // Streaming responses pass through as they come.
+    const holdResponse = this.proxy.settings.singleResponse(this.service, this.method);
+    let heldHeaders: IncomingHttpHeaders | undefined;
+    const heldData: Buffer[] = [];
+    const beginResponse = (responseHeaders: IncomingHttpHeaders) => {
+      this.responded = true;
+      const { ':status': _status, ...rest } = responseHeaders;
+      this.stream.respond({ ':status': 200, ...rest }, { waitForTrailers: true });
+      this.stream.on('wantTrailers', () => {
+        const final = trailers ?? {
+          'grpc-status': String(GrpcStatus.INTERNAL),
+          'grpc-message': 'backend sent no status',
+        };
+        this.stream.sendTrailers(final);
+      });
+    };
+    const settle = (ok: boolean) => {
+      if (settled) return false;
+      settled = true;
+      tracker?.finish(ok);
+      return true;
+    };
+    upstream.on('response', (responseHeaders, flags) => {
+      const trailersOnly =
+        (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0 || responseHeaders['grpc-status'] !== undefined;
+      const status = Number(responseHeaders['grpc-status'] ?? GrpcStatus.UNKNOWN);
+      if (trailersOnly && status === GrpcStatus.UNAVAILABLE && this.mayRetry(false)) {
+        settle(false);
+        upstream.close(constants.NGHTTP2_CANCEL);
+        this.retry(endpoint);
+        return;
+      }
+      if (trailersOnly) {
+        settle(status === GrpcStatus.OK);
+        this.responded = true;
+        const { ':status': _status, ...rest } = responseHeaders;
+        if (!this.stream.closed) this.stream.respond({ ':status': 200, ...rest }, { endStream: true });
+        this.finish();
+        return;
+      }
+      if (holdResponse) {
+        heldHeaders = responseHeaders;
+        return;
+      }
+      beginResponse(responseHeaders);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (holdResponse) {
+        heldData.push(chunk);
+        return;
+      }
+      if (!this.stream.write(chunk)) {
+        upstream.pause();
+        this.stream.once('drain', () => upstream.resume());
+      }
+    });
+    upstream.on('trailers', (received) => {
+      trailers = Object.fromEntries(Object.entries(received).filter(([name]) => !name.startsWith(':'))) as Record<
+        string,
+        string
+      >;
+    });
+    upstream.on('end', () => {
+      if (holdResponse && heldHeaders !== undefined && trailers !== undefined) {
+        // The whole single-message response arrived: now it may reach the client.
+        beginResponse(heldHeaders);
+        for (const chunk of heldData) this.stream.write(chunk);
+      }
+      if (!this.responded) return;
+      settle(trailers?.['grpc-status'] === String(GrpcStatus.OK));
+      if (!this.stream.closed) this.stream.end();
+      this.finish();
+    });
+    upstream.on('error', () => undefined);
+    upstream.on('close', () => {
+      if (!settle(false) || this.finished) return;
+      const refused = !connection.connected || upstream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
+      if (this.responded) {
+        // The response had begun: end it with a status instead of leaving the client without one.
+        trailers = {
+          'grpc-status': String(GrpcStatus.UNAVAILABLE),
+          'grpc-message': encodeURIComponent(`backend ${address} went away`),
+        };
+        if (!this.stream.closed) this.stream.end();
+        this.finish();
+        return;
+      }
+      this.upstreamFailed(endpoint, refused, `backend ${address} unreachable (stream reset ${upstream.rstCode})`);
+    });
+  }
+
+  /** A failure before any response: retry elsewhere when allowed, else answer UNAVAILABLE. */
+  private upstreamFailed(endpoint: Endpoint | undefined, refused: boolean, reason: string): void {
+    if (endpoint !== undefined && refused) this.proxy.settings.backends.reportUnreachable(endpoint);
+    if (this.mayRetry(refused)) {
+      this.retry(endpoint);
+      return;
+    }
+    this.fail(GrpcStatus.UNAVAILABLE, reason);
+  }
+
+  /** Whether another backend may be tried: `certainlyNotRun` when the failed attempt cannot have executed. */
+  private mayRetry(certainlyNotRun: boolean): boolean {
+    if (this.local || this.responded || !this.replayable || this.stream.closed) return false;
+    if (this.attempts >= (this.proxy.settings.maxAttempts ?? 3)) return false;
+    return certainlyNotRun || this.proxy.settings.retrySafety(this.service, this.method) !== 'unsafe';
+  }
+
+  private retry(failed: Endpoint | undefined): void {
+    if (failed !== undefined) this.tried.add(failed);
+    this.proxy.settings.backends.callsRetried += 1;
+    this.upstream = undefined;
+    this.attempt();
+  }
+
+  private fail(code: number, message: string): void {
+    respondWithStatus(this.stream, code, message);
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.onFinished();
+  }
+}
