@@ -17,7 +17,7 @@ import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
 import { checkHealth, createClient, createHealthClient, msToDuration, unaryCall } from '@distlab/grpc-kit';
 import { formatTable, freePortRange } from '@distlab/testing';
 import { checkMutualExclusion, readEventLogs } from '@distlab/trace';
-import { layout } from '../src/commands/up';
+import { layout } from '../src/up/system';
 
 const SOAK_SECONDS = Number(process.env['SOAK_SECONDS'] ?? 60);
 const KILL_EVERY_MS = 4_000;

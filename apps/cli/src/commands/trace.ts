@@ -5,7 +5,7 @@ import { parseInteger } from '@distlab/grpc-kit';
 import { readEventLogs, renderShiviz, renderTraceHtml, type TraceEvent } from '@distlab/trace';
 import { action } from '../context';
 import { DemoRun } from '../demos/demo-kit';
-import { DEFAULT_BASE_PORT, layout } from './up';
+import { DEFAULT_BASE_PORT, layout } from '../up/system';
 
 /**
  * `distlab trace`: a run's space-time diagram as one self-contained HTML file, from the peers' event-log files or live

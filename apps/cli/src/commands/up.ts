@@ -1,21 +1,8 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseInteger } from '@distlab/grpc-kit';
 import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
-
-/** Where everything listens, relative to one base port (50050 by default, the well-known ports). */
-/** The layout `distlab up` uses unless told otherwise: the well-known ports (balancer 50051, peer n 50060 + n). */
-export const DEFAULT_BASE_PORT = 50_050;
-
-export function layout(basePort: number, peers: number, workers: number) {
-  return {
-    balancer: basePort + 1,
-    inventory: basePort + 2,
-    workers: Array.from({ length: workers }, (_, index) => basePort + 3 + index),
-    peers: Array.from({ length: peers }, (_, index) => ({ id: index + 1, port: basePort + 10 + index + 1 })),
-  };
-}
+import { DEFAULT_BASE_PORT, layout, planSystem, startSystem } from '../up/system';
 
 /**
  * `distlab up`: the whole system on one machine, as separate processes. The balancer (registry and proxy) starts
@@ -40,55 +27,9 @@ export function upCommand(program: Command): void {
     .option('--secure', 'TLS on every call, peer to peer too, and a bearer token required (made under --secrets-dir)')
     .option('--secrets-dir <dir>', 'where --secure keeps its local CA, certificate and token', '.distlab/tls')
     .action(async (options: UpOptions) => {
-      const ports = layout(options.basePort, options.peers, options.workers);
       const secrets = options.secure ? ensureLocalSecrets(options.secretsDir) : undefined;
-      // Under --secure every process serves TLS, calls the others over TLS, and requires (and sends) the token.
-      const secured =
-        secrets === undefined
-          ? []
-          : [
-              ...['--tls-cert', secrets.serverCert, '--tls-key', secrets.serverKey],
-              ...['--tls-ca', secrets.caCert, '--token-file', secrets.tokenFile],
-            ];
-      // Each peer is told where the others are, for the peer-to-peer calls of the algorithms.
-      const peerList = (self: number) =>
-        ports.peers
-          .filter(({ id }) => id !== self)
-          .map(({ id, port }) => `${id}=127.0.0.1:${port}`)
-          .join(',');
-      const registry = `127.0.0.1:${ports.balancer}`;
-      const registered = ['--registry', registry];
-      const balancer: ProcessSpec = {
-        name: 'balancer',
-        app: 'balancer',
-        args: ['--port', String(ports.balancer), ...secured],
-        address: registry,
-      };
-      const others: ProcessSpec[] = [
-        ...ports.workers.map((port, index) => ({
-          name: `worker-${index + 1}`,
-          app: 'factorial-worker',
-          args: ['--port', String(port), '--worker-id', `worker-${index + 1}`, ...registered, ...secured],
-          address: `127.0.0.1:${port}`,
-        })),
-        {
-          name: 'inventory',
-          app: 'inventory-service',
-          args: ['--port', String(ports.inventory), '--data-dir', resolve(options.dataDir), ...registered, ...secured],
-          address: `127.0.0.1:${ports.inventory}`,
-        },
-        ...ports.peers.map(({ id, port }) => ({
-          name: `peer-${id}`,
-          app: 'peer',
-          args: [
-            ...['--id', String(id), '--port', String(port), '--peers', peerList(id), ...registered],
-            ...['--clock-skew-ms', String(skewMs(id, options.peers)), '--clock-drift-ppm', String(id % 2 ? 50 : -50)],
-            ...['--events-dir', resolve(options.eventsDir), '--state-dir', resolve(options.stateDir)],
-            ...secured,
-          ],
-          address: `127.0.0.1:${port}`,
-        })),
-      ];
+      const plan = planSystem({ ...options, secrets });
+      const peer1 = `127.0.0.1:${layout(options.basePort, 1, 0).peers[0].port}`;
       const supervisor = new Supervisor(
         (line) => process.stdout.write(`${line}\n`),
         (name, code, signal) => process.stderr.write(`distlab up: ${name} exited unexpectedly (${signal ?? code})\n`),
@@ -106,8 +47,7 @@ export function upCommand(program: Command): void {
       process.on('SIGTERM', () => stop(0));
 
       try {
-        await supervisor.start(balancer);
-        await Promise.all(others.map((spec) => supervisor.start(spec)));
+        await startSystem(supervisor, plan);
       } catch (error) {
         process.stderr.write(`distlab up: ${(error as Error).message}; stopping\n`);
         stop(1);
@@ -116,11 +56,10 @@ export function upCommand(program: Command): void {
       process.stdout.write(
         `${summary(
           supervisor.processes.map((running) => ({ ...running.spec, services: running.services })),
-          registry,
+          plan.registry,
         )}\n`,
       );
-      if (secrets !== undefined)
-        process.stdout.write(`${securedSummary(secrets, `127.0.0.1:${ports.peers[0].port}`)}\n`);
+      if (secrets !== undefined) process.stdout.write(`${securedSummary(secrets, peer1)}\n`);
     });
 }
 
@@ -144,14 +83,6 @@ function securedSummary(secrets: LocalSecrets, peer: string): string {
     `  grpcurl -cacert ${secrets.caCert} -H "authorization: Bearer $(cat ${secrets.tokenFile})" ${peer} list`,
     '',
   ].join('\n');
-}
-
-/**
- * Each peer's clock is set wrong on purpose, spread evenly over ±500 ms (and drifting ±50 ppm), so that `distlab time
- * show` has something to show and `distlab time sync` something to fix.
- */
-function skewMs(id: number, peers: number): number {
-  return peers === 1 ? 0 : Math.round(-500 + ((id - 1) * 1000) / (peers - 1));
 }
 
 function summary(rows: Array<ProcessSpec & { services: string[] }>, registry: string): string {

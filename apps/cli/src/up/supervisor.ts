@@ -45,7 +45,11 @@ export class Supervisor {
   async start(spec: ProcessSpec): Promise<RunningProcess> {
     const running: RunningProcess = { spec, child: this.spawn(spec), services: [] };
     this.running.push(running);
-    running.services = await waitUntilServing(spec.address, running.child, this.health);
+    try {
+      running.services = await waitUntilServing(spec.address, running.child, this.health);
+    } catch (error) {
+      throw new Error(`${spec.name} ${(error as Error).message}`);
+    }
     this.superviseExit(running);
     return running;
   }

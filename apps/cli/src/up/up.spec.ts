@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
 import { freePortRange, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
-import { layout } from '../commands/up';
+import { layout } from './system';
 
 // `distlab up` runs the system as real child processes: this proves they come up SERVING, that SIGTERM stops them all
 // cleanly, and that killing the supervisor outright does not leave orphans behind.
@@ -149,6 +149,37 @@ describe('distlab up', () => {
       ],
     });
   }, 120_000);
+
+  it('a demo with nothing running starts a system of its own, runs against it, and stops it', async () => {
+    base = await freePortRange(20);
+    const ports = layout(base, 3, 1);
+    const addresses = [ports.balancer, ports.inventory, ...ports.workers, ...ports.peers.map((peer) => peer.port)].map(
+      (port) => `127.0.0.1:${port}`,
+    );
+    const demo = await distlab('demo', 'lamport', '--base-port', String(base), '--peers', '3', '--workers', '1');
+    expect(demo).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(demo.stdout).toContain(`Nothing answers at ${addresses.at(-3)}: starting a system for this demo`);
+    expect(demo.stdout).toContain('up: 6 processes');
+    expect(demo.stdout).toContain('PASS: demo lamport');
+    const [, eventsDir] = /its event logs stay in (\S+) \(/.exec(demo.stdout) ?? [];
+    expect(
+      readdirSync(eventsDir)
+        .filter((file) => file.endsWith('.jsonl'))
+        .sort(),
+    ).toEqual(['peer-1.jsonl', 'peer-2.jsonl', 'peer-3.jsonl']);
+    // Stopped before the command returned: nothing of it answers any more.
+    for (const address of addresses) expect(await healthOf(address)).toBe('UNREACHABLE');
+  }, 90_000);
+
+  it('a demo stops the system it started when it is interrupted (Ctrl-C)', async () => {
+    base = await freePortRange(20);
+    const peers = layout(base, 2, 0).peers.map((peer) => `127.0.0.1:${peer.port}`);
+    const demo = spawnTypeScript(CLI, ['demo', 'bully', '--base-port', String(base), '--peers', '2', '--workers', '1']);
+    await demo.waitForLine((line) => line.startsWith('  up: '), 60_000);
+    demo.child.kill('SIGINT');
+    expect(await demo.exited()).toBe(130);
+    for (const address of peers) expect(await healthOf(address)).toBe('UNREACHABLE');
+  }, 90_000);
 
   it('--secure: TLS on every call (peer to peer and through the balancer too), the token required but for health', async () => {
     const secrets = mkdtempSync(join(tmpdir(), 'distlab-secrets-'));

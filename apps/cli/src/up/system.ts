@@ -1,0 +1,110 @@
+import { resolve } from 'node:path';
+import type { LocalSecrets } from './local-ca';
+import type { ProcessSpec, Supervisor } from './supervisor';
+
+/** The layout `distlab up` uses unless told otherwise: the well-known ports (balancer 50051, peer n 50060 + n). */
+export const DEFAULT_BASE_PORT = 50_050;
+
+/** Where everything listens, relative to one base port. */
+export function layout(basePort: number, peers: number, workers: number) {
+  return {
+    balancer: basePort + 1,
+    inventory: basePort + 2,
+    workers: Array.from({ length: workers }, (_, index) => basePort + 3 + index),
+    peers: Array.from({ length: peers }, (_, index) => ({ id: index + 1, port: basePort + 10 + index + 1 })),
+  };
+}
+
+export interface SystemOptions {
+  peers: number;
+  workers: number;
+  basePort: number;
+  /** The inventory's SQLite data directory. */
+  dataDir: string;
+  /** Where the peers append their event logs. */
+  eventsDir: string;
+  /** Where the peers keep their incarnations and fencing tokens. */
+  stateDir: string;
+  /** TLS on every call and a bearer token required (`distlab up --secure`). */
+  secrets?: LocalSecrets;
+}
+
+/** The whole system as processes: the balancer (the registry) first, then everything that registers with it. */
+export interface SystemPlan {
+  registry: string;
+  balancer: ProcessSpec;
+  others: ProcessSpec[];
+}
+
+/**
+ * The processes of the whole system on one machine: the balancer, the factorial workers, the inventory service
+ * (SQLite) and the peers, each told where the others are, the peers' clocks set wrong on purpose.
+ */
+export function planSystem(options: SystemOptions): SystemPlan {
+  const ports = layout(options.basePort, options.peers, options.workers);
+  const secrets = options.secrets;
+  // Under --secure every process serves TLS, calls the others over TLS, and requires (and sends) the token.
+  const secured =
+    secrets === undefined
+      ? []
+      : [
+          ...['--tls-cert', secrets.serverCert, '--tls-key', secrets.serverKey],
+          ...['--tls-ca', secrets.caCert, '--token-file', secrets.tokenFile],
+        ];
+  // Each peer is told where the others are, for the peer-to-peer calls of the algorithms.
+  const peerList = (self: number) =>
+    ports.peers
+      .filter(({ id }) => id !== self)
+      .map(({ id, port }) => `${id}=127.0.0.1:${port}`)
+      .join(',');
+  const registry = `127.0.0.1:${ports.balancer}`;
+  const registered = ['--registry', registry];
+  return {
+    registry,
+    balancer: {
+      name: 'balancer',
+      app: 'balancer',
+      args: ['--port', String(ports.balancer), ...secured],
+      address: registry,
+    },
+    others: [
+      ...ports.workers.map((port, index) => ({
+        name: `worker-${index + 1}`,
+        app: 'factorial-worker',
+        args: ['--port', String(port), '--worker-id', `worker-${index + 1}`, ...registered, ...secured],
+        address: `127.0.0.1:${port}`,
+      })),
+      {
+        name: 'inventory',
+        app: 'inventory-service',
+        args: ['--port', String(ports.inventory), '--data-dir', resolve(options.dataDir), ...registered, ...secured],
+        address: `127.0.0.1:${ports.inventory}`,
+      },
+      ...ports.peers.map(({ id, port }) => ({
+        name: `peer-${id}`,
+        app: 'peer',
+        args: [
+          ...['--id', String(id), '--port', String(port), '--peers', peerList(id), ...registered],
+          ...['--clock-skew-ms', String(skewMs(id, options.peers)), '--clock-drift-ppm', String(id % 2 ? 50 : -50)],
+          ...['--events-dir', resolve(options.eventsDir), '--state-dir', resolve(options.stateDir)],
+          ...secured,
+        ],
+        address: `127.0.0.1:${port}`,
+      })),
+    ],
+  };
+}
+
+/** Starts the plan's processes under `supervisor`: the balancer, then all the others at once; each until SERVING. */
+export async function startSystem(supervisor: Supervisor, plan: SystemPlan): Promise<void> {
+  await supervisor.start(plan.balancer);
+  await Promise.all(plan.others.map((spec) => supervisor.start(spec)));
+}
+
+/**
+ * Each peer's clock is set wrong on purpose, spread evenly over ±500 ms (and drifting ±50 ppm), so that `distlab time
+ * show` has something to show and `distlab time sync` something to fix.
+ */
+function skewMs(id: number, peers: number): number {
+  return peers === 1 ? 0 : Math.round(-500 + ((id - 1) * 1000) / (peers - 1));
+}
