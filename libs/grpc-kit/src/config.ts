@@ -30,6 +30,17 @@ export function parseInteger(label: string, min: number, max: number) {
   };
 }
 
+/** `host:port` (or `[ipv6]:port`) as a listening address; an InvalidArgumentError naming what is wrong. */
+export function parseListenAddress(raw: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(match?.[3]);
+  if (match === null || port > 65535)
+    throw new InvalidArgumentError(
+      `--listen must be host:port (or [ipv6]:port) with a port from 0 to 65535, not "${raw}"`,
+    );
+  return { host: match[1] ?? match[2], port };
+}
+
 /** Adds the common server options to a command; `defaultPort` is the app's well-known port. */
 export function addServerOptions(command: Command, defaultPort: number): Command {
   return command
@@ -39,6 +50,11 @@ export function addServerOptions(command: Command, defaultPort: number): Command
         .env('DISTLAB_PORT')
         .default(defaultPort)
         .argParser(parseInteger('--port', 0, 65535)),
+    )
+    .addOption(
+      new Option('--listen <host:port>', 'address to listen on, both parts at once (instead of --host and --port)')
+        .env('DISTLAB_LISTEN')
+        .argParser(parseListenAddress),
     )
     .addOption(
       new Option('--log-level <level>', 'log level').env('DISTLAB_LOG_LEVEL').choices(LOG_LEVELS).default('info'),
@@ -91,9 +107,10 @@ export function serverConfigFrom(options: Record<string, unknown>): ServerConfig
   const token =
     tokenFile !== undefined ? readFileSync(tokenFile, 'utf8').trim() : (options['token'] as string | undefined);
   if (token !== undefined && token.length === 0) throw new InvalidArgumentError('the token must not be empty');
+  const listen = options['listen'] as { host: string; port: number } | undefined;
   return {
-    host: options['host'] as string,
-    port: options['port'] as number,
+    host: listen?.host ?? (options['host'] as string),
+    port: listen?.port ?? (options['port'] as number),
     logLevel: options['logLevel'] as LogLevel,
     tls: certFile && keyFile ? { certFile, keyFile, clientCaFile } : undefined,
     token,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { GreeterServiceClient } from '@distlab/contracts/greeter/v1/greeter';
-import { spawnTypeScript, type SpawnedProcess } from '@distlab/testing';
-import { createClient, createHealthClient, unaryCall, type HealthClient } from './index';
+import { freePort, spawnTypeScript, type SpawnedProcess } from '@distlab/testing';
+import { checkHealth, createClient, createHealthClient, unaryCall, type HealthClient } from './index';
 
 // Proves the graceful-shutdown contract of every distlab server process, on a real process and real sockets:
 // SIGTERM while a call runs turns health NOT_SERVING, lets the call finish with its answer, and exits 0.
@@ -73,6 +73,21 @@ describe('a server process', () => {
     processUnderTest = spawnTypeScript(FIXTURE, ['--port', 'seventy']);
     expect(await processUnderTest.exited()).toBe(2);
     expect(processUnderTest.stderr).toContain('--port must be an integer from 0 to 65535');
+  });
+
+  it('listens where --listen host:port says, and refuses one that is not an address', async () => {
+    const port = await freePort();
+    processUnderTest = spawnTypeScript(FIXTURE, ['--listen', `127.0.0.1:${port}`]);
+    const line = await processUnderTest.waitForLine((candidate) => candidate.includes('"listening"'));
+    expect(JSON.parse(line).listening).toBe(port);
+    const health = createHealthClient(`127.0.0.1:${port}`, { maxAttempts: 1 });
+    await expect(checkHealth(health)).resolves.toBe('SERVING');
+    health.close();
+    await processUnderTest.stop();
+
+    processUnderTest = spawnTypeScript(FIXTURE, ['--listen', 'localhost']);
+    expect(await processUnderTest.exited()).toBe(2);
+    expect(processUnderTest.stderr).toContain('--listen must be host:port (or [ipv6]:port)');
   });
 
   it('lists its options and their environment variables in --help', async () => {
