@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
@@ -169,6 +171,25 @@ describe('distlab up', () => {
     ).toEqual(['peer-1.jsonl', 'peer-2.jsonl', 'peer-3.jsonl']);
     // Stopped before the command returned: nothing of it answers any more.
     for (const address of addresses) expect(await healthOf(address)).toBe('UNREACHABLE');
+  }, 90_000);
+
+  it('a demo whose own system cannot start says which process failed, and leaves nothing running', async () => {
+    base = await freePortRange(20);
+    const ports = layout(base, 2, 1);
+    // Something else holds the balancer's port; the peers' ports are free, so the demo starts a system of its own.
+    const squatter = createServer().listen(ports.balancer, '127.0.0.1');
+    await once(squatter, 'listening');
+    try {
+      const demo = await distlab('demo', 'lamport', '--base-port', String(base), '--peers', '2', '--workers', '1');
+      expect(demo.exitCode).toBe(1);
+      expect(demo.stderr).toContain(
+        "error: ERROR: the demo's own system did not start: balancer exited before serving",
+      );
+      for (const port of [ports.inventory, ...ports.workers, ...ports.peers.map((peer) => peer.port)])
+        expect(await healthOf(`127.0.0.1:${port}`)).toBe('UNREACHABLE');
+    } finally {
+      squatter.close();
+    }
   }, 90_000);
 
   it('a demo stops the system it started when it is interrupted (Ctrl-C)', async () => {
