@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseInteger } from '@distlab/grpc-kit';
 import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
-import { DEFAULT_BASE_PORT, layout, planSystem, startSystem } from '../up/system';
+import { DEFAULT_BASE_PORT, layout, planSystem, startSystem, type SystemOptions } from '../up/system';
 
 /**
  * `distlab up`: the whole system on one machine, as separate processes. The balancer (registry and proxy) starts
@@ -63,13 +63,7 @@ export function upCommand(program: Command): void {
     });
 }
 
-interface UpOptions {
-  peers: number;
-  workers: number;
-  basePort: number;
-  dataDir: string;
-  eventsDir: string;
-  stateDir: string;
+interface UpOptions extends Omit<SystemOptions, 'secrets'> {
   secure?: boolean;
   secretsDir: string;
 }
