@@ -137,7 +137,18 @@ function runPeer(self: number): void {
 }
 
 /** Forks the peers, runs the uncontended and the contended phase, and returns what they measured. */
-export async function bareRicartAgrawala(): Promise<{ acquireMs: number[]; entriesPerSecond: number }> {
+export interface BareFigures {
+  acquireMs: number[];
+  entriesPerSecond: number;
+  /** The contended phase: its entries, how long it took, and the CPU the five processes used (undefined off Linux). */
+  contended: { entries: number; elapsedMs: number; cpuMs: number | undefined };
+}
+
+/**
+ * Runs the five processes: an uncontended phase (one requester), then a contended one (all five). `cpuTimeMsOf` reads
+ * the processes' CPU time (given by the bench, so that the forked processes load nothing more than grpc-js).
+ */
+export async function bareRicartAgrawala(cpuTimeMsOf: (pids: number[]) => number | undefined): Promise<BareFigures> {
   const children: ChildProcess[] = Array.from({ length: PEERS }, (_, index) =>
     fork(__filename, ['bare-peer', String(index + 1)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
   );
@@ -168,10 +179,19 @@ export async function bareRicartAgrawala(): Promise<{ acquireMs: number[]; entri
     };
     await run(1, 200, PHASE_LIMIT_MS); // warm-up
     const [uncontended] = await run(1, UNCONTENDED_ENTRIES, PHASE_LIMIT_MS);
+    const pids = children.map((child) => child.pid!);
+    const cpuBefore = cpuTimeMsOf(pids);
     const started = performance.now();
     const contended = await run(PEERS, Number.MAX_SAFE_INTEGER, CONTENDED_MS);
+    const elapsedMs = performance.now() - started;
+    const cpuAfter = cpuTimeMsOf(pids);
     const entries = contended.reduce((sum, report) => sum + report.acquireMs.length, 0);
-    return { acquireMs: uncontended.acquireMs, entriesPerSecond: entries / ((performance.now() - started) / 1000) };
+    const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+    return {
+      acquireMs: uncontended.acquireMs,
+      entriesPerSecond: entries / (elapsedMs / 1000),
+      contended: { entries, elapsedMs, cpuMs },
+    };
   } finally {
     for (const child of children) if (child.connected) child.send({ kind: 'exit' } satisfies Command);
     await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));

@@ -16,7 +16,8 @@ import { SyncAlgorithm, TimeServiceClient } from '@distlab/contracts/clock/v1/ti
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import type { Client } from '@grpc/grpc-js';
 import { createClient, durationToMs, msToDuration, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
-import { formatTable, PeerCluster, percentile } from '@distlab/testing';
+import { availableParallelism } from 'node:os';
+import { cpuTimeMsOf, formatTable, PeerCluster, percentile } from '@distlab/testing';
 import { LockSession } from '@distlab/grpc-kit';
 import { ClusterClients } from '../src/test-support/cluster-clients';
 import { bareRicartAgrawala } from './bare-ricart-agrawala';
@@ -157,9 +158,21 @@ async function uncontended(sessionOnly = false): Promise<string[][]> {
   ];
 }
 
+/**
+ * What a phase cost the machine: CPU milliseconds per entry (the processes' CPU time over the phase, from /proc), and
+ * how busy that kept the machine's cores. Empty off Linux.
+ */
+function cpuCost(cpuMs: number | undefined, entries: number, elapsedMs: number): string {
+  if (cpuMs === undefined || entries === 0) return '';
+  const busy = cpuMs / (elapsedMs * availableParallelism());
+  return `${ms(cpuMs / entries)} ms CPU each, cores ${Math.round(busy * 100)}% busy`;
+}
+
 async function contended(cluster: PeerCluster, clientsPerPeer: number): Promise<string[]> {
   let entries = 0;
   const stopAt = performance.now() + CONTENDED_SECONDS * 1000;
+  // The CPU of the peers and of this process (the clients) over the phase.
+  const cpuBefore = cpuTimeMsOf([...cluster.pids, process.pid]);
   const started = performance.now();
   await Promise.all(
     cluster.ids.flatMap((id) =>
@@ -173,12 +186,14 @@ async function contended(cluster: PeerCluster, clientsPerPeer: number): Promise<
       }),
     ),
   );
-  const perSecond = entries / ((performance.now() - started) / 1000);
+  const elapsedMs = performance.now() - started;
+  const cpuAfter = cpuTimeMsOf([...cluster.pids, process.pid]);
+  const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
   return [
     `entries/s, ${PEERS} peers contending, Sessions`,
     `${clientsPerPeer} client(s) per peer`,
-    `${Math.round(perSecond)} entries/s`,
-    `${entries} entries`,
+    `${Math.round(entries / (elapsedMs / 1000))} entries/s`,
+    `${entries} entries, ${cpuCost(cpuMs, entries, elapsedMs)}`,
     '≥ 500 entries/s',
   ];
 }
@@ -270,7 +285,7 @@ function closeClients(): void {
 
 /** The same message pattern on bare grpc-js streams and nothing else (bare-ricart-agrawala.ts), before the cluster. */
 async function bareFloor(): Promise<string[][]> {
-  const { acquireMs, entriesPerSecond } = await bareRicartAgrawala();
+  const { acquireMs, entriesPerSecond, contended } = await bareRicartAgrawala(cpuTimeMsOf);
   const values = sorted(acquireMs);
   return [
     [
@@ -284,7 +299,7 @@ async function bareFloor(): Promise<string[][]> {
       'entries/s, 5 peers contending, bare grpc-js streams',
       'each peer for itself',
       `${Math.round(entriesPerSecond)} entries/s`,
-      '',
+      `${contended.entries} entries, ${cpuCost(contended.cpuMs, contended.entries, contended.elapsedMs)}`,
       '(the ceiling)',
     ],
   ];

@@ -84,6 +84,11 @@ export class PeerCluster {
     await waitForServing(address);
   }
 
+  /** The process ids of the peers running now. */
+  get pids(): number[] {
+    return [...this.children.entries()].filter(([id]) => this.isRunning(id)).map(([, child]) => child.pid!);
+  }
+
   /** kill -9: the peer dies at once, with whatever it held. */
   async kill(id: number): Promise<void> {
     const child = this.children.get(id);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasOpenssl, makeTestCertificates, spawnTypeScript } from './index';
+import { cpuTimeMs, cpuTimeMsOf, hasOpenssl, makeTestCertificates, spawnTypeScript } from './index';
 
 describe('spawnTypeScript', () => {
   it('runs a TypeScript entry point as a process, waits for its lines, and reports its exit code', async () => {
@@ -29,5 +30,24 @@ describe('spawnTypeScript', () => {
       });
     expect(verify('sslserver', files.serverCert)).toContain(': OK');
     expect(verify('sslclient', files.clientCert)).toContain(': OK');
+  });
+});
+
+(existsSync('/proc/self/stat') ? describe : describe.skip)('cpuTimeMs', () => {
+  it('counts the CPU a process used, as the process itself counts it', () => {
+    const before = cpuTimeMs(process.pid)!;
+    const usageBefore = process.cpuUsage();
+    const spinUntil = performance.now() + 300;
+    while (performance.now() < spinUntil);
+    const used = cpuTimeMs(process.pid)! - before;
+    const { user, system } = process.cpuUsage(usageBefore);
+    // Both clocks saw the same 300 ms of spinning (/proc's stat counts in 10 ms ticks).
+    expect(used).toBeGreaterThan(200);
+    expect(Math.abs(used - (user + system) / 1000)).toBeLessThan(30);
+  });
+
+  it('is undefined for a process that is not there', () => {
+    expect(cpuTimeMs(2 ** 30)).toBeUndefined();
+    expect(cpuTimeMsOf([process.pid, 2 ** 30])).toBeUndefined();
   });
 });

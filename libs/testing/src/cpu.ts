@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The CPU time a process has used so far, user and system, in milliseconds: from /proc/<pid>/schedstat (nanoseconds
+ * on the CPU), else /proc/<pid>/stat (clock ticks of 10 ms). Undefined where there is no /proc (not Linux) or the
+ * process is gone. Benchmarks read it before and after a phase to say what each operation cost the machine.
+ */
+export function cpuTimeMs(pid: number): number | undefined {
+  try {
+    const onCpuNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+    if (Number.isFinite(onCpuNs) && onCpuNs > 0) return onCpuNs / 1e6;
+  } catch {
+    // No schedstat: try stat.
+  }
+  try {
+    // Fields after the command name, which may hold spaces and ends with ") ": utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CPU time of several processes together, in milliseconds; undefined if any of them cannot be read. */
+export function cpuTimeMsOf(pids: readonly number[]): number | undefined {
+  let total = 0;
+  for (const pid of pids) {
+    const used = cpuTimeMs(pid);
+    if (used === undefined) return undefined;
+    total += used;
+  }
+  return total;
+}
