@@ -3,7 +3,8 @@
 //       (bare-ricart-agrawala.ts), what no implementation on grpc-js could beat on this machine in this run;
 //   (1) mutex acquire+release latency, uncontended (one client, through peer 1): p50 / p99, on a Session stream and
 //       with unary calls;
-//   (2) critical-section entries per second with all five peers contending (1 and 4 Session clients per peer);
+//   (2) critical-section entries per second with all five peers contending (1 and 4 Session clients per peer), and
+//       the CPU each entry cost the machine (as for the floor's contended phase);
 //   (3) time from kill -9 of the coordinator until every live peer names the new leader (several kills);
 //   (4) Berkeley: the true skew left after one round, from clocks skewed by ±500 ms (several rounds);
 //   (5) (1) and (2) again on a second cluster whose peers send Ricart–Agrawala messages as unary calls.
