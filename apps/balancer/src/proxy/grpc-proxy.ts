@@ -4,7 +4,6 @@ import {
   createSecureServer,
   createServer,
   type Http2SecureServer,
-  type ClientHttp2Session,
   type Http2Server,
   type Http2Session,
   type IncomingHttpHeaders,
