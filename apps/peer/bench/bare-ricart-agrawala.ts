@@ -1,11 +1,16 @@
 // The floor under the mutex figures: Ricart–Agrawala's message pattern between five processes on bare grpc-js
 // bidirectional streams, one per ordered pair as MutexService.Exchange uses them, and nothing else. No protobuf (a
 // message is 9 bytes: kind, Lamport timestamp, sender), no clocks in metadata, no event log, no interceptors, no
-// client sessions, no heartbeats. Each process requests for itself, so an entry is exactly its 2(N − 1) messages.
+// heartbeats. Measured two ways:
+//   - each process requests for itself, so an entry is exactly its 2(N − 1) messages (the textbook's processes);
+//   - clients lock through the processes, as the lab's clients do on a MutexService.Session: a client stream per peer
+//     carries one-byte frames (the client's ACQUIRE and RELEASE, the peer's GRANTED and RELEASED), and a peer holds
+//     the critical section for its client from GRANTED until RELEASE. These are the floors of the rows the targets
+//     name, lock+unlock through a client and entries per second with a client per peer.
 //
-// What the peer bench measures on a real cluster is that plus everything the lab asks of a message, plus the
-// client's own round trips; the gap between the two is the cost of those, and this row is what no implementation on
-// grpc-js could beat on the same machine in the same run.
+// What the peer bench measures on a real cluster is that plus everything the lab asks of a message; the gap between
+// the two is the cost of that, and these rows are what no implementation on grpc-js could beat on the same machine in
+// the same run.
 //
 // Run by cluster.bench.ts, which forks this file once per peer (the same Node flags: tsx, source conditions).
 import { fork, type ChildProcess } from 'node:child_process';
@@ -14,23 +19,31 @@ import * as grpc from '@grpc/grpc-js';
 
 const PEERS = 5;
 const UNCONTENDED_ENTRIES = 2_000;
+const WARM_UP_ENTRIES = 200;
 const CONTENDED_MS = 5_000;
 const PHASE_LIMIT_MS = 20_000;
 const REQUEST = 1;
 const REPLY = 2;
+const ACQUIRE = 1;
+const RELEASE = 2;
+const GRANTED = 3;
+const RELEASED = 4;
 
 const raw = (value: Buffer) => value;
-const exchangeService: grpc.ServiceDefinition = {
-  exchange: {
-    path: '/bench.BarePeer/Exchange',
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: raw,
-    requestDeserialize: raw,
-    responseSerialize: raw,
-    responseDeserialize: raw,
-  },
-};
+const bidirectional = (name: string) => ({
+  path: `/bench.BarePeer/${name}`,
+  requestStream: true,
+  responseStream: true,
+  requestSerialize: raw,
+  requestDeserialize: raw,
+  responseSerialize: raw,
+  responseDeserialize: raw,
+});
+const barePeerService: grpc.ServiceDefinition = { exchange: bidirectional('Exchange'), lock: bidirectional('Lock') };
+const BarePeerClient = grpc.makeGenericClientConstructor(barePeerService, 'BarePeer');
+type BareStream = grpc.ClientDuplexStream<Buffer, Buffer>;
+const openStream = (client: grpc.Client, method: 'exchange' | 'lock') =>
+  (client as unknown as Record<typeof method, () => BareStream>)[method]();
 
 type Command =
   | { kind: 'connect'; addresses: Record<number, string> }
@@ -38,14 +51,16 @@ type Command =
   | { kind: 'exit' };
 type Report = { kind: 'listening'; port: number } | { kind: 'connected' } | { kind: 'ran'; acquireMs: number[] };
 
-/** One process: the Ricart–Agrawala rules, nothing more. */
+/** One process: the Ricart–Agrawala rules, for itself (a `run` phase) or for the clients on its Lock streams. */
 function runPeer(self: number): void {
-  const outgoing = new Map<number, grpc.ClientDuplexStream<Buffer, Buffer>>();
+  const outgoing = new Map<number, BareStream>();
   let clock = 0;
-  let requestedAt: number | undefined; // our request's timestamp while we want in
+  let requestedAt: number | undefined; // our request's timestamp while we want in or hold the section
   let replies = 0;
   let deferred: number[] = [];
   let phase: { entriesLeft: number; stopAt: number; acquireMs: number[]; startedMs: number } | undefined;
+  const waitingClients: Array<grpc.ServerDuplexStream<Buffer, Buffer>> = [];
+  let holder: grpc.ServerDuplexStream<Buffer, Buffer> | undefined; // the client in the critical section
 
   const report = (message: Report) => process.send?.(message);
   const send = (to: number, kind: number, timestamp: number) => {
@@ -56,21 +71,32 @@ function runPeer(self: number): void {
     outgoing.get(to)?.write(message);
   };
   const request = () => {
-    if (phase === undefined || phase.entriesLeft === 0 || performance.now() > phase.stopAt) return finish();
-    phase.startedMs = performance.now();
     clock += 1;
     requestedAt = clock;
     replies = 0;
     for (const peer of outgoing.keys()) send(peer, REQUEST, clock);
   };
-  const enterAndLeave = () => {
-    if (phase === undefined) return;
-    phase.acquireMs.push(performance.now() - phase.startedMs);
-    phase.entriesLeft -= 1;
+  const exit = () => {
     requestedAt = undefined;
     for (const peer of deferred) send(peer, REPLY, clock);
     deferred = [];
-    setImmediate(request);
+  };
+  const requestForItself = () => {
+    if (phase === undefined || phase.entriesLeft === 0 || performance.now() > phase.stopAt) return finish();
+    phase.startedMs = performance.now();
+    request();
+  };
+  const entered = () => {
+    if (phase === undefined) {
+      // For a client: it holds the section until its RELEASE.
+      holder = waitingClients.shift();
+      holder?.write(Buffer.of(GRANTED));
+      return;
+    }
+    phase.acquireMs.push(performance.now() - phase.startedMs);
+    phase.entriesLeft -= 1;
+    exit();
+    setImmediate(requestForItself);
   };
   const finish = () => {
     if (phase === undefined) return;
@@ -82,36 +108,52 @@ function runPeer(self: number): void {
     clock = Math.max(clock, timestamp) + 1;
     if (kind === REPLY) {
       replies += 1;
-      if (replies === outgoing.size) enterAndLeave();
+      if (replies === outgoing.size) entered();
       return;
     }
     const oursFirst =
-      requestedAt !== undefined && (requestedAt < timestamp || (requestedAt === timestamp && self < from));
+      requestedAt !== undefined &&
+      (holder !== undefined || requestedAt < timestamp || (requestedAt === timestamp && self < from));
     if (oursFirst) deferred.push(from);
     else send(from, REPLY, clock);
   };
+  const serveClient = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+    call.on('data', (frame: Buffer) => {
+      if (frame[0] === ACQUIRE) {
+        waitingClients.push(call);
+        if (requestedAt === undefined) request();
+      } else if (frame[0] === RELEASE && holder === call) {
+        holder = undefined;
+        exit();
+        call.write(Buffer.of(RELEASED));
+        if (waitingClients.length > 0) request();
+      }
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => undefined);
+  };
 
   const server = new grpc.Server();
-  server.addService(exchangeService, {
+  server.addService(barePeerService, {
     exchange: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
       call.on('data', receive);
       call.on('end', () => call.end());
       call.on('error', () => undefined);
     },
+    lock: serveClient,
   });
   server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => {
     if (error) throw error;
     report({ kind: 'listening', port });
   });
-  const Client = grpc.makeGenericClientConstructor(exchangeService, 'BarePeer');
   const clients: grpc.Client[] = [];
   process.on('message', (command: Command) => {
     if (command.kind === 'connect') {
       for (const [id, address] of Object.entries(command.addresses)) {
         if (Number(id) === self) continue;
-        const client = new Client(address, grpc.credentials.createInsecure());
+        const client = new BarePeerClient(address, grpc.credentials.createInsecure());
         clients.push(client);
-        const stream = (client as unknown as { exchange(): grpc.ClientDuplexStream<Buffer, Buffer> }).exchange();
+        const stream = openStream(client, 'exchange');
         stream.on('data', () => undefined);
         stream.on('error', () => undefined);
         outgoing.set(Number(id), stream);
@@ -126,7 +168,7 @@ function runPeer(self: number): void {
         acquireMs: [],
         startedMs: 0,
       };
-      request();
+      requestForItself();
     } else {
       for (const stream of outgoing.values()) stream.end();
       for (const client of clients) client.close();
@@ -136,17 +178,65 @@ function runPeer(self: number): void {
   });
 }
 
-/** Forks the peers, runs the uncontended and the contended phase, and returns what they measured. */
+/** A client of one peer's Lock stream, in this (the bench's) process: each step waits for the peer's answer. */
+class BareLockClient {
+  private readonly client: grpc.Client;
+  private readonly stream: BareStream;
+  private answered: (() => void) | undefined;
+
+  constructor(address: string) {
+    this.client = new BarePeerClient(address, grpc.credentials.createInsecure());
+    this.stream = openStream(this.client, 'lock');
+    this.stream.on('data', () => {
+      const answered = this.answered;
+      this.answered = undefined;
+      answered?.();
+    });
+    this.stream.on('error', () => undefined);
+  }
+
+  /** One lock+unlock: ACQUIRE until GRANTED, then RELEASE until RELEASED. */
+  async cycle(): Promise<void> {
+    await this.ask(ACQUIRE);
+    await this.ask(RELEASE);
+  }
+
+  close(): void {
+    this.stream.end();
+    this.client.close();
+  }
+
+  private ask(kind: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.answered = resolve;
+      this.stream.write(Buffer.of(kind));
+    });
+  }
+}
+
+/** A contended phase: its entries, how long it took, and the CPU the processes used (undefined off Linux). */
+export interface ContendedPhase {
+  entries: number;
+  elapsedMs: number;
+  cpuMs: number | undefined;
+}
+
+/** What the floor measured, each process for itself and through clients. */
 export interface BareFigures {
+  /** Uncontended, one process for itself: from its request to its entry. */
   acquireMs: number[];
-  entriesPerSecond: number;
-  /** The contended phase: its entries, how long it took, and the CPU the five processes used (undefined off Linux). */
-  contended: { entries: number; elapsedMs: number; cpuMs: number | undefined };
+  /** All five for themselves. */
+  contended: ContendedPhase;
+  /** Uncontended, one client through peer 1: a whole lock+unlock, as the client sees it. */
+  lockUnlockMs: number[];
+  /** A client per peer, each locking and unlocking as fast as it can (the processes' CPU includes this one's). */
+  clientsContended: ContendedPhase;
 }
 
 /**
- * Runs the five processes: an uncontended phase (one requester), then a contended one (all five). `cpuTimeMsOf` reads
- * the processes' CPU time (given by the bench, so that the forked processes load nothing more than grpc-js).
+ * Forks the five processes and runs four phases (after warm-ups): uncontended and contended, each process for itself,
+ * then both again through clients. `cpuTimeMsOf` reads processes' CPU time (given by the bench, so that the forked
+ * processes load nothing more than grpc-js).
  */
 export async function bareRicartAgrawala(cpuTimeMsOf: (pids: number[]) => number | undefined): Promise<BareFigures> {
   const children: ChildProcess[] = Array.from({ length: PEERS }, (_, index) =>
@@ -164,12 +254,29 @@ export async function bareRicartAgrawala(cpuTimeMsOf: (pids: number[]) => number
       child.on('message', onMessage);
     });
   const all = (kind: Report['kind']) => Promise.all(children.map((child) => next(child, kind)));
+  const lockClients: BareLockClient[] = [];
   try {
     const ports = (await all('listening')) as Extract<Report, { kind: 'listening' }>[];
-    const addresses = Object.fromEntries(ports.map((report, index) => [index + 1, `127.0.0.1:${report.port}`]));
+    const addresses = ports.map((report) => `127.0.0.1:${report.port}`);
     const connected = all('connected');
-    for (const child of children) child.send({ kind: 'connect', addresses } satisfies Command);
+    const connect: Command = {
+      kind: 'connect',
+      addresses: Object.fromEntries(addresses.map((address, index) => [index + 1, address])),
+    };
+    for (const child of children) child.send(connect);
     await connected;
+    const pids = children.map((child) => child.pid!);
+    const measured = async (pidsToCount: number[], phase: () => Promise<number>): Promise<ContendedPhase> => {
+      const cpuBefore = cpuTimeMsOf(pidsToCount);
+      const started = performance.now();
+      const entries = await phase();
+      const elapsedMs = performance.now() - started;
+      const cpuAfter = cpuTimeMsOf(pidsToCount);
+      const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+      return { entries, elapsedMs, cpuMs };
+    };
+
+    // Each process for itself.
     const run = async (requesters: number, maxEntries: number, forMs: number) => {
       const ran = all('ran');
       children.forEach((child, index) =>
@@ -177,22 +284,35 @@ export async function bareRicartAgrawala(cpuTimeMsOf: (pids: number[]) => number
       );
       return (await ran) as Extract<Report, { kind: 'ran' }>[];
     };
-    await run(1, 200, PHASE_LIMIT_MS); // warm-up
+    await run(1, WARM_UP_ENTRIES, PHASE_LIMIT_MS);
     const [uncontended] = await run(1, UNCONTENDED_ENTRIES, PHASE_LIMIT_MS);
-    const pids = children.map((child) => child.pid!);
-    const cpuBefore = cpuTimeMsOf(pids);
-    const started = performance.now();
-    const contended = await run(PEERS, Number.MAX_SAFE_INTEGER, CONTENDED_MS);
-    const elapsedMs = performance.now() - started;
-    const cpuAfter = cpuTimeMsOf(pids);
-    const entries = contended.reduce((sum, report) => sum + report.acquireMs.length, 0);
-    const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
-    return {
-      acquireMs: uncontended.acquireMs,
-      entriesPerSecond: entries / (elapsedMs / 1000),
-      contended: { entries, elapsedMs, cpuMs },
-    };
+    const contended = await measured(pids, async () => {
+      const reports = await run(PEERS, Number.MAX_SAFE_INTEGER, CONTENDED_MS);
+      return reports.reduce((sum, report) => sum + report.acquireMs.length, 0);
+    });
+
+    // Through clients: one on peer 1 alone, then one per peer.
+    lockClients.push(...addresses.map((address) => new BareLockClient(address)));
+    const lockUnlockMs: number[] = [];
+    const stopAt = performance.now() + PHASE_LIMIT_MS;
+    for (let cycle = 0; cycle < WARM_UP_ENTRIES + UNCONTENDED_ENTRIES && performance.now() < stopAt; cycle += 1) {
+      const started = performance.now();
+      await lockClients[0].cycle();
+      if (cycle >= WARM_UP_ENTRIES) lockUnlockMs.push(performance.now() - started);
+    }
+    const clientsContended = await measured([...pids, process.pid], async () => {
+      let entries = 0;
+      const until = performance.now() + CONTENDED_MS;
+      await Promise.all(
+        lockClients.map(async (client) => {
+          for (; performance.now() < until; entries += 1) await client.cycle();
+        }),
+      );
+      return entries;
+    });
+    return { acquireMs: uncontended.acquireMs, contended, lockUnlockMs, clientsContended };
   } finally {
+    for (const client of lockClients) client.close();
     for (const child of children) if (child.connected) child.send({ kind: 'exit' } satisfies Command);
     await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
   }

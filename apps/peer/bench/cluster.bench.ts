@@ -1,6 +1,7 @@
 // Benchmarks of the peer cluster, five real peer processes on loopback (table output):
 //   (0) first, the floor: Ricart–Agrawala's messages alone between five processes on bare grpc-js streams
-//       (bare-ricart-agrawala.ts), what no implementation on grpc-js could beat on this machine in this run;
+//       (bare-ricart-agrawala.ts), each process for itself and through clients (the floors of (1) and (2)), what no
+//       implementation on grpc-js could beat on this machine in this run;
 //   (1) mutex acquire+release latency, uncontended (one client, through peer 1): p50 / p99, on a Session stream and
 //       with unary calls;
 //   (2) critical-section entries per second with all five peers contending (1 and 4 Session clients per peer), and
@@ -21,7 +22,7 @@ import { availableParallelism } from 'node:os';
 import { cpuTimeMsOf, formatTable, PeerCluster, percentile } from '@distlab/testing';
 import { LockSession } from '@distlab/grpc-kit';
 import { ClusterClients } from '../src/test-support/cluster-clients';
-import { bareRicartAgrawala } from './bare-ricart-agrawala';
+import { bareRicartAgrawala, type ContendedPhase } from './bare-ricart-agrawala';
 
 const PEERS = 5;
 const UNCONTENDED_CYCLES = 2_000;
@@ -284,25 +285,31 @@ function closeClients(): void {
   for (const client of ownConnections.splice(0)) client.close();
 }
 
-/** The same message pattern on bare grpc-js streams and nothing else (bare-ricart-agrawala.ts), before the cluster. */
+/**
+ * The same message pattern on bare grpc-js streams and nothing else (bare-ricart-agrawala.ts), before the cluster:
+ * each process for itself, then through clients, the floors of the two rows with targets.
+ */
 async function bareFloor(): Promise<string[][]> {
-  const { acquireMs, entriesPerSecond, contended } = await bareRicartAgrawala(cpuTimeMsOf);
-  const values = sorted(acquireMs);
+  const { acquireMs, contended, lockUnlockMs, clientsContended } = await bareRicartAgrawala(cpuTimeMsOf);
+  const latencyRow = (measure: string, values: Float64Array, unit: string) => [
+    measure,
+    `${values.length} ${unit}`,
+    `p50 ${ms(percentile(values, 0.5))} ms`,
+    `p99 ${ms(percentile(values, 0.99))} ms`,
+    '(the floor)',
+  ];
+  const throughputRow = (measure: string, runs: string, phase: ContendedPhase) => [
+    measure,
+    runs,
+    `${Math.round(phase.entries / (phase.elapsedMs / 1000))} entries/s`,
+    `${phase.entries} entries, ${cpuCost(phase.cpuMs, phase.entries, phase.elapsedMs)}`,
+    '(the ceiling)',
+  ];
   return [
-    [
-      'acquire, uncontended, bare grpc-js streams',
-      `${acquireMs.length} entries`,
-      `p50 ${ms(percentile(values, 0.5))} ms`,
-      `p99 ${ms(percentile(values, 0.99))} ms`,
-      '(the floor)',
-    ],
-    [
-      'entries/s, 5 peers contending, bare grpc-js streams',
-      'each peer for itself',
-      `${Math.round(entriesPerSecond)} entries/s`,
-      `${contended.entries} entries, ${cpuCost(contended.cpuMs, contended.entries, contended.elapsedMs)}`,
-      '(the ceiling)',
-    ],
+    latencyRow('acquire, uncontended, bare grpc-js streams', sorted(acquireMs), 'entries'),
+    throughputRow('entries/s, 5 peers contending, bare grpc-js streams', 'each peer for itself', contended),
+    latencyRow('lock+unlock, uncontended, bare, through a client', sorted(lockUnlockMs), 'cycles'),
+    throughputRow('entries/s, 5 peers contending, bare, clients', '1 client per peer', clientsContended),
   ];
 }
 
