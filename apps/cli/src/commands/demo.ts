@@ -57,8 +57,9 @@ export function demoCommand(program: Command): void {
           inventory: `127.0.0.1:${ports.inventory}`,
           peer: `127.0.0.1:${ports.peers[options.peer - 1].port}`,
         };
+        const { json } = CliContext.of(command);
         const say = (line: string) => {
-          if (!CliContext.of(command).json) process.stdout.write(`${line}\n`);
+          if (!json) process.stdout.write(`${line}\n`);
         };
         let own: OwnSystem | undefined;
         if (!(await isListening(addresses.peer))) {
