@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseInteger, peerPort, runServerProcess } from '@distlab/grpc-kit';
+import { EVENTS_IN_MEMORY_DEFAULT } from './clocks/event-log';
 import { startPeer } from './peer-server';
 
 /** Parses "2=127.0.0.1:50062,3=127.0.0.1:50063". */
@@ -66,6 +67,12 @@ void runServerProcess({
           .default('.distlab/events'),
       )
       .addOption(
+        new Option('--events-in-memory <n>', 'the newest events kept for ListEvents and WatchEvents (the file has all)')
+          .env('DISTLAB_EVENTS_IN_MEMORY')
+          .default(EVENTS_IN_MEMORY_DEFAULT)
+          .argParser(parseInteger('--events-in-memory', 1_000, 10_000_000)),
+      )
+      .addOption(
         new Option('--state-dir <dir>', 'keep the incarnation and largest fencing token in <dir>/peer-<id>.json')
           .env('DISTLAB_STATE_DIR')
           .default('.distlab/state'),
@@ -129,6 +136,7 @@ void runServerProcess({
       registry: options['registry'] as string | undefined,
       peers: (options['peers'] as Map<number, string> | undefined) ?? new Map(),
       eventsFile: join(resolve(options['eventsDir'] as string), `peer-${options['id'] as number}.jsonl`),
+      eventsInMemory: options['eventsInMemory'] as number,
       stateDir: resolve(options['stateDir'] as string),
       clockSkewMs: options['clockSkewMs'] as number,
       clockDriftPpm: options['clockDriftPpm'] as number,

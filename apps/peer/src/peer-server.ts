@@ -54,6 +54,8 @@ export interface PeerOptions {
   peers?: ReadonlyMap<number, string>;
   /** When set, the event log is also appended to this file as JSON lines. */
   eventsFile?: string;
+  /** The newest events kept in memory for ListEvents and WatchEvents (EVENTS_IN_MEMORY_DEFAULT by default). */
+  eventsInMemory?: number;
   /** Where the incarnation and largest fencing token are kept across restarts; without it, every start is the first. */
   stateDir?: string;
   /** The virtual clock's skew and drift. */
@@ -99,6 +101,7 @@ async function startOwnedPeer(
     peerId: options.id,
     incarnation: state.incarnation,
     file: options.eventsFile,
+    maxInMemory: options.eventsInMemory,
     wallClock,
   });
   const stamper = new MessageStamper(clocks, log, state.incarnation);

@@ -168,3 +168,37 @@ describe('ClockService', () => {
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 });
+
+describe('ClockService over a log larger than the memory it keeps', () => {
+  it('answers OUT_OF_RANGE to a reader whose next events were dropped, and serves the newest from the start', async () => {
+    const server = await startPeer({
+      id: 1,
+      server: { host: '127.0.0.1', port: 0 },
+      logger: silentLogger(),
+      eventsInMemory: 10,
+    });
+    const peer = createClient(ClockServiceClient, server.address);
+    try {
+      for (let index = 0; index < 3; index += 1) await unaryCall(peer, 'localEvent', { label: `early ${index}` });
+      // A reader takes one page and is slow to ask for the next, while the log moves on.
+      const first = await unaryCall(peer, 'listEvents', { pageSize: 2, pageToken: '', algorithm: '' });
+      for (let index = 0; index < 20; index += 1) await unaryCall(peer, 'localEvent', { label: `late ${index}` });
+      await expect(
+        unaryCall(peer, 'listEvents', { pageSize: 2, pageToken: first.nextPageToken, algorithm: '' }),
+      ).rejects.toMatchObject({ code: status.OUT_OF_RANGE, details: expect.stringContaining('no longer in memory') });
+      const watched = await new Promise<{ code: number }>((resolve) => {
+        const stream = peer.watchEvents({ afterSequence: '2' });
+        stream.on('data', () => undefined);
+        stream.on('error', resolve);
+      });
+      expect(watched.code).toBe(status.OUT_OF_RANGE);
+      const fromStart = await unaryCall(peer, 'listEvents', { pageSize: 100, pageToken: '', algorithm: '' });
+      expect(fromStart.events.map((event) => event.label)).toEqual(
+        Array.from({ length: 10 }, (_, index) => `late ${index + 10}`),
+      );
+    } finally {
+      peer.close();
+      await server.shutdown(0);
+    }
+  });
+});

@@ -15,7 +15,7 @@ import {
   unaryCall,
   type Logger,
 } from '@distlab/grpc-kit';
-import type { EventLog, EventKindName, LoggedEvent } from './event-log';
+import { ForgottenEventsError, type EventLog, type EventKindName, type LoggedEvent } from './event-log';
 import { describedMessage, receiveSequenceOf } from '../links/envelope';
 import type { PeerLinks } from '../links/peer-links';
 import { BadStampError, readStamp, type LogicalClocks, type Stamp } from './logical-clocks';
@@ -43,10 +43,13 @@ const KINDS: Record<EventKindName, EventKind> = {
 
 /**
  * The clock service's one status mapping: a malformed stamp in metadata is INVALID_ARGUMENT (the message says which
- * key); the rest is validation decided where the input is read.
+ * key); a page token or after_sequence whose next events were dropped from memory is OUT_OF_RANGE (the position is
+ * valid, the events past it are not served any more: the file has them); the rest is validation decided where the
+ * input is read.
  */
 function clockErrorToStatus(error: unknown): StatusError | undefined {
   if (error instanceof BadStampError) return new StatusError(Code.INVALID_ARGUMENT, error.message);
+  if (error instanceof ForgottenEventsError) return new StatusError(Code.OUT_OF_RANGE, error.message);
   return undefined;
 }
 

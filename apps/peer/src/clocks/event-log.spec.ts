@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventLog } from './event-log';
+import { EventLog, ForgottenEventsError } from './event-log';
 import { LogicalClocks } from './logical-clocks';
 
 // The event log's file: lines of one task are written together when the task ends, before the event loop turns to
@@ -46,5 +46,25 @@ describe('EventLog file', () => {
     expect(lines().map((line) => line.label)).toEqual(['kept']);
     expect(log.size).toBe(2);
     expect(log.get(2)?.label).toBe('memory only');
+  });
+});
+
+describe('EventLog in memory', () => {
+  it('keeps the newest events, starts from the oldest kept, and refuses a position whose successors it dropped', () => {
+    const clocks = new LogicalClocks(1);
+    const log = new EventLog({ peerId: 1, maxInMemory: 10 });
+    for (let index = 1; index <= 25; index += 1)
+      log.append({ kind: 'local', stamp: clocks.tick(), algorithm: 'test', label: `e${index}` });
+    expect(log.oldestKept).toBe(16);
+    const sequences = (afterSequence: number) => log.page(afterSequence, 100).events.map((event) => event.sequence);
+    expect(sequences(0)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]); // From the start: the log as kept.
+    expect(sequences(15)).toEqual(sequences(0)); // Nothing after 15 was dropped.
+    expect(sequences(24)).toEqual([25]);
+    expect(() => log.page(14, 100)).toThrow(ForgottenEventsError); // Sequence 15 is gone.
+    expect(() => log.page(14, 100)).toThrow('no longer in memory: this peer keeps the newest 10 (from sequence 16)');
+    expect(() => log.watch(3, () => true)).toThrow(ForgottenEventsError);
+    const watched: number[] = [];
+    log.watch(23, (event) => watched.push(event.sequence) > 0).unwatch();
+    expect(watched).toEqual([24, 25]);
   });
 });

@@ -19,6 +19,15 @@ export interface LoggedEvent {
   messageId?: string;
 }
 
+/**
+ * How many of the newest events a peer keeps in memory by default, for ListEvents and WatchEvents: about 30 MB (an
+ * event takes about 650 bytes). The file keeps them all.
+ */
+export const EVENTS_IN_MEMORY_DEFAULT = 50_000;
+
+/** A reader asked for the events after a sequence whose successors are no longer in memory. */
+export class ForgottenEventsError extends Error {}
+
 export interface EventLogOptions {
   peerId: number;
   incarnation?: number;
@@ -26,7 +35,7 @@ export interface EventLogOptions {
   file?: string;
   /** The peer's physical clock (its virtual clock, skew and drift included). */
   wallClock?: () => Date;
-  /** The newest events kept in memory for ListEvents and WatchEvents; the file keeps them all. */
+  /** The newest events kept in memory for ListEvents and WatchEvents (EVENTS_IN_MEMORY_DEFAULT); the file keeps all. */
   maxInMemory?: number;
 }
 
@@ -58,7 +67,7 @@ export class EventLog {
     this.peerId = options.peerId;
     this.incarnation = options.incarnation ?? 1;
     this.wallClock = options.wallClock ?? (() => new Date());
-    this.maxInMemory = options.maxInMemory ?? 200_000;
+    this.maxInMemory = options.maxInMemory ?? EVENTS_IN_MEMORY_DEFAULT;
     if (options.file !== undefined) {
       mkdirSync(dirname(options.file), { recursive: true });
       this.fd = openSync(options.file, 'a');
@@ -103,8 +112,13 @@ export class EventLog {
     return event;
   }
 
-  /** Events with a sequence above `afterSequence`, at most `limit`, optionally of one algorithm. */
+  /**
+   * Events with a sequence above `afterSequence`, at most `limit`, optionally of one algorithm. From 0, the log as
+   * kept: it starts at the oldest event in memory. From a later sequence whose successors were dropped from memory,
+   * ForgottenEventsError: a reader that pages or resumes must not skip events without knowing it.
+   */
   page(afterSequence: number, limit: number, algorithm = ''): { events: LoggedEvent[]; more: boolean } {
+    this.requireKept(afterSequence);
     // Sequences are consecutive in memory: start at the first one wanted instead of scanning the whole log per page.
     const first = this.events[0]?.sequence ?? 1;
     const found: LoggedEvent[] = [];
@@ -117,12 +131,29 @@ export class EventLog {
     return { events: found, more: false };
   }
 
-  /** Replays the events after `afterSequence`, then calls the watcher on each new one until `unwatch`. */
+  /**
+   * Replays the events after `afterSequence`, then calls the watcher on each new one until `unwatch`. From 0, the log as
+   * kept; from a later sequence whose successors were dropped from memory, ForgottenEventsError.
+   */
   watch(afterSequence: number, watcher: EventWatcher): { unwatch(): void } {
+    this.requireKept(afterSequence);
     for (const event of this.events)
       if (event.sequence > afterSequence && !watcher(event)) return { unwatch: () => undefined };
     this.watchers.add(watcher);
     return { unwatch: () => this.watchers.delete(watcher) };
+  }
+
+  /** The oldest sequence still in memory (1 until the first events are dropped; size + 1 while empty). */
+  get oldestKept(): number {
+    return this.events[0]?.sequence ?? this.appended + 1;
+  }
+
+  private requireKept(afterSequence: number): void {
+    if (afterSequence === 0 || afterSequence + 1 >= this.oldestKept) return;
+    throw new ForgottenEventsError(
+      `the events after sequence ${afterSequence} are no longer in memory: this peer keeps the newest ` +
+        `${this.maxInMemory} (from sequence ${this.oldestKept}); its event-log file keeps them all`,
+    );
   }
 
   /** How many events were ever appended (the last sequence). */

@@ -1693,9 +1693,12 @@ export const ClockServiceService = {
     responseDeserialize: (value: Buffer): DeliverResponse => DeliverResponse.decode(value),
   },
   /**
-   * ListEvents pages through this peer's event log in sequence order.
+   * ListEvents pages through this peer's event log in sequence order. A peer keeps the newest events in memory (50,000
+   * unless started with --events-in-memory); its event-log file keeps them all. The first page starts at the oldest
+   * event kept.
    *
-   * Errors: INVALID_ARGUMENT for a negative page_size or a page_token not produced by this peer.
+   * Errors: INVALID_ARGUMENT for a negative page_size or a page_token not produced by this peer; OUT_OF_RANGE for a
+   * page_token whose next events are no longer kept in memory (read the event-log file for those).
    * Safe to retry: yes.
    */
   listEvents: {
@@ -1710,7 +1713,9 @@ export const ClockServiceService = {
   /**
    * WatchEvents streams the event log: first the events after `after_sequence`, then each new event as it happens,
    * until the client cancels. A watcher that falls too far behind is ended with RESOURCE_EXHAUSTED and may resume with
-   * the last sequence it saw.
+   * the last sequence it saw. From 0, the replay starts at the oldest event kept in memory (see ListEvents).
+   *
+   * Errors: OUT_OF_RANGE for an `after_sequence` whose next events are no longer kept in memory.
    *
    * Safe to retry: yes, resuming from the last sequence seen.
    */
@@ -1752,16 +1757,21 @@ export interface ClockServiceServer extends UntypedServiceImplementation {
    */
   deliver: handleUnaryCall<DeliverRequest, DeliverResponse>;
   /**
-   * ListEvents pages through this peer's event log in sequence order.
+   * ListEvents pages through this peer's event log in sequence order. A peer keeps the newest events in memory (50,000
+   * unless started with --events-in-memory); its event-log file keeps them all. The first page starts at the oldest
+   * event kept.
    *
-   * Errors: INVALID_ARGUMENT for a negative page_size or a page_token not produced by this peer.
+   * Errors: INVALID_ARGUMENT for a negative page_size or a page_token not produced by this peer; OUT_OF_RANGE for a
+   * page_token whose next events are no longer kept in memory (read the event-log file for those).
    * Safe to retry: yes.
    */
   listEvents: handleUnaryCall<ListEventsRequest, ListEventsResponse>;
   /**
    * WatchEvents streams the event log: first the events after `after_sequence`, then each new event as it happens,
    * until the client cancels. A watcher that falls too far behind is ended with RESOURCE_EXHAUSTED and may resume with
-   * the last sequence it saw.
+   * the last sequence it saw. From 0, the replay starts at the oldest event kept in memory (see ListEvents).
+   *
+   * Errors: OUT_OF_RANGE for an `after_sequence` whose next events are no longer kept in memory.
    *
    * Safe to retry: yes, resuming from the last sequence seen.
    */
@@ -1848,9 +1858,12 @@ export interface ClockServiceClient extends Client {
     callback: (error: ServiceError | null, response: DeliverResponse) => void,
   ): ClientUnaryCall;
   /**
-   * ListEvents pages through this peer's event log in sequence order.
+   * ListEvents pages through this peer's event log in sequence order. A peer keeps the newest events in memory (50,000
+   * unless started with --events-in-memory); its event-log file keeps them all. The first page starts at the oldest
+   * event kept.
    *
-   * Errors: INVALID_ARGUMENT for a negative page_size or a page_token not produced by this peer.
+   * Errors: INVALID_ARGUMENT for a negative page_size or a page_token not produced by this peer; OUT_OF_RANGE for a
+   * page_token whose next events are no longer kept in memory (read the event-log file for those).
    * Safe to retry: yes.
    */
   listEvents(
@@ -1871,7 +1884,9 @@ export interface ClockServiceClient extends Client {
   /**
    * WatchEvents streams the event log: first the events after `after_sequence`, then each new event as it happens,
    * until the client cancels. A watcher that falls too far behind is ended with RESOURCE_EXHAUSTED and may resume with
-   * the last sequence it saw.
+   * the last sequence it saw. From 0, the replay starts at the oldest event kept in memory (see ListEvents).
+   *
+   * Errors: OUT_OF_RANGE for an `after_sequence` whose next events are no longer kept in memory.
    *
    * Safe to retry: yes, resuming from the last sequence seen.
    */
