@@ -34,6 +34,14 @@ async function serve(overrides: Partial<StartServerOptions> = {}) {
   return { server, fixture };
 }
 
+/** Waits until the fixture's handler has started `calls` calls: the call is in flight on the server, not on its way. */
+async function untilHandling(fixture: { calls: number }, calls: number): Promise<void> {
+  for (const stopAt = Date.now() + 10_000; fixture.calls < calls;) {
+    if (Date.now() > stopAt) throw new Error(`the server did not start call ${calls} within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function track<C extends { close(): void }>(client: C): C {
   clients.push(client);
   return client;
@@ -194,17 +202,18 @@ describe('createClient', () => {
 
 describe('RunningServer.shutdown', () => {
   it('turns health NOT_SERVING, lets the call in flight finish, and refuses new calls', async () => {
-    const { server } = await serve();
+    const { server, fixture } = await serve();
     const greeter = track(createClient(GreeterServiceClient, server.address));
     const health = track(createHealthClient(server.address));
     const statuses: string[] = [];
     const watch = health.watch({ service: '' });
     watch.on('data', (response: { status: string }) => statuses.push(response.status));
     watch.on('error', () => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const stopAt = Date.now() + 10_000; statuses.length === 0 && Date.now() < stopAt;)
+      await new Promise((resolve) => setTimeout(resolve, 5)); // The watch's first answer: SERVING.
 
     const inFlight = unaryCall(greeter, 'sayHello', { name: 'slow:500' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await untilHandling(fixture, 1); // Not a fixed sleep: on a loaded machine the call may take longer to arrive.
     const stopped = server.shutdown(5000);
     await expect(inFlight).resolves.toMatchObject({ message: 'Hello, slow:500!' });
     await stopped;
@@ -215,10 +224,10 @@ describe('RunningServer.shutdown', () => {
   });
 
   it('cancels what is still in flight when the grace period runs out', async () => {
-    const { server } = await serve();
+    const { server, fixture } = await serve();
     const greeter = track(createClient(GreeterServiceClient, server.address));
     const stuck = unaryCall(greeter, 'sayHello', { name: 'slow:10000' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await untilHandling(fixture, 1);
     const startedAt = Date.now();
     await server.shutdown(200);
     expect(Date.now() - startedAt).toBeLessThan(5000);
