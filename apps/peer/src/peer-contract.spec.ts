@@ -103,7 +103,11 @@ describe('MutexService', () => {
     const waiting = [1, 2].map((index) =>
       unaryCall(mutex(), 'acquire', { lease: undefined, clientName: `waiter-${index}` }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Both wait on peer 1 before the third comes (polled, not a fixed sleep: a loaded machine may take longer).
+    for (const stopAt = Date.now() + 10_000; Date.now() < stopAt;) {
+      if ((await unaryCall(mutex(), 'getState', {})).waitingClients === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await expect(unaryCall(mutex(), 'acquire', { lease: undefined, clientName: 'one too many' })).rejects.toMatchObject(
       rejection(status.RESOURCE_EXHAUSTED, '2 clients already wait on this peer'),
     );
