@@ -34,6 +34,7 @@ import { MutexDriver, type MutexTransport } from './mutex/mutex-driver';
 import { mutexService } from './mutex/mutex-service';
 import { OwnerLock } from './owner-lock';
 import { PeerState } from './peer-state';
+import { systemEpoch } from './time/system-clock';
 import { timeService } from './time/time-service';
 import { VirtualClock } from './time/virtual-clock';
 
@@ -95,6 +96,8 @@ async function startOwnedPeer(
   const { logger } = options;
   const state = PeerState.begin(stateFile);
   const clock = new VirtualClock({ skewMs: options.clockSkewMs, driftPpm: options.clockDriftPpm });
+  const { uncertaintyMs, steps } = systemEpoch();
+  logger.debug({ uncertaintyMs, steps }, 'system clock read: alike in every process on this machine to ±uncertaintyMs');
   const wallClock = () => clock.now();
   const clocks = new LogicalClocks(options.id);
   const log = new EventLog({

@@ -1,9 +1,11 @@
+import { systemNowMs } from './system-clock';
+
 /**
  * A peer's physical clock, made wrong on purpose: the host's system time plus a fixed skew plus a drift that grows
  * with elapsed time, plus whatever synchronization applied. Every peer of a cluster on one machine reads the same
- * system clock, so each knows its true error at any moment (`offsetFromSystemMs`), which is what lets a lab measure
- * how well Cristian and Berkeley do. Readings have sub-millisecond resolution (the monotonic clock), so errors of
- * microseconds show.
+ * system clock (system-clock.ts: alike in every process to the microsecond), so each knows its true error at any
+ * moment (`offsetFromSystemMs`), which is what lets a lab measure how well Cristian and Berkeley do. Readings have
+ * sub-millisecond resolution (the monotonic clock), so errors of microseconds show.
  */
 export interface VirtualClockOptions {
   /** Fixed offset from system time at start, in milliseconds (may be negative). */
@@ -26,7 +28,7 @@ export class VirtualClock {
   constructor(options: VirtualClockOptions = {}) {
     this.skewMs = options.skewMs ?? 0;
     this.driftPpm = options.driftPpm ?? 0;
-    this.systemNowMs = options.systemNowMs ?? (() => performance.timeOrigin + performance.now());
+    this.systemNowMs = options.systemNowMs ?? systemNowMs;
     this.startedAtMs = this.systemNowMs();
   }
 
