@@ -37,24 +37,18 @@ describe('findEpoch', () => {
     expect(found.steps).toBeGreaterThanOrEqual(3);
   });
 
-  it('stays narrow, and right, when a read is preempted now and then', () => {
+  // One read in 5,000 held up is a busy machine; one in 50 is a process that runs a few per cent of the time and
+  // misses most steps. Either way the truth stays inside the interval reported.
+  it.each([
+    { oneIn: 5_000, machine: 'now and then', widestMs: 0.002 },
+    { oneIn: 50, machine: 'all the time', widestMs: 1 },
+  ])('keeps the truth inside a narrow interval when reads are preempted $machine', ({ oneIn, widestMs }) => {
     for (let seed = 1; seed <= 50; seed += 1) {
       const random = seeded(seed);
       const epochMs = 1_795_262_069_000 + random() * 1_000;
-      const found = findEpoch(simulatedClocks(epochMs, preempted(random, 5_000)));
+      const found = findEpoch(simulatedClocks(epochMs, preempted(random, oneIn)));
       expect({ seed, contains: contains(found, epochMs) }).toEqual({ seed, contains: true });
-      expect(found.uncertaintyMs).toBeLessThan(0.002);
-    }
-  });
-
-  it('keeps the truth inside its interval on a machine that preempts it all the time', () => {
-    for (let seed = 1; seed <= 50; seed += 1) {
-      const random = seeded(seed);
-      const epochMs = 1_795_262_069_000 + random() * 1_000;
-      // One read in fifty held up: the process runs a few per cent of the time, and most steps are missed.
-      const found = findEpoch(simulatedClocks(epochMs, preempted(random, 50)));
-      expect({ seed, contains: contains(found, epochMs) }).toEqual({ seed, contains: true });
-      expect(found.uncertaintyMs).toBeLessThan(1);
+      expect(found.uncertaintyMs).toBeLessThan(widestMs);
     }
   });
 
