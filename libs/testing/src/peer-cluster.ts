@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForServing } from './ports';
-import { WORKSPACE_ROOT } from './processes';
+import { SUPERVISED_ENV, WORKSPACE_ROOT } from './processes';
 
 export interface PeerClusterOptions {
   size: number;
@@ -79,7 +79,12 @@ export class PeerCluster {
       ...['--events-dir', this.eventsDir, '--state-dir', join(this.dir, 'state')],
       ...this.argsFor(id),
     ];
-    const child = spawn(process.execPath, args, { cwd: WORKSPACE_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Its stdin is a pipe from here, watched (SUPERVISED_ENV): it stops if this process dies without stopping it.
+    const child = spawn(process.execPath, args, {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, ...SUPERVISED_ENV },
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
     this.children.set(id, child);
     await waitForServing(address);
   }

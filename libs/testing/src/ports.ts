@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { credentials, makeClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { WORKSPACE_ROOT } from './processes';
+import { SUPERVISED_ENV, WORKSPACE_ROOT } from './processes';
 
 /** A loopback port that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -76,10 +76,8 @@ export async function startQuietServerProcess(
   const child = spawn(
     process.execPath,
     ['--conditions=@distlab/source', '--import', 'tsx', entry, '--port', String(port), '--log-level', 'warn', ...args],
-    {
-      cwd: WORKSPACE_ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+    // Its stdin is a pipe from here, watched (SUPERVISED_ENV): it stops if this process dies without stopping it.
+    { cwd: WORKSPACE_ROOT, env: { ...process.env, ...SUPERVISED_ENV }, stdio: ['pipe', 'ignore', 'inherit'] },
   );
   const address = `127.0.0.1:${port}`;
   await waitForServing(address);

@@ -5,6 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+/**
+ * The environment that makes a distlab server watch its stdin (runServerProcess): when the test process that started
+ * it dies, however abruptly, the pipe closes and the server shuts down instead of living on as an orphan.
+ */
+export const SUPERVISED_ENV = { DISTLAB_SUPERVISED: '1' } as const;
+
 /** The repository root, where `node_modules` and every project live. */
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
 
@@ -84,7 +90,7 @@ export interface ServerProcessHandle {
  * is serving; returns the address it reported.
  */
 export async function startServerProcess(entry: string, args: readonly string[] = []): Promise<ServerProcessHandle> {
-  const spawned = spawnTypeScript(entry, ['--port', '0', ...args]);
+  const spawned = spawnTypeScript(entry, ['--port', '0', ...args], SUPERVISED_ENV);
   try {
     const line = await spawned.waitForLine((candidate) => candidate.includes('"msg":"serving"'));
     return { process: spawned, address: (JSON.parse(line) as { address: string }).address };

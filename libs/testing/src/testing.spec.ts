@@ -51,3 +51,25 @@ describe('spawnTypeScript', () => {
     expect(cpuTimeMsOf([process.pid, 2 ** 30])).toBeUndefined();
   });
 });
+
+describe('PeerCluster', () => {
+  it('leaves no peer behind when the test process that started it dies abruptly', async () => {
+    const parent = spawnTypeScript(join(__dirname, 'test-support', 'orphaning-parent.ts'));
+    const line = await parent.waitForLine((candidate) => candidate.startsWith('{'), 30_000);
+    const { peerPid } = JSON.parse(line) as { peerPid: number };
+    const alive = () => {
+      try {
+        process.kill(peerPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    parent.child.kill('SIGKILL');
+    await parent.exited();
+    for (const stopAt = Date.now() + 15_000; alive() && Date.now() < stopAt;)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(alive()).toBe(false);
+  }, 60_000);
+});
