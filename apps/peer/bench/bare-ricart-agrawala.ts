@@ -214,12 +214,15 @@ class BareLockClient {
   }
 }
 
-/** A contended phase: its entries, how long it took, and the CPU the processes used (undefined off Linux). */
+/** A contended phase: its entries (`value`), how long it took, and the CPU the processes used (undefined off Linux). */
 export interface ContendedPhase {
-  entries: number;
+  value: number;
   elapsedMs: number;
   cpuMs: number | undefined;
 }
+
+/** Runs a phase, reading the CPU time of `pids` around it (the bench's measurePhase, from @distlab/testing). */
+export type PhaseMeasurer = (pids: readonly number[], phase: () => Promise<number>) => Promise<ContendedPhase>;
 
 /** What the floor measured, each process for itself and through clients. */
 export interface BareFigures {
@@ -235,10 +238,10 @@ export interface BareFigures {
 
 /**
  * Forks the five processes and runs four phases (after warm-ups): uncontended and contended, each process for itself,
- * then both again through clients. `cpuTimeMsOf` reads processes' CPU time (given by the bench, so that the forked
- * processes load nothing more than grpc-js).
+ * then both again through clients. `measured` reads the processes' CPU time around a phase (given by the bench, so
+ * that the forked processes load nothing more than grpc-js).
  */
-export async function bareRicartAgrawala(cpuTimeMsOf: (pids: number[]) => number | undefined): Promise<BareFigures> {
+export async function bareRicartAgrawala(measured: PhaseMeasurer): Promise<BareFigures> {
   const children: ChildProcess[] = Array.from({ length: PEERS }, (_, index) =>
     fork(__filename, ['bare-peer', String(index + 1)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
   );
@@ -266,15 +269,6 @@ export async function bareRicartAgrawala(cpuTimeMsOf: (pids: number[]) => number
     for (const child of children) child.send(connect);
     await connected;
     const pids = children.map((child) => child.pid!);
-    const measured = async (pidsToCount: number[], phase: () => Promise<number>): Promise<ContendedPhase> => {
-      const cpuBefore = cpuTimeMsOf(pidsToCount);
-      const started = performance.now();
-      const entries = await phase();
-      const elapsedMs = performance.now() - started;
-      const cpuAfter = cpuTimeMsOf(pidsToCount);
-      const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
-      return { entries, elapsedMs, cpuMs };
-    };
 
     // Each process for itself.
     const run = async (requesters: number, maxEntries: number, forMs: number) => {

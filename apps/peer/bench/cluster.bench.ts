@@ -19,7 +19,7 @@ import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import type { Client } from '@grpc/grpc-js';
 import { createClient, durationToMs, msToDuration, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
 import { availableParallelism } from 'node:os';
-import { cpuTimeMsOf, formatTable, PeerCluster, percentile } from '@distlab/testing';
+import { formatTable, measurePhase, PeerCluster, percentile } from '@distlab/testing';
 import { LockSession } from '@distlab/grpc-kit';
 import { ClusterClients } from '../src/test-support/cluster-clients';
 import { bareRicartAgrawala, type ContendedPhase } from './bare-ricart-agrawala';
@@ -174,23 +174,20 @@ async function contended(cluster: PeerCluster, clientsPerPeer: number): Promise<
   let entries = 0;
   const stopAt = performance.now() + CONTENDED_SECONDS * 1000;
   // The CPU of the peers and of this process (the clients) over the phase.
-  const cpuBefore = cpuTimeMsOf([...cluster.pids, process.pid]);
-  const started = performance.now();
-  await Promise.all(
-    cluster.ids.flatMap((id) =>
-      Array.from({ length: clientsPerPeer }, async (_, index) => {
-        const session = new LockSession(ownClient(cluster, MutexServiceClient, id));
-        while (performance.now() < stopAt) {
-          await sessionCycle(session, `bench-${id}-${index}`);
-          entries += 1;
-        }
-        session.close();
-      }),
+  const { elapsedMs, cpuMs } = await measurePhase([...cluster.pids, process.pid], () =>
+    Promise.all(
+      cluster.ids.flatMap((id) =>
+        Array.from({ length: clientsPerPeer }, async (_, index) => {
+          const session = new LockSession(ownClient(cluster, MutexServiceClient, id));
+          while (performance.now() < stopAt) {
+            await sessionCycle(session, `bench-${id}-${index}`);
+            entries += 1;
+          }
+          session.close();
+        }),
+      ),
     ),
   );
-  const elapsedMs = performance.now() - started;
-  const cpuAfter = cpuTimeMsOf([...cluster.pids, process.pid]);
-  const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
   return [
     `entries/s, ${PEERS} peers contending, Sessions`,
     `${clientsPerPeer} client(s) per peer`,
@@ -290,7 +287,7 @@ function closeClients(): void {
  * each process for itself, then through clients, the floors of the two rows with targets.
  */
 async function bareFloor(): Promise<string[][]> {
-  const { acquireMs, contended, lockUnlockMs, clientsContended } = await bareRicartAgrawala(cpuTimeMsOf);
+  const { acquireMs, contended, lockUnlockMs, clientsContended } = await bareRicartAgrawala(measurePhase);
   const latencyRow = (measure: string, values: Float64Array, unit: string) => [
     measure,
     `${values.length} ${unit}`,
@@ -301,8 +298,8 @@ async function bareFloor(): Promise<string[][]> {
   const throughputRow = (measure: string, runs: string, phase: ContendedPhase) => [
     measure,
     runs,
-    `${Math.round(phase.entries / (phase.elapsedMs / 1000))} entries/s`,
-    `${phase.entries} entries, ${cpuCost(phase.cpuMs, phase.entries, phase.elapsedMs)}`,
+    `${Math.round(phase.value / (phase.elapsedMs / 1000))} entries/s`,
+    `${phase.value} entries, ${cpuCost(phase.cpuMs, phase.value, phase.elapsedMs)}`,
     '(the ceiling)',
   ];
   return [

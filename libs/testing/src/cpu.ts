@@ -31,3 +31,25 @@ export function cpuTimeMsOf(pids: readonly number[]): number | undefined {
   }
   return total;
 }
+
+/** A phase of a benchmark: what it returned, how long it took, and the CPU the processes used meanwhile. */
+export interface MeasuredPhase<T> {
+  value: T;
+  elapsedMs: number;
+  /** Undefined where CPU time cannot be read. */
+  cpuMs: number | undefined;
+}
+
+/** Runs `phase`, reading the CPU time of `pids` before and after it. */
+export async function measurePhase<T>(pids: readonly number[], phase: () => Promise<T>): Promise<MeasuredPhase<T>> {
+  const cpuBefore = cpuTimeMsOf(pids);
+  const started = performance.now();
+  const value = await phase();
+  const elapsedMs = performance.now() - started;
+  const cpuAfter = cpuTimeMsOf(pids);
+  return {
+    value,
+    elapsedMs,
+    cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+  };
+}
