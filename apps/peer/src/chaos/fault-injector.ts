@@ -94,6 +94,11 @@ export class FaultInjector {
     return this.pausedUntil;
   }
 
+  /** Whether a message to `to` goes as it is now: not paused, and no fault on its link (`shape` would wait for nothing). */
+  isClear(to: number): boolean {
+    return this.pausedUntil === undefined && isClear(this.links.get(to) ?? this.defaults);
+  }
+
   /**
    * Applies the link's faults to one message to `to`: waits out a pause and the delay, then says how many copies to
    * send (0: dropped or blocked, 2: duplicated).

@@ -18,7 +18,7 @@ import {
 import { ForgottenEventsError, type EventLog, type EventKindName, type LoggedEvent } from './event-log';
 import { describedMessage, receiveSequenceOf } from '../links/envelope';
 import type { PeerLinks } from '../links/peer-links';
-import { BadStampError, readStamp, type LogicalClocks, type Stamp } from './logical-clocks';
+import { BadStampError, metadataCarrier, readStamp, type LogicalClocks, type Stamp } from './logical-clocks';
 
 /** How long Send waits for a link that is not connected before trying anyway. */
 const CONNECT_WAIT_MS = 1_000;
@@ -100,7 +100,7 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
       // The envelope interceptor merged the stamps and logged the receive before this handler ran.
       const sequence = receiveSequenceOf(call.metadata);
       const received = sequence === undefined ? undefined : log.get(sequence);
-      if (received === undefined) readStamp(call.metadata); // Throws BadStampError naming what is missing.
+      if (received === undefined) readStamp(metadataCarrier(call.metadata)); // Throws BadStampError naming what is missing.
       return { event: received === undefined ? undefined : toEvent(received) };
     }),
     listEvents: handlers.unary((request) => {

@@ -1,17 +1,20 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventLog, ForgottenEventsError } from './event-log';
+import { formatVector } from '@distlab/clock';
+import { EventLog, ForgottenEventsError, formatEventLine, type LoggedEvent } from './event-log';
 import { LogicalClocks } from './logical-clocks';
 
 // The event log's file: lines of one task are written together when the task ends, before the event loop turns to
-// I/O (so a message whose send is logged leaves only after its line is in the file), and nothing is lost at close.
+// I/O (so a message whose send is logged leaves only after its line is in the file); a receive's line waits for the
+// next such write or for the end of the I/O phase; nothing is lost at close; each line is the JSON of its fields.
 
 function fixture() {
   const file = join(mkdtempSync(join(tmpdir(), 'distlab-event-log-')), 'peer-1.jsonl');
   const clocks = new LogicalClocks(1);
   const log = new EventLog({ peerId: 1, file });
-  const append = (label: string) => log.append({ kind: 'local', stamp: clocks.tick(), algorithm: 'test', label });
+  const append = (label: string, kind: LoggedEvent['kind'] = 'local') =>
+    log.append({ kind, stamp: clocks.tick(), algorithm: 'test', label });
   const lines = () =>
     readFileSync(file, 'utf8')
       .split('\n')
@@ -46,6 +49,70 @@ describe('EventLog file', () => {
     expect(lines().map((line) => line.label)).toEqual(['kept']);
     expect(log.size).toBe(2);
     expect(log.get(2)?.label).toBe('memory only');
+  });
+
+  it("writes a receive's line with the next event others can see, or after the I/O phase if none follows", async () => {
+    const { append, lines } = fixture();
+    const nextTick = () => new Promise((resolve) => process.nextTick(resolve));
+    append('heard', 'receive');
+    await nextTick();
+    expect(lines()).toEqual([]); // Nobody has seen it yet: it waits.
+    append('answered', 'send');
+    await nextTick(); // The send's write takes the receive's line with it, in order.
+    expect(lines().map((line) => line.label)).toEqual(['heard', 'answered']);
+    append('heard again', 'receive');
+    await new Promise((resolve) => setImmediate(resolve)); // Nothing followed: written after the I/O phase.
+    expect(lines().map((line) => line.label)).toEqual(['heard', 'answered', 'heard again']);
+  });
+});
+
+describe('formatEventLine', () => {
+  /** The line as JSON.stringify makes it from the fields (what formatEventLine writes out by hand). */
+  function reference(event: LoggedEvent, incarnation: number): string {
+    const vector = Object.fromEntries([...event.stamp.vector].map(([peerId, count]) => [`peer-${peerId}`, count]));
+    const wallTime = event.wallTime.toISOString();
+    const fields = {
+      sequence: event.sequence,
+      peer: event.peerId,
+      incarnation,
+      kind: event.kind,
+      lamport: event.stamp.lamport,
+      vector: formatVector(event.stamp.vector),
+      wallTime,
+      algorithm: event.algorithm,
+      label: event.label,
+      remotePeer: event.remotePeerId,
+      messageId: event.messageId,
+      shiviz: `${wallTime} peer-${event.peerId} ${JSON.stringify(vector)} ${event.label}`,
+    };
+    return `${JSON.stringify(fields)}\n`;
+  }
+
+  it('writes the same text as JSON.stringify of the fields, whatever the labels hold', () => {
+    const clocks = new LogicalClocks(3);
+    clocks.receive({
+      lamport: 40,
+      vector: new Map([
+        [5, 2],
+        [1, 7],
+      ]),
+    });
+    const labels = ['plain', 'quote " and \\ backslash', 'tab\tnewline\n', 'ünïcode ✓', '\u0000\u001f', '</script>'];
+    for (const [index, label] of labels.entries()) {
+      const event: LoggedEvent = {
+        sequence: index + 1,
+        peerId: 3,
+        kind: index % 2 === 0 ? 'send' : 'cs-enter',
+        stamp: clocks.tick(),
+        wallTime: new Date(Date.UTC(2026, 10, 22, 3, 4, 5, index)),
+        algorithm: index === 4 ? 'odd "algorithm"' : 'ricart-agrawala',
+        label,
+        ...(index % 2 === 0 ? { remotePeerId: 5, messageId: `3.1.${index}` } : {}),
+      };
+      const line = formatEventLine(event, 2);
+      expect(line).toBe(reference(event, 2));
+      expect(JSON.parse(line).label).toBe(label);
+    }
   });
 });
 

@@ -13,6 +13,8 @@ import { Metadata } from '@grpc/grpc-js';
 export interface Stamp {
   lamport: number;
   vector: VectorClock;
+  /** The vector's wire form (formatVector), made once: the envelope and the event log both carry it. */
+  vectorText: string;
 }
 
 /** The metadata keys that carry the sender's stamp on every peer-to-peer call (documented in clock.proto). */
@@ -28,50 +30,81 @@ export class BadStampError extends Error {}
 export class LogicalClocks {
   private readonly lamport = new LamportClock();
   private vector: VectorClock = EMPTY_VECTOR;
+  private vectorText = '';
 
   constructor(readonly peerId: number) {}
 
   now(): Stamp {
-    return { lamport: this.lamport.time, vector: this.vector };
+    return { lamport: this.lamport.time, vector: this.vector, vectorText: this.vectorText };
   }
 
   /** A local event or a send: both clocks tick. */
   tick(): Stamp {
-    this.vector = incrementVector(this.vector, this.peerId);
-    return { lamport: this.lamport.tick(), vector: this.vector };
+    return this.advance(incrementVector(this.vector, this.peerId), this.lamport.tick());
   }
 
   /** The receive of a message stamped `remote`. */
-  receive(remote: Stamp): Stamp {
-    this.vector = receiveVector(this.vector, remote.vector, this.peerId);
-    return { lamport: this.lamport.receive(remote.lamport), vector: this.vector };
+  receive(remote: Pick<Stamp, 'lamport' | 'vector'>): Stamp {
+    return this.advance(receiveVector(this.vector, remote.vector, this.peerId), this.lamport.receive(remote.lamport));
+  }
+
+  private advance(vector: VectorClock, lamport: number): Stamp {
+    this.vector = vector;
+    this.vectorText = formatVector(vector);
+    return { lamport, vector, vectorText: this.vectorText };
   }
 }
 
-/** Writes a send's stamp into request metadata. */
-export function writeStamp(metadata: Metadata, sender: number, stamp: Stamp): Metadata {
-  metadata.set(STAMP_KEYS.sender, String(sender));
-  metadata.set(STAMP_KEYS.lamport, String(stamp.lamport));
-  metadata.set(STAMP_KEYS.vector, formatVector(stamp.vector));
-  return metadata;
+/**
+ * Where an envelope's entries are read and written: a unary call's metadata, or the map a stream frame carries (a
+ * stream's metadata is sent once). `get` returns undefined for an entry that is absent.
+ */
+export interface EnvelopeCarrier {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
 }
 
-/** Reads the sender and its stamp from request metadata; throws BadStampError naming what is wrong. */
-export function readStamp(metadata: Metadata): { sender: number; stamp: Stamp } {
-  const value = (key: string) => {
-    const found = metadata.get(key)[0];
-    if (typeof found !== 'string') throw new BadStampError(`metadata "${key}" is missing`);
-    return found;
-  };
-  const sender = Number(value(STAMP_KEYS.sender));
-  const lamport = Number(value(STAMP_KEYS.lamport));
+class MetadataCarrier implements EnvelopeCarrier {
+  constructor(private readonly metadata: Metadata) {}
+
+  get(key: string): string | undefined {
+    const value = this.metadata.get(key)[0];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  set(key: string, value: string): void {
+    this.metadata.set(key, value);
+  }
+}
+
+export function metadataCarrier(metadata: Metadata): EnvelopeCarrier {
+  return new MetadataCarrier(metadata);
+}
+
+/** Writes a send's stamp into an envelope. */
+export function writeStamp(envelope: EnvelopeCarrier, sender: number, stamp: Stamp): void {
+  envelope.set(STAMP_KEYS.sender, String(sender));
+  envelope.set(STAMP_KEYS.lamport, String(stamp.lamport));
+  envelope.set(STAMP_KEYS.vector, stamp.vectorText);
+}
+
+/** Reads the sender and its stamp from an envelope; throws BadStampError naming what is wrong. */
+export function readStamp(envelope: EnvelopeCarrier): { sender: number; stamp: Pick<Stamp, 'lamport' | 'vector'> } {
+  const sender = Number(requiredEntry(envelope, STAMP_KEYS.sender));
+  const lamport = Number(requiredEntry(envelope, STAMP_KEYS.lamport));
   if (!Number.isSafeInteger(sender) || sender < 1)
     throw new BadStampError(`metadata "${STAMP_KEYS.sender}" must be a peer id`);
   if (!Number.isSafeInteger(lamport) || lamport < 0)
     throw new BadStampError(`metadata "${STAMP_KEYS.lamport}" must be a natural number`);
   try {
-    return { sender, stamp: { lamport, vector: parseVector(value(STAMP_KEYS.vector)) } };
+    return { sender, stamp: { lamport, vector: parseVector(requiredEntry(envelope, STAMP_KEYS.vector)) } };
   } catch (error) {
     throw new BadStampError(`metadata "${STAMP_KEYS.vector}": ${(error as Error).message}`);
   }
+}
+
+function requiredEntry(envelope: EnvelopeCarrier, key: string): string {
+  const found = envelope.get(key);
+  if (found === undefined) throw new BadStampError(`metadata "${key}" is missing`);
+  return found;
 }

@@ -7,7 +7,15 @@ import {
   type ServerInterceptor,
 } from '@grpc/grpc-js';
 import type { EventLog, LoggedEvent } from '../clocks/event-log';
-import { BadStampError, readStamp, STAMP_KEYS, writeStamp, type LogicalClocks } from '../clocks/logical-clocks';
+import {
+  BadStampError,
+  metadataCarrier,
+  readStamp,
+  STAMP_KEYS,
+  writeStamp,
+  type EnvelopeCarrier,
+  type LogicalClocks,
+} from '../clocks/logical-clocks';
 
 /**
  * The envelope of every peer-to-peer message, carried in metadata (the keys are documented in clock.proto): the
@@ -46,6 +54,9 @@ export function describedMessage(algorithm: string, label: string): Metadata {
 /** Who sent a message and as which incarnation: what a receiver learns of restarts from. */
 export type SenderSeen = (peerId: number, incarnation: number) => void;
 
+/** What the envelope's text entries may hold: printable ASCII, as metadata values must be. */
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
 /** Stamps, merges and logs peer-to-peer messages for one peer. */
 export class MessageStamper {
   private sent = 0;
@@ -66,16 +77,16 @@ export class MessageStamper {
     return this.clocks.peerId;
   }
 
-  /** A send to `to`: the clocks tick, the send is logged, and the envelope is written into `metadata`. */
-  stampSend(metadata: Metadata, to: number, method: string): LoggedEvent {
+  /** A send to `to`: the clocks tick, the send is logged, and the stamps are written into `envelope`. */
+  stampSend(envelope: EnvelopeCarrier, to: number, method: string): LoggedEvent {
     const stamp = this.clocks.tick();
     this.sent += 1;
     const messageId = `${this.peerId}.${this.incarnation}.${this.sent}`;
-    const label = textOf(metadata, ENVELOPE_KEYS.label) ?? method;
-    const algorithm = textOf(metadata, ENVELOPE_KEYS.algorithm) ?? 'clock';
-    writeStamp(metadata, this.peerId, stamp);
-    metadata.set(ENVELOPE_KEYS.incarnation, String(this.incarnation));
-    metadata.set(ENVELOPE_KEYS.messageId, messageId);
+    const label = envelope.get(ENVELOPE_KEYS.label) ?? method;
+    const algorithm = envelope.get(ENVELOPE_KEYS.algorithm) ?? 'clock';
+    writeStamp(envelope, this.peerId, stamp);
+    envelope.set(ENVELOPE_KEYS.incarnation, String(this.incarnation));
+    envelope.set(ENVELOPE_KEYS.messageId, messageId);
     return this.log.append({
       kind: 'send',
       stamp,
@@ -87,30 +98,35 @@ export class MessageStamper {
   }
 
   /**
-   * A receive: merges the sender's stamps, logs the receive and notes the event on `metadata` for the handler. Returns
-   * undefined when the call carries no envelope (a client's call, not a peer's); throws BadStampError when it carries a
-   * malformed one.
+   * A receive: merges the sender's stamps and logs the receive. Returns undefined when the message carries no envelope
+   * (a client's call, not a peer's); throws BadStampError when it carries a malformed one.
    */
-  stampReceive(metadata: Metadata, method: string): LoggedEvent | undefined {
-    if (metadata.get(ENVELOPE_KEYS.sender).length === 0) return undefined;
-    const { sender, stamp } = readStamp(metadata);
-    const incarnationText = textOf(metadata, ENVELOPE_KEYS.incarnation) ?? '1';
-    const incarnation = Number(incarnationText);
+  stampReceive(envelope: EnvelopeCarrier, method: string): LoggedEvent | undefined {
+    if (envelope.get(ENVELOPE_KEYS.sender) === undefined) return undefined;
+    const { sender, stamp } = readStamp(envelope);
+    const incarnation = Number(printableEntry(envelope, ENVELOPE_KEYS.incarnation) ?? '1');
     if (!Number.isSafeInteger(incarnation) || incarnation < 1)
       throw new BadStampError(`metadata "${ENVELOPE_KEYS.incarnation}" must be a positive integer`);
+    const label = printableEntry(envelope, ENVELOPE_KEYS.label)?.slice(0, LABEL_MAX) ?? method;
+    const algorithm = printableEntry(envelope, ENVELOPE_KEYS.algorithm)?.slice(0, LABEL_MAX) ?? 'clock';
+    const messageId = printableEntry(envelope, ENVELOPE_KEYS.messageId)?.slice(0, LABEL_MAX) ?? '';
     this.senderSeen(sender, incarnation);
-    const label = textOf(metadata, ENVELOPE_KEYS.label) ?? method;
-    const event = this.log.append({
+    return this.log.append({
       kind: 'receive',
       stamp: this.clocks.receive(stamp),
-      algorithm: textOf(metadata, ENVELOPE_KEYS.algorithm) ?? 'clock',
+      algorithm,
       label: `receive ${label} from ${sender}`,
       remotePeerId: sender,
-      messageId: textOf(metadata, ENVELOPE_KEYS.messageId)?.slice(0, LABEL_MAX) ?? '',
+      messageId,
     });
-    metadata.set(RECEIVE_SEQUENCE_KEY, String(event.sequence));
-    return event;
   }
+}
+
+function printableEntry(envelope: EnvelopeCarrier, key: string): string | undefined {
+  const value = envelope.get(key);
+  if (value !== undefined && !PRINTABLE.test(value))
+    throw new BadStampError(`envelope "${key}" must be printable ASCII`);
+  return value;
 }
 
 /** The receive event the server interceptor logged for this call, if it carried an envelope. */
@@ -121,7 +137,7 @@ export function receiveSequenceOf(metadata: Metadata): number | undefined {
 
 /**
  * A stream message that carries its own envelope (MutexService.Exchange's frames): a stream's metadata is sent once, so
- * each message holds the envelope's keys and values in a map field instead.
+ * each message holds the envelope's keys and values in a map field instead, read and written in place.
  */
 interface EnvelopedMessage {
   envelope: Record<string, string>;
@@ -131,25 +147,17 @@ function isEnveloped(message: unknown): message is EnvelopedMessage {
   return typeof message === 'object' && message !== null && typeof (message as EnvelopedMessage).envelope === 'object';
 }
 
-/** The envelope's keys as metadata (others are ignored); BadStampError for a value metadata cannot hold. */
-function metadataOf(envelope: Record<string, string>): Metadata {
-  const metadata = new Metadata();
-  for (const key of Object.values(ENVELOPE_KEYS)) {
-    const value = envelope[key];
-    if (value === undefined) continue;
-    try {
-      metadata.set(key, value);
-    } catch {
-      throw new BadStampError(`envelope "${key}" must be printable ASCII`);
-    }
-  }
-  return metadata;
-}
+/** A frame's envelope map as a carrier (a class, not closures: one is made per frame). */
+class FrameCarrier implements EnvelopeCarrier {
+  constructor(private readonly envelope: Record<string, string>) {}
 
-function envelopeOf(metadata: Metadata): Record<string, string> {
-  const envelope: Record<string, string> = {};
-  for (const [key, values] of Object.entries(metadata.getMap())) if (typeof values === 'string') envelope[key] = values;
-  return envelope;
+  get(key: string): string | undefined {
+    return Object.hasOwn(this.envelope, key) ? this.envelope[key] : undefined;
+  }
+
+  set(key: string, value: string): void {
+    this.envelope[key] = value;
+  }
 }
 
 /**
@@ -162,17 +170,13 @@ export function envelopeClientInterceptor(stamper: MessageStamper, to: number): 
     if (!options.method_definition.requestStream)
       return new InterceptingCall(nextCall(options), {
         start: (metadata, listener, next) => {
-          stamper.stampSend(metadata, to, method);
+          stamper.stampSend(metadataCarrier(metadata), to, method);
           next(metadata, listener);
         },
       });
     return new InterceptingCall(nextCall(options), {
       sendMessage: (message: unknown, next) => {
-        if (isEnveloped(message)) {
-          const metadata = metadataOf(message.envelope);
-          stamper.stampSend(metadata, to, method);
-          message.envelope = envelopeOf(metadata);
-        }
+        if (isEnveloped(message)) stamper.stampSend(new FrameCarrier(message.envelope), to, method);
         next(message);
       },
     });
@@ -186,10 +190,9 @@ export function envelopeClientInterceptor(stamper: MessageStamper, to: number): 
 export function envelopeServerInterceptor(stamper: MessageStamper): ServerInterceptor {
   return (methodDescriptor, call) => {
     const method = methodName(methodDescriptor.path);
-    const receive = (metadata: () => Metadata): boolean => {
+    const receive = (envelope: EnvelopeCarrier): LoggedEvent | undefined | false => {
       try {
-        stamper.stampReceive(metadata(), method);
-        return true;
+        return stamper.stampReceive(envelope, method);
       } catch (error) {
         if (!(error instanceof BadStampError)) throw error;
         call.sendStatus({ code: status.INVALID_ARGUMENT, details: error.message });
@@ -201,7 +204,11 @@ export function envelopeServerInterceptor(stamper: MessageStamper): ServerInterc
         start: (next) =>
           next({
             onReceiveMetadata: (metadata, nextMetadata) => {
-              if (receive(() => metadata)) nextMetadata(metadata);
+              const event = receive(metadataCarrier(metadata));
+              if (event === false) return;
+              // The handler's copy only (never sent): which receive event its call was.
+              if (event !== undefined) metadata.set(RECEIVE_SEQUENCE_KEY, String(event.sequence));
+              nextMetadata(metadata);
             },
           }),
       });
@@ -209,7 +216,7 @@ export function envelopeServerInterceptor(stamper: MessageStamper): ServerInterc
       start: (next) =>
         next({
           onReceiveMessage: (message: unknown, nextMessage) => {
-            if (!isEnveloped(message) || receive(() => metadataOf(message.envelope))) nextMessage(message);
+            if (!isEnveloped(message) || receive(new FrameCarrier(message.envelope)) !== false) nextMessage(message);
           },
         }),
     });

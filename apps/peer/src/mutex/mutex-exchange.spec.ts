@@ -18,7 +18,10 @@ interface Receiver {
   stop(): Promise<void>;
 }
 
-/** A receiver that takes every frame, except those whose label says "refuse", and acknowledges each at once. */
+/**
+ * A receiver that takes every frame and acknowledges each at once, except those whose label says "refuse" (refused)
+ * or "ignore" (never acknowledged).
+ */
 async function receiver(atPort = 0): Promise<Receiver> {
   const server = new Server();
   const state = { frames: [] as ExchangeRequest[], streams: 0, cancelled: 0 };
@@ -28,6 +31,7 @@ async function receiver(atPort = 0): Promise<Receiver> {
       call.on('cancelled', () => (state.cancelled += 1));
       call.on('data', (frame: ExchangeRequest) => {
         state.frames.push(frame);
+        if (frame.envelope['distlab-label'] === 'ignore') return;
         const refused = frame.envelope['distlab-label'] === 'refuse';
         call.write({
           takenThrough: frame.frameId,
@@ -84,6 +88,32 @@ describe('MutexExchange (sending)', () => {
       expect(peer2.streams).toBe(1); // Both on one stream.
       expect(peer2.frames.map((frame) => frame.envelope['distlab-sender'])).toEqual(['1', '1']);
       expect(peer2.frames.map((frame) => frame.envelope['distlab-lamport'])).toEqual(['1', '2']);
+    } finally {
+      exchange.close();
+      links.close();
+      await peer2.stop();
+    }
+  });
+
+  it('fails a frame never acknowledged as DEADLINE_EXCEEDED at its own deadline, one after another', async () => {
+    const peer2 = await receiver();
+    const links = linksTo(new Map([[2, peer2.address]]));
+    const exchange = new MutexExchange(links, 300);
+    try {
+      const failedAt = (send: Promise<void>) =>
+        send.then(
+          () => 'taken',
+          (error: unknown) =>
+            isServiceError(error) && error.code === Code.DEADLINE_EXCEEDED ? performance.now() : error,
+        );
+      const startedAt = performance.now();
+      const first = failedAt(exchange.send(2, reply, labelled('ignore')));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const second = failedAt(exchange.send(2, reply, labelled('ignore')));
+      const [firstAt, secondAt] = (await Promise.all([first, second])) as number[];
+      expect(firstAt - startedAt).toBeGreaterThanOrEqual(290); // Not before its deadline…
+      expect(secondAt - firstAt).toBeGreaterThanOrEqual(100); // …nor the second at the first's.
+      await exchange.send(2, reply, labelled('after')); // The stream goes on.
     } finally {
       exchange.close();
       links.close();

@@ -14,7 +14,8 @@ export type ExchangedMessage = NonNullable<ExchangeRequest['message']>;
 interface PendingFrame {
   taken(): void;
   refused(error: ServiceError): void;
-  timer: NodeJS.Timeout;
+  /** When the frame counts as lost if not acknowledged (performance.now() time). */
+  deadlineAtMs: number;
 }
 
 /** One open Exchange stream to a peer and the frames on it not yet acknowledged. */
@@ -22,7 +23,10 @@ interface OpenStream {
   /** The links' client the stream was opened on: when the links make a new one (the peer moved), so does this. */
   client: MutexServiceClient;
   call: ClientDuplexStream<ExchangeRequest, ExchangeResponse>;
+  /** In the order sent, so in the order of their deadlines. */
   pending: Map<string, PendingFrame>;
+  /** Fails the frames whose deadline passed: one timer per stream, not one per frame (a frame costs little else). */
+  deadlineTimer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -40,7 +44,11 @@ export class MutexExchange {
   private framesSent = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly links: PeerLinks) {
+  /** `ackDeadlineMs`: how long a frame may wait for its acknowledgement before it counts as lost. */
+  constructor(
+    private readonly links: PeerLinks,
+    private readonly ackDeadlineMs = PEER_CALL_DEADLINE_MS,
+  ) {
     // A member that left has its stream closed; one that moved gets a new stream on its new client (streamTo).
     this.unsubscribe = links.onChange((change) => {
       if (change.kind === 'left') this.closeStream(change.peerId, 'the peer left the membership');
@@ -53,18 +61,30 @@ export class MutexExchange {
     this.framesSent += 1;
     const frameId = String(this.framesSent);
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stream.pending.delete(frameId);
-        reject(
-          serviceError(
-            Code.DEADLINE_EXCEEDED,
-            `peer ${to} did not acknowledge a message within ${PEER_CALL_DEADLINE_MS} ms`,
-          ),
-        );
-      }, PEER_CALL_DEADLINE_MS).unref();
-      stream.pending.set(frameId, { taken: resolve, refused: reject, timer });
+      const deadlineAtMs = performance.now() + this.ackDeadlineMs;
+      stream.pending.set(frameId, { taken: resolve, refused: reject, deadlineAtMs });
+      stream.deadlineTimer ??= setTimeout(() => this.expire(to, stream), this.ackDeadlineMs).unref();
       stream.call.write({ frameId, envelope: { ...envelope }, message });
     });
+  }
+
+  /** Fails the frames not acknowledged by their deadline, and waits for the next one's. */
+  private expire(to: number, stream: OpenStream): void {
+    const nowMs = performance.now();
+    stream.deadlineTimer = undefined;
+    for (const [frameId, frame] of stream.pending) {
+      if (frame.deadlineAtMs > nowMs) {
+        stream.deadlineTimer = setTimeout(() => this.expire(to, stream), frame.deadlineAtMs - nowMs).unref();
+        return;
+      }
+      stream.pending.delete(frameId);
+      frame.refused(
+        serviceError(
+          Code.DEADLINE_EXCEEDED,
+          `peer ${to} did not acknowledge a message within ${this.ackDeadlineMs} ms`,
+        ),
+      );
+    }
   }
 
   close(): void {
@@ -78,7 +98,7 @@ export class MutexExchange {
     if (open?.client === client) return open;
     if (open !== undefined) this.closeStream(to, `peer ${to} moved to a new address`);
     const call = client.exchange();
-    const stream: OpenStream = { client, call, pending: new Map() };
+    const stream: OpenStream = { client, call, pending: new Map(), deadlineTimer: undefined };
     this.streams.set(to, stream);
     // Frames acknowledged after their deadline are no longer pending (the retry is already out): nothing to do.
     call.on('data', (ack: ExchangeResponse) => {
@@ -86,7 +106,6 @@ export class MutexExchange {
         const frame = stream.pending.get(refusal.frameId);
         if (frame === undefined) continue;
         stream.pending.delete(refusal.frameId);
-        clearTimeout(frame.timer);
         frame.refused(serviceError(refusal.code, refusal.message));
       }
       // Pending frames are in the order of their ids, which increase: the taken ones are a prefix.
@@ -94,7 +113,6 @@ export class MutexExchange {
       for (const [frameId, frame] of stream.pending) {
         if (Number(frameId) > takenThrough) break;
         stream.pending.delete(frameId);
-        clearTimeout(frame.timer);
         frame.taken();
       }
     });
@@ -124,10 +142,9 @@ export class MutexExchange {
 
 /** Fails every frame the stream has not had acknowledged: they count as undelivered (the sender's retries decide). */
 function failPending(stream: OpenStream, error: ServiceError): void {
-  for (const frame of stream.pending.values()) {
-    clearTimeout(frame.timer);
-    frame.refused(error);
-  }
+  clearTimeout(stream.deadlineTimer);
+  stream.deadlineTimer = undefined;
+  for (const frame of stream.pending.values()) frame.refused(error);
   stream.pending.clear();
 }
 
