@@ -52,11 +52,13 @@ export function compareVectors(a: VectorClock, b: VectorClock): Causality {
 
 /** "1:3,2:0,5:1": the wire form used in metadata and logs (sorted by process id, zero entries dropped). */
 export function formatVector(clock: VectorClock): string {
-  return [...clock]
-    .filter(([, count]) => count > 0)
-    .sort(([a], [b]) => a - b)
-    .map(([peerId, count]) => `${peerId}:${count}`)
-    .join(',');
+  // Every message's stamp is formatted: loops, not a chain of array copies.
+  const peerIds: number[] = [];
+  for (const [peerId, count] of clock) if (count > 0) peerIds.push(peerId);
+  peerIds.sort((a, b) => a - b);
+  let text = '';
+  for (const peerId of peerIds) text += `${text === '' ? '' : ','}${peerId}:${clock.get(peerId)}`;
+  return text;
 }
 
 /** Parses the wire form; throws a RangeError naming the bad part. */

@@ -34,14 +34,18 @@ export const ENVELOPE_KEYS = {
 /** Set on the handler's copy of the metadata only (never sent): the sequence of the receive event logged. */
 const RECEIVE_SEQUENCE_KEY = 'distlab-receive-sequence';
 const LABEL_MAX = 200;
+/** What the envelope's text entries may hold: printable ASCII, as metadata values must be. */
+const PRINTABLE = /^[\x20-\x7e]*$/;
 
 /** What a message is, the driver's part of the envelope, as a stream frame's envelope carries it. */
 export function describedEnvelope(algorithm: string, label: string): Record<string, string> {
-  // Metadata values are printable ASCII: a label is the drivers' own text, but keep it legal whatever it holds.
-  return {
-    [ENVELOPE_KEYS.label]: label.replace(/[^\x20-\x7e]/g, '?').slice(0, LABEL_MAX),
-    [ENVELOPE_KEYS.algorithm]: algorithm.replace(/[^\x20-\x7e]/g, '?').slice(0, LABEL_MAX),
-  };
+  return { [ENVELOPE_KEYS.label]: legalText(label), [ENVELOPE_KEYS.algorithm]: legalText(algorithm) };
+}
+
+/** Metadata values are printable ASCII: a label is the drivers' own text, but keep it legal whatever it holds. */
+function legalText(text: string): string {
+  const legal = PRINTABLE.test(text) ? text : text.replace(/[^\x20-\x7e]/g, '?');
+  return legal.length > LABEL_MAX ? legal.slice(0, LABEL_MAX) : legal;
 }
 
 /** Metadata saying what a message is: the driver's part of the envelope of a unary call. */
@@ -53,9 +57,6 @@ export function describedMessage(algorithm: string, label: string): Metadata {
 
 /** Who sent a message and as which incarnation: what a receiver learns of restarts from. */
 export type SenderSeen = (peerId: number, incarnation: number) => void;
-
-/** What the envelope's text entries may hold: printable ASCII, as metadata values must be. */
-const PRINTABLE = /^[\x20-\x7e]*$/;
 
 /** Stamps, merges and logs peer-to-peer messages for one peer. */
 export class MessageStamper {

@@ -6,7 +6,7 @@ import type { LogicalClocks } from '../clocks/logical-clocks';
 import { describedEnvelope, describedMessage } from '../links/envelope';
 import { MembershipNotReadyError, type MembershipChange, type PeerLinks } from '../links/peer-links';
 import type { PeerState } from '../peer-state';
-import { MutexExchange } from './mutex-exchange';
+import { MutexExchange, type ExchangedMessage } from './mutex-exchange';
 
 export const ALGORITHM = 'ricart-agrawala';
 /** Clients that may wait in Acquire on one peer before more are refused. */
@@ -194,38 +194,22 @@ export class MutexDriver {
   }
 
   private send(to: number, message: MutexMessage): void {
-    const links = this.options.links;
-    const request = (message: MutexMessage & { kind: 'request' }) => ({
-      fromPeerId: message.from,
-      timestamp: String(message.timestamp),
-      incarnation: String(message.incarnation),
-    });
-    const reply = (message: MutexMessage & { kind: 'reply' }) => ({
-      fromPeerId: message.from,
-      requestTimestamp: String(message.requestTimestamp),
-      requesterIncarnation: String(message.requesterIncarnation),
-      incarnation: String(message.incarnation),
-      fencingTokenSeen: String(message.fencingTokenSeen),
-    });
+    const frame = frameOf(message);
     const label =
       message.kind === 'request' ? `Request(ts=${message.timestamp})` : `Reply(ts=${message.requestTimestamp})`;
-    const unary = () => {
-      const client = links.client(MutexServiceClient, to);
-      const metadata = describedMessage(ALGORITHM, label);
-      return message.kind === 'request'
-        ? unaryCall(client, 'request', request(message), { metadata })
-        : unaryCall(client, 'reply', reply(message), { metadata });
-    };
-    const framed = (exchange: MutexExchange) => () =>
-      exchange.send(
-        to,
-        message.kind === 'request'
-          ? { $case: 'request', value: request(message) }
-          : { $case: 'reply', value: reply(message) },
-        describedEnvelope(ALGORITHM, label),
-      );
-    const attempt = this.exchange === undefined ? unary : framed(this.exchange);
-    const delivery = links.deliver(to, `${message.kind} to ${to}`, attempt);
+    const exchange = this.exchange;
+    const links = this.options.links;
+    const attempt =
+      exchange === undefined
+        ? () => {
+            const client = links.client(MutexServiceClient, to);
+            const metadata = describedMessage(ALGORITHM, label);
+            return frame.$case === 'request'
+              ? unaryCall(client, 'request', frame.value, { metadata })
+              : unaryCall(client, 'reply', frame.value, { metadata });
+          }
+        : () => exchange.send(to, frame, describedEnvelope(ALGORITHM, label));
+    const delivery = links.deliver(to, message.kind, attempt);
     this.deliveries.add(delivery);
     void delivery.finally(() => this.deliveries.delete(delivery));
   }
@@ -233,4 +217,27 @@ export class MutexDriver {
   private logStep(kind: 'cs-enter' | 'cs-exit', label: string): void {
     this.options.log.append({ kind, stamp: this.options.clocks.tick(), algorithm: ALGORITHM, label });
   }
+}
+
+/** A core message as its RPC's request, in the form a frame carries it. */
+function frameOf(message: MutexMessage): ExchangedMessage {
+  if (message.kind === 'request')
+    return {
+      $case: 'request',
+      value: {
+        fromPeerId: message.from,
+        timestamp: String(message.timestamp),
+        incarnation: String(message.incarnation),
+      },
+    };
+  return {
+    $case: 'reply',
+    value: {
+      fromPeerId: message.from,
+      requestTimestamp: String(message.requestTimestamp),
+      requesterIncarnation: String(message.requesterIncarnation),
+      incarnation: String(message.incarnation),
+      fencingTokenSeen: String(message.fencingTokenSeen),
+    },
+  };
 }
