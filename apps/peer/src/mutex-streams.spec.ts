@@ -4,6 +4,7 @@ import { ClockServiceClient, EventKind } from '@distlab/contracts/clock/v1/clock
 import {
   MutexServiceClient,
   MutexState,
+  type Envelope,
   type ExchangeResponse,
   type ExchangeRequest,
   type SessionResponse,
@@ -155,6 +156,17 @@ describe('MutexService.Exchange', () => {
     call.end();
     return { acks, end: await end };
   }
+  /** A frame's envelope, as senders write it. */
+  const stamp = (sender: number, lamport: number): Envelope => ({
+    sender,
+    lamport: String(lamport),
+    vector: `${sender}:${lamport}`,
+    incarnation: '1',
+    messageId: `${sender}.1.${lamport}`,
+    label: `Reply(ts=${lamport})`,
+    algorithm: 'ricart-agrawala',
+  });
+  /** The same entries in the map form the first senders wrote, which receivers still read. */
   const envelope = (sender: number, lamport: number) => ({
     'distlab-sender': String(sender),
     'distlab-lamport': String(lamport),
@@ -178,7 +190,7 @@ describe('MutexService.Exchange', () => {
 
   it('refuses frames with their unary status, acknowledges the rest cumulatively, and logs each receive', async () => {
     const { acks, end } = await exchange([
-      { frameId: '1', envelope: envelope(2, 900), message: reply(2) },
+      { frameId: '1', envelope: {}, stamp: stamp(2, 900), message: reply(2) },
       { frameId: '2', envelope: {}, message: undefined },
       { frameId: '3', envelope: {}, message: reply(9) },
       {
@@ -187,7 +199,7 @@ describe('MutexService.Exchange', () => {
         message: { $case: 'request', value: { fromPeerId: 2, timestamp: '0', incarnation: '1' } },
       },
       { frameId: '4', envelope: {}, message: reply(2) },
-      { frameId: '6', envelope: envelope(2, 901), message: reply(2) },
+      { frameId: '6', envelope: envelope(2, 901), message: reply(2) }, // The map form.
     ]);
     expect(end).toBe('ok');
     const refusals = acks.flatMap((ack) => ack.refusals.map((refusal) => [refusal.frameId, refusal.code]));
@@ -220,20 +232,24 @@ describe('MutexService.Exchange', () => {
   it('acknowledges taken frames within the acknowledgement delay while the stream stays open', async () => {
     const call = mutex(1).exchange();
     const ack = new Promise<ExchangeResponse>((resolve) => call.once('data', resolve));
-    call.write({ frameId: '41', envelope: envelope(2, 950), message: reply(2) });
-    call.write({ frameId: '42', envelope: envelope(2, 951), message: reply(2) });
+    call.write({ frameId: '41', envelope: {}, stamp: stamp(2, 950), message: reply(2) });
+    call.write({ frameId: '42', envelope: {}, stamp: stamp(2, 951), message: reply(2) });
     expect(await ack).toEqual({ takenThrough: '42', refusals: [] });
     call.end();
   });
 
-  it('ends the stream with INVALID_ARGUMENT at a frame whose envelope is malformed', async () => {
+  it.each([
+    ['as fields', { envelope: {}, stamp: { ...stamp(2, 911), vector: '2:soon' } }, 'distlab-vector'],
+    ['as a map', { envelope: { ...envelope(2, 911), 'distlab-lamport': 'soon' } }, 'distlab-lamport'],
+    ['as fields, naming no sender', { envelope: {}, stamp: { ...stamp(2, 911), sender: 0 } }, 'distlab-sender'],
+  ])('ends the stream with INVALID_ARGUMENT at a frame whose envelope (%s) is malformed', async (_form, bad, key) => {
     const { acks, end } = await exchange([
-      { frameId: '1', envelope: envelope(2, 910), message: reply(2) },
-      { frameId: '2', envelope: { ...envelope(2, 911), 'distlab-lamport': 'soon' }, message: reply(2) },
-      { frameId: '3', envelope: envelope(2, 912), message: reply(2) },
+      { frameId: '1', envelope: {}, stamp: stamp(2, 910), message: reply(2) },
+      { frameId: '2', ...bad, message: reply(2) },
+      { frameId: '3', envelope: {}, stamp: stamp(2, 912), message: reply(2) },
     ]);
     expect(acks).toEqual([]); // Frame 1 was taken, but the stream ended before its acknowledgement was due.
-    expect(end).toMatchObject(refusal(status.INVALID_ARGUMENT, 'distlab-lamport'));
+    expect(end).toMatchObject(refusal(status.INVALID_ARGUMENT, key));
   });
 });
 

@@ -16,6 +16,7 @@ import {
   type EnvelopeCarrier,
   type LogicalClocks,
 } from '../clocks/logical-clocks';
+import type { Envelope } from '@distlab/contracts/mutex/v1/mutex';
 
 /**
  * The envelope of every peer-to-peer message, carried in metadata (the keys are documented in clock.proto): the
@@ -37,9 +38,17 @@ const LABEL_MAX = 200;
 /** What the envelope's text entries may hold: printable ASCII, as metadata values must be. */
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
-/** What a message is, the driver's part of the envelope, as a stream frame's envelope carries it. */
-export function describedEnvelope(algorithm: string, label: string): Record<string, string> {
-  return { [ENVELOPE_KEYS.label]: legalText(label), [ENVELOPE_KEYS.algorithm]: legalText(algorithm) };
+/** What a message is, the driver's part of the envelope, as a stream frame carries it (the rest is stamped on it). */
+export function describedFrame(algorithm: string, label: string): Envelope {
+  return {
+    sender: 0,
+    lamport: '0',
+    vector: '',
+    incarnation: '0',
+    messageId: '',
+    label: legalText(label),
+    algorithm: legalText(algorithm),
+  };
 }
 
 /** Metadata values are printable ASCII: a label is the drivers' own text, but keep it legal whatever it holds. */
@@ -51,7 +60,8 @@ function legalText(text: string): string {
 /** Metadata saying what a message is: the driver's part of the envelope of a unary call. */
 export function describedMessage(algorithm: string, label: string): Metadata {
   const metadata = new Metadata();
-  for (const [key, value] of Object.entries(describedEnvelope(algorithm, label))) metadata.set(key, value);
+  metadata.set(ENVELOPE_KEYS.label, legalText(label));
+  metadata.set(ENVELOPE_KEYS.algorithm, legalText(algorithm));
   return metadata;
 }
 
@@ -138,26 +148,92 @@ export function receiveSequenceOf(metadata: Metadata): number | undefined {
 
 /**
  * A stream message that carries its own envelope (MutexService.Exchange's frames): a stream's metadata is sent once, so
- * each message holds the envelope's keys and values in a map field instead, read and written in place.
+ * each message holds the envelope's entries, as the fields of `stamp`, or (as the first senders wrote it) as the
+ * metadata keys and values in the map `envelope`. Read and written in place.
  */
 interface EnvelopedMessage {
-  envelope: Record<string, string>;
+  stamp?: Envelope;
+  envelope?: Record<string, string>;
 }
 
-function isEnveloped(message: unknown): message is EnvelopedMessage {
-  return typeof message === 'object' && message !== null && typeof (message as EnvelopedMessage).envelope === 'object';
+/** The envelope a stream message carries, if any: its `stamp`, else a non-empty `envelope` map. */
+function carriedEnvelope(message: unknown): EnvelopeCarrier | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { stamp, envelope } = message as EnvelopedMessage;
+  if (typeof stamp === 'object' && stamp !== null) return new EnvelopeFields(stamp);
+  if (typeof envelope === 'object' && envelope !== null && Object.keys(envelope).length > 0)
+    return new EnvelopeMap(envelope);
+  return undefined;
 }
 
-/** A frame's envelope map as a carrier (a class, not closures: one is made per frame). */
-class FrameCarrier implements EnvelopeCarrier {
-  constructor(private readonly envelope: Record<string, string>) {}
+/**
+ * An Envelope message as a carrier: each field is the metadata entry of its name. Proto3 cannot tell an unset field
+ * from its zero, so a zero incarnation, message id, label or algorithm reads as absent (their defaults then apply); a
+ * zero sender reads as 0 and is refused, as a sender must be named.
+ */
+class EnvelopeFields implements EnvelopeCarrier {
+  constructor(private readonly fields: Envelope) {}
 
   get(key: string): string | undefined {
-    return Object.hasOwn(this.envelope, key) ? this.envelope[key] : undefined;
+    const fields = this.fields;
+    switch (key) {
+      case ENVELOPE_KEYS.sender:
+        return String(fields.sender);
+      case ENVELOPE_KEYS.lamport:
+        return fields.lamport;
+      case ENVELOPE_KEYS.vector:
+        return fields.vector;
+      case ENVELOPE_KEYS.incarnation:
+        return fields.incarnation === '0' ? undefined : fields.incarnation;
+      case ENVELOPE_KEYS.messageId:
+        return fields.messageId === '' ? undefined : fields.messageId;
+      case ENVELOPE_KEYS.label:
+        return fields.label === '' ? undefined : fields.label;
+      case ENVELOPE_KEYS.algorithm:
+        return fields.algorithm === '' ? undefined : fields.algorithm;
+      default:
+        return undefined;
+    }
   }
 
   set(key: string, value: string): void {
-    this.envelope[key] = value;
+    const fields = this.fields;
+    switch (key) {
+      case ENVELOPE_KEYS.sender:
+        fields.sender = Number(value);
+        break;
+      case ENVELOPE_KEYS.lamport:
+        fields.lamport = value;
+        break;
+      case ENVELOPE_KEYS.vector:
+        fields.vector = value;
+        break;
+      case ENVELOPE_KEYS.incarnation:
+        fields.incarnation = value;
+        break;
+      case ENVELOPE_KEYS.messageId:
+        fields.messageId = value;
+        break;
+      case ENVELOPE_KEYS.label:
+        fields.label = value;
+        break;
+      case ENVELOPE_KEYS.algorithm:
+        fields.algorithm = value;
+        break;
+    }
+  }
+}
+
+/** The map form of a frame's envelope (metadata keys and values) as a carrier: what the first senders wrote. */
+class EnvelopeMap implements EnvelopeCarrier {
+  constructor(private readonly entries: Record<string, string>) {}
+
+  get(key: string): string | undefined {
+    return Object.hasOwn(this.entries, key) ? this.entries[key] : undefined;
+  }
+
+  set(key: string, value: string): void {
+    this.entries[key] = value;
   }
 }
 
@@ -177,7 +253,8 @@ export function envelopeClientInterceptor(stamper: MessageStamper, to: number): 
       });
     return new InterceptingCall(nextCall(options), {
       sendMessage: (message: unknown, next) => {
-        if (isEnveloped(message)) stamper.stampSend(new FrameCarrier(message.envelope), to, method);
+        const envelope = carriedEnvelope(message);
+        if (envelope !== undefined) stamper.stampSend(envelope, to, method);
         next(message);
       },
     });
@@ -217,7 +294,8 @@ export function envelopeServerInterceptor(stamper: MessageStamper): ServerInterc
       start: (next) =>
         next({
           onReceiveMessage: (message: unknown, nextMessage) => {
-            if (!isEnveloped(message) || receive(new FrameCarrier(message.envelope)) !== false) nextMessage(message);
+            const envelope = carriedEnvelope(message);
+            if (envelope === undefined || receive(envelope) !== false) nextMessage(message);
           },
         }),
     });

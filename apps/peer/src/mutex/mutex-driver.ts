@@ -3,7 +3,7 @@ import { unaryCall, type Logger } from '@distlab/grpc-kit';
 import { RicartAgrawala, type MutexMessage, type MutexOutput } from '@distlab/mutex';
 import type { EventLog } from '../clocks/event-log';
 import type { LogicalClocks } from '../clocks/logical-clocks';
-import { describedEnvelope, describedMessage } from '../links/envelope';
+import { describedFrame, describedMessage } from '../links/envelope';
 import { MembershipNotReadyError, type MembershipChange, type PeerLinks } from '../links/peer-links';
 import type { PeerState } from '../peer-state';
 import { MutexExchange, type ExchangedMessage } from './mutex-exchange';
@@ -208,7 +208,7 @@ export class MutexDriver {
               ? unaryCall(client, 'request', frame.value, { metadata })
               : unaryCall(client, 'reply', frame.value, { metadata });
           }
-        : () => exchange.send(to, frame, describedEnvelope(ALGORITHM, label));
+        : () => exchange.send(to, frame, describedFrame(ALGORITHM, label));
     const delivery = links.deliver(to, message.kind, attempt);
     this.deliveries.add(delivery);
     void delivery.finally(() => this.deliveries.delete(delivery));

@@ -3,7 +3,7 @@ import { MutexServiceService, type ExchangeRequest, type ExchangeResponse } from
 import { Code, isServiceError, silentLogger } from '@distlab/grpc-kit';
 import { EventLog } from '../clocks/event-log';
 import { LogicalClocks } from '../clocks/logical-clocks';
-import { MessageStamper } from '../links/envelope';
+import { describedFrame, MessageStamper } from '../links/envelope';
 import { PeerLinks } from '../links/peer-links';
 import { MutexExchange } from './mutex-exchange';
 
@@ -31,8 +31,8 @@ async function receiver(atPort = 0): Promise<Receiver> {
       call.on('cancelled', () => (state.cancelled += 1));
       call.on('data', (frame: ExchangeRequest) => {
         state.frames.push(frame);
-        if (frame.envelope['distlab-label'] === 'ignore') return;
-        const refused = frame.envelope['distlab-label'] === 'refuse';
+        if (frame.stamp?.label === 'ignore') return;
+        const refused = frame.stamp?.label === 'refuse';
         call.write({
           takenThrough: frame.frameId,
           refusals: refused ? [{ frameId: frame.frameId, code: Code.FAILED_PRECONDITION, message: 'no' }] : [],
@@ -72,7 +72,7 @@ const reply = {
   $case: 'reply' as const,
   value: { fromPeerId: 1, requestTimestamp: '1', incarnation: '1', requesterIncarnation: '1', fencingTokenSeen: '0' },
 };
-const labelled = (label: string) => ({ 'distlab-label': label, 'distlab-algorithm': 'ricart-agrawala' });
+const labelled = (label: string) => describedFrame('ricart-agrawala', label);
 
 describe('MutexExchange (sending)', () => {
   it('resolves taken frames, rejects refused ones with their status, and stamps each frame', async () => {
@@ -86,8 +86,8 @@ describe('MutexExchange (sending)', () => {
         details: 'no',
       });
       expect(peer2.streams).toBe(1); // Both on one stream.
-      expect(peer2.frames.map((frame) => frame.envelope['distlab-sender'])).toEqual(['1', '1']);
-      expect(peer2.frames.map((frame) => frame.envelope['distlab-lamport'])).toEqual(['1', '2']);
+      expect(peer2.frames.map((frame) => frame.stamp?.sender)).toEqual([1, 1]);
+      expect(peer2.frames.map((frame) => frame.stamp?.lamport)).toEqual(['1', '2']);
     } finally {
       exchange.close();
       links.close();
@@ -140,7 +140,7 @@ describe('MutexExchange (sending)', () => {
             () => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20)),
           );
         expect(delivered).toBe(true);
-        expect(restarted.frames.map((frame) => frame.envelope['distlab-label'])).toContain('third');
+        expect(restarted.frames.map((frame) => frame.stamp?.label)).toContain('third');
         expect(restarted.streams).toBe(1);
       } finally {
         await restarted.stop();
@@ -159,8 +159,8 @@ describe('MutexExchange (sending)', () => {
       await exchange.send(2, reply, labelled('at the old address'));
       links.add(2, after.address);
       await exchange.send(2, reply, labelled('at the new address'));
-      expect(before.frames.map((frame) => frame.envelope['distlab-label'])).toEqual(['at the old address']);
-      expect(after.frames.map((frame) => frame.envelope['distlab-label'])).toEqual(['at the new address']);
+      expect(before.frames.map((frame) => frame.stamp?.label)).toEqual(['at the old address']);
+      expect(after.frames.map((frame) => frame.stamp?.label)).toEqual(['at the new address']);
       for (let waited = 0; before.cancelled === 0 && waited < 2_000; waited += 20)
         await new Promise((resolve) => setTimeout(resolve, 20));
       expect(before.cancelled).toBe(1);

@@ -1,6 +1,7 @@
 import type { ClientDuplexStream, ServerDuplexStream, ServiceError } from '@grpc/grpc-js';
 import {
   MutexServiceClient,
+  type Envelope,
   type ExchangeRefusal,
   type ExchangeRequest,
   type ExchangeResponse,
@@ -55,8 +56,11 @@ export class MutexExchange {
     });
   }
 
-  /** Sends `message` to `to` with the driver's part of the envelope (label, algorithm); see the class comment. */
-  send(to: number, message: ExchangedMessage, envelope: Record<string, string>): Promise<void> {
+  /**
+   * Sends `message` to `to` with `envelope`, the driver's part of it (label, algorithm) filled in and the rest stamped
+   * on the way out; see the class comment. The envelope is the frame's own: each attempt needs a fresh one.
+   */
+  send(to: number, message: ExchangedMessage, envelope: Envelope): Promise<void> {
     const stream = this.streamTo(to);
     this.framesSent += 1;
     const frameId = String(this.framesSent);
@@ -64,7 +68,7 @@ export class MutexExchange {
       const deadlineAtMs = performance.now() + this.ackDeadlineMs;
       stream.pending.set(frameId, { taken: resolve, refused: reject, deadlineAtMs });
       stream.deadlineTimer ??= setTimeout(() => this.expire(to, stream), this.ackDeadlineMs).unref();
-      stream.call.write({ frameId, envelope: { ...envelope }, message });
+      stream.call.write({ frameId, envelope: {}, message, stamp: envelope });
     });
   }
 

@@ -186,8 +186,8 @@ export interface ExchangeRequest {
   /** Chosen by the sender, larger than the previous frame's on the stream: acknowledgements name it. */
   frameId: string;
   /**
-   * The message's envelope: the same keys and values a unary peer call carries in its metadata (see clock.proto), one
-   * set per message, since a stream's metadata is sent once.
+   * The message's envelope as the metadata keys and values a unary peer call carries (see clock.proto): the form the
+   * first senders wrote. A receiver reads it when `stamp` is absent; senders now write `stamp`.
    */
   envelope: { [key: string]: string };
   /** The message. */
@@ -199,11 +199,37 @@ export interface ExchangeRequest {
     /** A Reply, as MutexService.Reply takes it. */
     { $case: "reply"; value: ReplyRequest }
     | undefined;
+  /**
+   * The message's envelope, one per message since a stream's metadata is sent once: the same entries as `envelope`, as
+   * fields (decoding seven map entries per frame cost more than the rest of the frame).
+   */
+  stamp?: Envelope | undefined;
 }
 
 export interface ExchangeRequest_EnvelopeEntry {
   key: string;
   value: string;
+}
+
+/**
+ * Envelope is a peer-to-peer message's envelope as fields: each is the metadata entry of the same name that a unary
+ * peer call carries (see clock.proto).
+ */
+export interface Envelope {
+  /** `distlab-sender`: the sending peer's id. */
+  sender: number;
+  /** `distlab-lamport`: the sender's Lamport time at the send. */
+  lamport: string;
+  /** `distlab-vector`: the sender's vector clock at the send, "id:count,id:count". */
+  vector: string;
+  /** `distlab-incarnation`: how many times the sender has started. */
+  incarnation: string;
+  /** `distlab-message-id`: shared by the send and the receive event. */
+  messageId: string;
+  /** `distlab-label`: what the receive event is called. */
+  label: string;
+  /** `distlab-algorithm`: what the receive event is filed under. */
+  algorithm: string;
 }
 
 /** ExchangeResponse acknowledges frames of an Exchange stream. */
@@ -1319,7 +1345,7 @@ export const GetStateResponse: MessageFns<GetStateResponse> = {
 };
 
 function createBaseExchangeRequest(): ExchangeRequest {
-  return { frameId: "0", envelope: {}, message: undefined };
+  return { frameId: "0", envelope: {}, message: undefined, stamp: undefined };
 }
 
 export const ExchangeRequest: MessageFns<ExchangeRequest> = {
@@ -1337,6 +1363,9 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
       case "reply":
         ReplyRequest.encode(message.message.value, writer.uint32(34).fork()).join();
         break;
+    }
+    if (message.stamp !== undefined) {
+      Envelope.encode(message.stamp, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1389,6 +1418,14 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
             message.message = { $case: "reply", value: ReplyRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.stamp = Envelope.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1427,6 +1464,7 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
         : isSet(object.reply)
         ? { $case: "reply", value: ReplyRequest.fromJSON(object.reply) }
         : undefined,
+      stamp: isSet(object.stamp) ? Envelope.fromJSON(object.stamp) : undefined,
     };
   },
 
@@ -1448,6 +1486,9 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
       obj.request = RequestRequest.toJSON(message.message.value);
     } else if (message.message?.$case === "reply") {
       obj.reply = ReplyRequest.toJSON(message.message.value);
+    }
+    if (message.stamp !== undefined) {
+      obj.stamp = Envelope.toJSON(message.stamp);
     }
     return obj;
   },
@@ -1481,6 +1522,9 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
         break;
       }
     }
+    message.stamp = (object.stamp !== undefined && object.stamp !== null)
+      ? Envelope.fromPartial(object.stamp)
+      : undefined;
     return message;
   },
 };
@@ -1566,6 +1610,175 @@ export const ExchangeRequest_EnvelopeEntry: MessageFns<ExchangeRequest_EnvelopeE
     const message = createBaseExchangeRequest_EnvelopeEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseEnvelope(): Envelope {
+  return { sender: 0, lamport: "0", vector: "", incarnation: "0", messageId: "", label: "", algorithm: "" };
+}
+
+export const Envelope: MessageFns<Envelope> = {
+  encode(message: Envelope, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sender !== 0) {
+      writer.uint32(8).uint32(message.sender);
+    }
+    if (message.lamport !== "0") {
+      writer.uint32(16).uint64(message.lamport);
+    }
+    if (message.vector !== "") {
+      writer.uint32(26).string(message.vector);
+    }
+    if (message.incarnation !== "0") {
+      writer.uint32(32).uint64(message.incarnation);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(42).string(message.messageId);
+    }
+    if (message.label !== "") {
+      writer.uint32(50).string(message.label);
+    }
+    if (message.algorithm !== "") {
+      writer.uint32(58).string(message.algorithm);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Envelope {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnvelope();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sender = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.lamport = reader.uint64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.vector = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.incarnation = reader.uint64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.algorithm = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Envelope {
+    return {
+      sender: isSet(object.sender) ? globalThis.Number(object.sender) : 0,
+      lamport: isSet(object.lamport) ? globalThis.String(object.lamport) : "0",
+      vector: isSet(object.vector) ? globalThis.String(object.vector) : "",
+      incarnation: isSet(object.incarnation) ? globalThis.String(object.incarnation) : "0",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      algorithm: isSet(object.algorithm) ? globalThis.String(object.algorithm) : "",
+    };
+  },
+
+  toJSON(message: Envelope): unknown {
+    const obj: any = {};
+    if (message.sender !== 0) {
+      obj.sender = Math.round(message.sender);
+    }
+    if (message.lamport !== "0") {
+      obj.lamport = message.lamport;
+    }
+    if (message.vector !== "") {
+      obj.vector = message.vector;
+    }
+    if (message.incarnation !== "0") {
+      obj.incarnation = message.incarnation;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.algorithm !== "") {
+      obj.algorithm = message.algorithm;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Envelope>): Envelope {
+    return Envelope.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Envelope>): Envelope {
+    const message = createBaseEnvelope();
+    message.sender = object.sender ?? 0;
+    message.lamport = object.lamport ?? "0";
+    message.vector = object.vector ?? "";
+    message.incarnation = object.incarnation ?? "0";
+    message.messageId = object.messageId ?? "";
+    message.label = object.label ?? "";
+    message.algorithm = object.algorithm ?? "";
     return message;
   },
 };
