@@ -106,7 +106,9 @@ export class EventLog {
       this.pendingLines += formatEventLine(event, this.incarnation);
       this.scheduleFlush(event.kind === 'receive' ? 'immediate' : 'tick');
     }
-    for (const watcher of [...this.watchers]) if (!watcher(event)) this.watchers.delete(watcher);
+    // A copy, since a watcher may unwatch as it is called; none to copy in the common case.
+    if (this.watchers.size > 0)
+      for (const watcher of [...this.watchers]) if (!watcher(event)) this.watchers.delete(watcher);
     return event;
   }
 
