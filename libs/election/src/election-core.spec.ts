@@ -125,6 +125,28 @@ describe('Bully', () => {
   });
 });
 
+describe('failure detection', () => {
+  it("sends no heartbeats while the leader's other messages keep coming, and still notices its crash", () => {
+    const network = new Network(ids(3), 'bully');
+    network.run(1000);
+    expect(agreeOn(network)).toEqual(new Set([3]));
+    const heartbeats = () => network.messagesByKind.get('heartbeat') ?? 0;
+    const before = heartbeats();
+    // For a second, the leader's messages (of another algorithm) reach follower 1 every 20 ms; follower 2 hears from 1.
+    for (let step = 0; step < 50; step += 1) {
+      network.run(20);
+      network.input(1, { kind: 'heard-from', peerId: 3, nowMs: network.nowMs });
+      network.input(2, { kind: 'heard-from', peerId: 1, nowMs: network.nowMs });
+    }
+    // Follower 1 sent none; follower 2, which heard nothing from the leader, one every 100 ms.
+    expect(heartbeats() - before).toBeGreaterThanOrEqual(9);
+    expect(heartbeats() - before).toBeLessThanOrEqual(11);
+    network.crashed.add(3);
+    network.run(1000);
+    expect(agreeOn(network)).toEqual(new Set([2]));
+  });
+});
+
 describe('membership changes', () => {
   const join = (network: Network, peerId: PeerId, algorithm: ElectionAlgorithm) => {
     const known = [...network.cores.keys(), peerId];

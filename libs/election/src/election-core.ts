@@ -14,7 +14,11 @@ import type { ElectionAlgorithm, ElectionInput, ElectionMessage, ElectionOutput,
  * collected is the leader, announced by `ring-coordinator` on one more round: 2N messages without faults.
  * Failure detection: a follower sends its leader a `heartbeat` every `heartbeatIntervalMs`; no acknowledgment within
  * `heartbeatTimeoutMs` (or a failed send) starts an election, and so does having had no leader, and seen no election
- * activity, for `leaderlessTimeoutMs` (at start-up, or after an election that lost its way). A leader re-announces
+ * activity, for `leaderlessTimeoutMs` (at start-up, or after an election that lost its way). Any other message from the
+ * leader (`heard-from`: of any algorithm, such as a Ricart–Agrawala reply) shows it alive as an acknowledgment does,
+ * so the next heartbeat waits a full interval from it: while the leader talks to a follower anyway, no heartbeats
+ * flow, as in Raft, where entries double as heartbeats. A leader that dies is still suspected within an interval
+ * and a timeout of the last thing heard from it; a message held up in flight can delay that by as long as it was held. A leader re-announces
  * itself every `announceIntervalMs`, so that two leaders left by a healed partition meet: an announcement from a
  * higher id makes a lower leader (and its followers) start an election, which the higher one wins, whatever the terms
  * (the simulator found split brains that outlived the heal without this). Time is an input:
@@ -118,6 +122,8 @@ export class ElectionCore {
         return this.onJoined(input.peerId);
       case 'member-left':
         return this.onLeft(input.peerId, input.nowMs);
+      case 'heard-from':
+        return this.onHeardFrom(input.peerId, input.nowMs);
     }
   }
 
@@ -137,6 +143,14 @@ export class ElectionCore {
     if (peerId === this.self || !this.ring.includes(peerId)) return [];
     this.ring = this.ring.filter((member) => member !== peerId);
     return this.leader === peerId ? this.suspectLeader(nowMs) : [];
+  }
+
+  /** The leader is alive: as if a heartbeat had just been acknowledged. */
+  private onHeardFrom(peerId: PeerId, nowMs: number): ElectionOutput[] {
+    if (peerId !== this.leader || peerId === this.self) return [];
+    this.heartbeatDeadlineMs = undefined;
+    this.nextHeartbeatMs = Math.max(this.nextHeartbeatMs, nowMs + this.timeouts.heartbeatIntervalMs);
+    return [];
   }
 
   private onMessage(message: ElectionMessage, nowMs: number): ElectionOutput[] {

@@ -29,7 +29,9 @@ export type ElectionInput =
   /** A process joined the membership (discovered, or added by an operator). */
   | { kind: 'member-joined'; peerId: PeerId; nowMs: number }
   /** A process was taken out of the membership (an operator's decision: suspicion alone never removes one). */
-  | { kind: 'member-left'; peerId: PeerId; nowMs: number };
+  | { kind: 'member-left'; peerId: PeerId; nowMs: number }
+  /** A message of any algorithm came from `peerId`: it was alive when it sent it. */
+  | { kind: 'heard-from'; peerId: PeerId; nowMs: number };
 
 export type ElectionOutput =
   | { kind: 'send'; to: PeerId; message: ElectionMessage }

@@ -49,6 +49,7 @@ export class ElectionDriver {
   private readonly leaderWaiters = new Set<() => void>();
   private stopped = false;
   private readonly unsubscribe: () => void;
+  private readonly unhear: () => void;
 
   constructor(private readonly options: ElectionDriverOptions) {
     this.core = new ElectionCore({
@@ -62,6 +63,13 @@ export class ElectionDriver {
       if (change.kind === 'restarted' || this.stopped) return;
       const kind = change.kind === 'joined' ? 'member-joined' : 'member-left';
       this.feed(this.core.handle({ kind, peerId: change.peerId, nowMs: performance.now() }));
+    });
+    // Any message from the leader shows it alive: while the algorithms talk to it, heartbeats can wait (see the core).
+    this.unhear = options.links.onHeard((peerId) => {
+      if (this.stopped) return;
+      const outputs = this.core.handle({ kind: 'heard-from', peerId, nowMs: performance.now() });
+      // Nothing to send or tell, in the common case: skip the bookkeeping (a later deadline needs no new timer).
+      if (outputs.length > 0) this.feed(outputs);
     });
   }
 
@@ -121,6 +129,7 @@ export class ElectionDriver {
   stop(): void {
     this.stopped = true;
     this.unsubscribe();
+    this.unhear();
     clearTimeout(this.timer);
   }
 

@@ -69,13 +69,17 @@ export class PeerLinks {
   private readonly clients = new Map<string, Client>();
   private readonly incarnations = new Map<number, number>();
   private readonly listeners = new Set<(change: MembershipChange) => void>();
+  private readonly hearers = new Set<(peerId: number) => void>();
   private closed = false;
   /** Set when members are discovered through the registry. */
   discovery: MembershipSource | undefined;
 
   constructor(private readonly options: PeerLinksOptions) {
     this.addresses = new Map([...options.members].filter(([peerId]) => peerId !== options.stamper.peerId));
-    options.stamper.observeSenders((peerId, incarnation) => this.noteIncarnation(peerId, incarnation));
+    options.stamper.observeSenders((peerId, incarnation) => {
+      this.noteIncarnation(peerId, incarnation);
+      if (this.addresses.has(peerId)) for (const hearer of this.hearers) hearer(peerId);
+    });
   }
 
   get self(): number {
@@ -147,6 +151,12 @@ export class PeerLinks {
   onChange(listener: (change: MembershipChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Calls `hearer` with the sender of every message from a member (of any algorithm): it was alive to send it. */
+  onHeard(hearer: (peerId: number) => void): () => void {
+    this.hearers.add(hearer);
+    return () => this.hearers.delete(hearer);
   }
 
   /** Adds a member, or updates its address (its clients are then rebuilt). */
