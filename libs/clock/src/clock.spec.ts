@@ -8,6 +8,7 @@ import {
   formatVector,
   incrementVector,
   LamportClock,
+  mergeVectors,
   parseVector,
   receiveVector,
   type VectorClock,
@@ -70,6 +71,29 @@ describe('vector clocks', () => {
     expect(formatVector(v('5:1, 1:3'))).toBe('1:3,5:1');
     expect(formatVector(v(''))).toBe('');
     expect(() => v('1:x')).toThrow('not a vector clock entry: "1:x"');
+    expect(formatVector(v(' 2:7 ,1:3,  3:1 '))).toBe('1:3,2:7,3:1');
+    expect([...v('9:1,3:2')]).toEqual([
+      [9, 1],
+      [3, 2],
+    ]);
+    for (const [text, part] of [
+      ['1:2,', ''],
+      [',1:2', ''],
+      ['1:2,,3:4', ''],
+      ['1:2 3:4', '1:2 3:4'],
+      ['1:2,x,3:4', 'x'],
+      ['1234567890:1', '1234567890:1'],
+    ])
+      expect(() => v(text)).toThrow(`not a vector clock entry: "${part}"`);
+  });
+
+  it('merge on receive as mergeVectors then incrementVector would', () => {
+    const local = v('1:4,2:1');
+    const remote = v('2:3,3:2');
+    expect(formatVector(receiveVector(local, remote, 1))).toBe(
+      formatVector(incrementVector(mergeVectors(local, remote), 1)),
+    );
+    expect(formatVector(receiveVector(local, remote, 1))).toBe('1:5,2:3,3:2');
   });
 
   it('are values: operations never change their inputs', () => {

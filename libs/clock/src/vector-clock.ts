@@ -31,7 +31,11 @@ export function mergeVectors(a: VectorClock, b: VectorClock): VectorClock {
 
 /** The receive of a message stamped `remote` by process `peerId`: merge, then count the receive itself. */
 export function receiveVector(local: VectorClock, remote: VectorClock, peerId: number): VectorClock {
-  return incrementVector(mergeVectors(local, remote), peerId);
+  // mergeVectors then incrementVector, in one copy: every message received does this.
+  const next = new Map(local);
+  for (const [id, count] of remote) if (count > (next.get(id) ?? 0)) next.set(id, count);
+  next.set(peerId, (next.get(peerId) ?? 0) + 1);
+  return next;
 }
 
 /** How event `a` relates to event `b`, from their stamps. */
@@ -54,8 +58,13 @@ export function compareVectors(a: VectorClock, b: VectorClock): Causality {
 export function formatVector(clock: VectorClock): string {
   // Every message's stamp is formatted: loops, not a chain of array copies.
   const peerIds: number[] = [];
-  for (const [peerId, count] of clock) if (count > 0) peerIds.push(peerId);
-  peerIds.sort((a, b) => a - b);
+  let ascending = true;
+  for (const [peerId, count] of clock) {
+    if (count === 0) continue;
+    if (peerIds.length > 0 && peerId < peerIds[peerIds.length - 1]) ascending = false;
+    peerIds.push(peerId);
+  }
+  if (!ascending) peerIds.sort((a, b) => a - b);
   let text = '';
   for (const peerId of peerIds) text += `${text === '' ? '' : ','}${peerId}:${clock.get(peerId)}`;
   return text;
@@ -65,10 +74,21 @@ export function formatVector(clock: VectorClock): string {
 export function parseVector(text: string): VectorClock {
   const clock = new Map<number, number>();
   if (text.trim() === '') return clock;
-  for (const part of text.split(',')) {
-    const match = /^\s*(\d{1,9}):(\d{1,15})\s*$/.exec(part);
-    if (match === null) throw new RangeError(`not a vector clock entry: "${part}"`);
+  // Entry by entry where the last one ended (every message received is parsed): "id:count", spaces around it allowed,
+  // then a comma or the end. A trailing comma leaves an empty last entry, which is not one.
+  let at = 0;
+  while (at < text.length) {
+    VECTOR_ENTRY.lastIndex = at;
+    const match = VECTOR_ENTRY.exec(text);
+    if (match === null) {
+      const comma = text.indexOf(',', at);
+      throw new RangeError(`not a vector clock entry: "${text.slice(at, comma < 0 ? undefined : comma)}"`);
+    }
     clock.set(Number(match[1]), Number(match[2]));
+    at = VECTOR_ENTRY.lastIndex;
   }
+  if (text.endsWith(',')) throw new RangeError('not a vector clock entry: ""');
   return clock;
 }
+
+const VECTOR_ENTRY = /\s*(\d{1,9}):(\d{1,15})\s*(?:,|$)/y;

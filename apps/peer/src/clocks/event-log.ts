@@ -96,8 +96,13 @@ export class EventLog {
     const event: LoggedEvent = {
       sequence: this.appended,
       peerId: this.peerId,
+      kind: entry.kind,
+      stamp: entry.stamp,
       wallTime: this.wallClock(),
-      ...entry,
+      algorithm: entry.algorithm,
+      label: entry.label,
+      remotePeerId: entry.remotePeerId,
+      messageId: entry.messageId,
     };
     this.events.push(event);
     // Forget the oldest tenth at once rather than one by one: a shift per append would copy the array each time.
@@ -216,9 +221,13 @@ export function formatEventLine(event: LoggedEvent, incarnation: number): string
 }
 
 /** Date.toISOString, remembered for the last millisecond asked: a busy peer logs many events in one. */
-let lastIso = { ms: Number.NaN, text: '' };
+let lastIsoMs = Number.NaN;
+let lastIsoText = '';
 function isoTime(date: Date): string {
   const ms = date.getTime();
-  if (ms !== lastIso.ms) lastIso = { ms, text: date.toISOString() };
-  return lastIso.text;
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIsoText = date.toISOString();
+  }
+  return lastIsoText;
 }
