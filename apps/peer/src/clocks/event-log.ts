@@ -24,6 +24,9 @@ export interface LoggedEvent {
  */
 export const EVENTS_IN_MEMORY_DEFAULT = 50_000;
 
+/** The longest a receive's line waits to be written with a later one (see EventLog.scheduleFlush). */
+export const RECEIVE_LINE_DELAY_MS = 10;
+
 /** A reader asked for the events after a sequence whose successors are no longer in memory. */
 export class ForgottenEventsError extends Error {}
 
@@ -59,8 +62,10 @@ export class EventLog {
   private fd: number | undefined;
   /** Lines appended and not yet written; see `append` for when they are. */
   private pendingLines = '';
-  /** A write of the pending lines is due at the end of the current task (`tick`) or after I/O (`immediate`). */
-  private flushDue: 'tick' | 'immediate' | undefined;
+  /** A write of the pending lines is due at the end of the current task. */
+  private flushAtTaskEnd = false;
+  /** A write of the pending lines is due within RECEIVE_LINE_DELAY_MS (receives' lines wait for it, if for nothing). */
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly wallClock: () => Date;
   private readonly maxInMemory: number;
 
@@ -77,19 +82,30 @@ export class EventLog {
 
   /** Closes the file (after writing what is pending); later events are kept in memory only. */
   close(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
 
+  private readonly flushAtEndOfTask = (): void => {
+    this.flushAtTaskEnd = false;
+    this.flush();
+  };
+
+  private readonly flushOnTimer = (): void => {
+    this.flushTimer = undefined;
+    this.flush();
+  };
+
   /** Writes the lines appended since the last flush, in one write. */
-  private readonly flush = (): void => {
-    this.flushDue = undefined;
+  private flush(): void {
     if (this.pendingLines === '' || this.fd === undefined) return;
     const lines = this.pendingLines;
     this.pendingLines = '';
     writeSync(this.fd, lines);
-  };
+  }
 
   append(entry: Omit<LoggedEvent, 'sequence' | 'peerId' | 'wallTime'>): LoggedEvent {
     this.appended += 1;
@@ -109,7 +125,7 @@ export class EventLog {
     if (this.events.length > this.maxInMemory) this.events.splice(0, Math.ceil(this.maxInMemory / 10));
     if (this.fd !== undefined) {
       this.pendingLines += formatEventLine(event, this.incarnation);
-      this.scheduleFlush(event.kind === 'receive' ? 'immediate' : 'tick');
+      this.scheduleFlush(event.kind === 'receive' ? 'soon' : 'at-task-end');
     }
     // A copy, since a watcher may unwatch as it is called; none to copy in the common case.
     if (this.watchers.size > 0)
@@ -122,15 +138,16 @@ export class EventLog {
    * send, an entry to or exit from the critical section, a clock adjustment…), is written at the end of the current
    * task (process.nextTick), before the event loop goes on to I/O: a message whose send is logged leaves the process
    * only after its line is in the file, so a peer killed with kill -9 loses no event that anyone else saw. A receive is
-   * seen by nobody until the peer acts on it, and acting is logged: its line waits for that write, or for the end of
-   * the I/O phase (setImmediate) if nothing follows. So a message handled and answered costs one write, not two; the
-   * writes cost more than anything else a peer does for a message, after gRPC itself.
+   * seen by nobody until the peer acts on it, and acting is logged: its line waits for that write, or at most
+   * RECEIVE_LINE_DELAY_MS if nothing follows. So the four replies a lock waits for, and the entry they allow, cost one
+   * write, not five; the writes cost more than anything else a peer does for a message, after gRPC itself.
    */
-  private scheduleFlush(due: 'tick' | 'immediate'): void {
-    if (this.flushDue === 'tick' || this.flushDue === due) return;
-    if (due === 'tick') process.nextTick(this.flush);
-    else setImmediate(this.flush);
-    this.flushDue = due;
+  private scheduleFlush(due: 'at-task-end' | 'soon'): void {
+    if (due === 'at-task-end') {
+      if (this.flushAtTaskEnd) return;
+      this.flushAtTaskEnd = true;
+      process.nextTick(this.flushAtEndOfTask);
+    } else this.flushTimer ??= setTimeout(this.flushOnTimer, RECEIVE_LINE_DELAY_MS);
   }
 
   /**
