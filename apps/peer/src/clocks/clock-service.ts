@@ -18,7 +18,8 @@ import {
 import { ForgottenEventsError, type EventLog, type EventKindName, type LoggedEvent } from './event-log';
 import { describedMessage, receiveSequenceOf } from '../links/envelope';
 import type { PeerLinks } from '../links/peer-links';
-import { BadStampError, metadataCarrier, readStamp, type LogicalClocks, type Stamp } from './logical-clocks';
+import { metadataCarrier } from '../links/envelope-carriers';
+import { BadStampError, readStamp, type LogicalClocks, type Stamp } from './logical-clocks';
 
 /** How long Send waits for a link that is not connected before trying anyway. */
 const CONNECT_WAIT_MS = 1_000;

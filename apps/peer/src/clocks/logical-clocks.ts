@@ -7,7 +7,7 @@ import {
   receiveVector,
   type VectorClock,
 } from '@distlab/clock';
-import { Metadata } from '@grpc/grpc-js';
+import type { EnvelopeCarrier } from '../links/envelope-carriers';
 
 /** A process's logical time at one event. */
 export interface Stamp {
@@ -53,32 +53,6 @@ export class LogicalClocks {
     this.vectorText = formatVector(vector);
     return { lamport, vector, vectorText: this.vectorText };
   }
-}
-
-/**
- * Where an envelope's entries are read and written: a unary call's metadata, or the map a stream frame carries (a
- * stream's metadata is sent once). `get` returns undefined for an entry that is absent.
- */
-export interface EnvelopeCarrier {
-  get(key: string): string | undefined;
-  set(key: string, value: string): void;
-}
-
-class MetadataCarrier implements EnvelopeCarrier {
-  constructor(private readonly metadata: Metadata) {}
-
-  get(key: string): string | undefined {
-    const value = this.metadata.get(key)[0];
-    return typeof value === 'string' ? value : undefined;
-  }
-
-  set(key: string, value: string): void {
-    this.metadata.set(key, value);
-  }
-}
-
-export function metadataCarrier(metadata: Metadata): EnvelopeCarrier {
-  return new MetadataCarrier(metadata);
 }
 
 /** Writes a send's stamp into an envelope. */
