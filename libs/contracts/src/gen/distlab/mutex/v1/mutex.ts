@@ -2374,7 +2374,7 @@ export const MutexServiceService = {
    * carries the same messages, each in a frame with its own envelope and an id that increases along the stream. The
    * receiver takes each frame as Request or Reply would take it and acknowledges on the response stream: a refusal at
    * once (naming the frame and the status the unary call would have got), what it took cumulatively ("every frame up
-   * to this id"), within 50 ms, or when the stream ends. A stream message costs a fraction of a unary call (one DATA
+   * to this id"), within 200 ms, or when the stream ends. A stream message costs a fraction of a unary call (one DATA
    * frame instead of headers, data and trailers), and a cumulative acknowledgement covers many frames, so that the
    * 2(N − 1) messages of an entry are most of what a lock costs. A sender whose stream breaks sends what was not
    * acknowledged again on a new one, so a message may arrive twice, as a retried Request or Reply may.
@@ -2477,7 +2477,7 @@ export interface MutexServiceServer extends UntypedServiceImplementation {
    * carries the same messages, each in a frame with its own envelope and an id that increases along the stream. The
    * receiver takes each frame as Request or Reply would take it and acknowledges on the response stream: a refusal at
    * once (naming the frame and the status the unary call would have got), what it took cumulatively ("every frame up
-   * to this id"), within 50 ms, or when the stream ends. A stream message costs a fraction of a unary call (one DATA
+   * to this id"), within 200 ms, or when the stream ends. A stream message costs a fraction of a unary call (one DATA
    * frame instead of headers, data and trailers), and a cumulative acknowledgement covers many frames, so that the
    * 2(N − 1) messages of an entry are most of what a lock costs. A sender whose stream breaks sends what was not
    * acknowledged again on a new one, so a message may arrive twice, as a retried Request or Reply may.
@@ -2568,7 +2568,7 @@ export interface MutexServiceClient extends Client {
    * carries the same messages, each in a frame with its own envelope and an id that increases along the stream. The
    * receiver takes each frame as Request or Reply would take it and acknowledges on the response stream: a refusal at
    * once (naming the frame and the status the unary call would have got), what it took cumulatively ("every frame up
-   * to this id"), within 50 ms, or when the stream ends. A stream message costs a fraction of a unary call (one DATA
+   * to this id"), within 200 ms, or when the stream ends. A stream message costs a fraction of a unary call (one DATA
    * frame instead of headers, data and trailers), and a cumulative acknowledgement covers many frames, so that the
    * 2(N − 1) messages of an entry are most of what a lock costs. A sender whose stream breaks sends what was not
    * acknowledged again on a new one, so a message may arrive twice, as a retried Request or Reply may.
