@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForServing } from './ports';
+import { freePort, waitForChildServing } from './ports';
 import { SUPERVISED_ENV, WORKSPACE_ROOT } from './processes';
 
 export interface PeerClusterOptions {
@@ -86,7 +86,7 @@ export class PeerCluster {
       stdio: ['pipe', 'ignore', 'inherit'],
     });
     this.children.set(id, child);
-    await waitForServing(address);
+    await waitForChildServing(child, `peer ${id}`, address);
   }
 
   /** The process ids of the peers running now. */

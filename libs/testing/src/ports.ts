@@ -6,38 +6,47 @@ import { credentials, makeClientConstructor, type ServiceError } from '@grpc/grp
 import { service as healthService } from 'grpc-health-check';
 import { SUPERVISED_ENV, WORKSPACE_ROOT } from './processes';
 
-/** A loopback port that was free a moment ago. */
+/**
+ * Ports handed out for a test to bind later are taken below the kernel's ephemeral range (32768 and up on Linux, 49152
+ * and up elsewhere): a port from that range, free a moment ago, can be taken meanwhile as the local port of any
+ * outgoing connection, such as the connections the peers of a cluster open to one another as they start, which then
+ * fail to bind it ("No address added"). Below the range, only another test's pick can collide, and picks are random.
+ */
+const LOW_PORT_FIRST = 20_000;
+const LOW_PORT_COUNT = 12_000;
+const LOW_PORT_ATTEMPTS = 50;
+
+/** Whether `port` can be bound on 127.0.0.1 now (it is released at once). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A loopback port below the ephemeral range that was free a moment ago (see above). */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return (await freePortRange(1)) + 1;
 }
 
 /**
- * A base port such that base+1 to base+count are all free, below the kernel's ephemeral range (32768 and up) so that
- * client sockets of other processes cannot take one meanwhile: for layouts of fixed offsets (`distlab up`'s).
+ * A base port such that base+1 to base+count are all free, below the ephemeral range (see above): for layouts of fixed
+ * offsets (`distlab up`'s).
  */
 export async function freePortRange(count: number): Promise<number> {
-  const portFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
+  for (let attempt = 0; attempt < LOW_PORT_ATTEMPTS; attempt += 1) {
+    const base = LOW_PORT_FIRST + Math.floor(Math.random() * (LOW_PORT_COUNT - count));
     const ports = Array.from({ length: count }, (_, index) => base + 1 + index);
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return base;
   }
-  throw new Error(`no free range of ${count} ports below 32000`);
+  throw new Error(`no free range of ${count} ports from ${LOW_PORT_FIRST} to ${LOW_PORT_FIRST + LOW_PORT_COUNT}`);
 }
 
 const HealthClient = makeClientConstructor(healthService, 'grpc.health.v1.Health');
 
-/** Polls grpc.health.v1 until the server answers SERVING, or rejects after `timeoutMs`. */
-export async function waitForServing(address: string, timeoutMs = 30_000): Promise<void> {
+/** Polls grpc.health.v1 until the server answers SERVING, or rejects after `timeoutMs` (or once `signal` aborts). */
+export async function waitForServing(address: string, timeoutMs = 30_000, signal?: AbortSignal): Promise<void> {
   const client = new HealthClient(address, credentials.createInsecure()) as unknown as {
     check(
       request: object,
@@ -48,7 +57,7 @@ export async function waitForServing(address: string, timeoutMs = 30_000): Promi
   };
   const deadline = Date.now() + timeoutMs;
   try {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && signal?.aborted !== true) {
       const status = await new Promise<string>((resolve) =>
         client.check({ service: '' }, { deadline: Date.now() + 1000 }, (error, response) =>
           resolve(error ? 'DOWN' : response.status),
@@ -57,9 +66,33 @@ export async function waitForServing(address: string, timeoutMs = 30_000): Promi
       if (status === 'SERVING') return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`${address} not SERVING within ${timeoutMs} ms`);
+    throw new Error(
+      signal?.aborted === true ? `stopped waiting for ${address}` : `${address} not SERVING within ${timeoutMs} ms`,
+    );
   } finally {
     client.close();
+  }
+}
+
+/**
+ * Waits until `child`, started to serve at `address`, answers health SERVING; rejects at once, naming it, if it exits
+ * first (a bad flag, a port it cannot bind), instead of polling a process that is gone until the timeout.
+ */
+export async function waitForChildServing(child: ChildProcess, name: string, address: string): Promise<void> {
+  const stopped = new AbortController();
+  const exited = new Promise<never>((_, reject) => {
+    const onExit = (code: number | null, signalName: string | null) => {
+      stopped.abort();
+      reject(new Error(`${name} exited (${signalName ?? `code ${code}`}) before serving on ${address}`));
+    };
+    if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+    else child.once('exit', onExit);
+    stopped.signal.addEventListener('abort', () => child.off('exit', onExit), { once: true });
+  });
+  try {
+    await Promise.race([waitForServing(address, 30_000, stopped.signal), exited]);
+  } finally {
+    stopped.abort();
   }
 }
 
@@ -80,7 +113,12 @@ export async function startQuietServerProcess(
     { cwd: WORKSPACE_ROOT, env: { ...process.env, ...SUPERVISED_ENV }, stdio: ['pipe', 'ignore', 'inherit'] },
   );
   const address = `127.0.0.1:${port}`;
-  await waitForServing(address);
+  try {
+    await waitForChildServing(child, app, address);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return { address, child };
 }
 

@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
 
 /** Where Debian installs PostgreSQL 15's server binaries (every distlab machine has them). */
 export const POSTGRES_BIN = process.env['DISTLAB_POSTGRES_BIN'] ?? '/usr/lib/postgresql/15/bin';
@@ -21,14 +21,6 @@ export interface TestPostgres {
   /** A URL to a fresh, empty database on this server. */
   createDatabase(name: string): string;
   stop(): void;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

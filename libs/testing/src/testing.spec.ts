@@ -1,7 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuTimeMs, cpuTimeMsOf, hasOpenssl, makeTestCertificates, spawnTypeScript } from './index';
+import { createServer } from 'node:net';
+import {
+  cpuTimeMs,
+  cpuTimeMsOf,
+  freePort,
+  hasOpenssl,
+  makeTestCertificates,
+  PeerCluster,
+  spawnTypeScript,
+} from './index';
 
 describe('spawnTypeScript', () => {
   it('runs a TypeScript entry point as a process, waits for its lines, and reports its exit code', async () => {
@@ -52,7 +61,27 @@ describe('spawnTypeScript', () => {
   });
 });
 
+describe('freePort', () => {
+  // Outgoing connections take their local ports from the ephemeral range (32768 and up): a port handed out there can be
+  // taken by one before the test binds it.
+  it('hands out loopback ports below the ephemeral range that can be bound', async () => {
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    for (const port of ports) expect(port).toBeGreaterThanOrEqual(20_000);
+    for (const port of ports) expect(port).toBeLessThan(32_768);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(ports[0], '127.0.0.1', resolve));
+    await new Promise((resolve) => server.close(resolve));
+  });
+});
+
 describe('PeerCluster', () => {
+  // Without this, start polled a peer that was gone until its 30 s timeout, and this test would time out.
+  it('fails at once, naming the peer, when a peer exits as it starts', async () => {
+    await expect(
+      PeerCluster.start({ size: 3, argsFor: (id) => (id === 2 ? ['--listen', 'nonsense'] : []) }),
+    ).rejects.toThrow(/^peer 2 exited \(code 2\) before serving on 127\.0\.0\.1:\d+$/);
+  }, 20_000);
+
   it('leaves no peer behind when the test process that started it dies abruptly', async () => {
     const parent = spawnTypeScript(join(__dirname, 'test-support', 'orphaning-parent.ts'));
     const line = await parent.waitForLine((candidate) => candidate.startsWith('{'), 30_000);
