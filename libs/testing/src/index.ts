@@ -14,14 +14,7 @@ export { hasOpenssl, makeTestCertificates, type TestCertificates } from './certi
 export { ReflectionOnlyClient, bufCurl, type CurlResult } from './reflection-client';
 export { startPostgres, postgresUnavailableReason, POSTGRES_BIN, type TestPostgres } from './postgres';
 export { runLoad, percentile, formatTable, seededRandom, type LoadSpec, type LoadResult } from './load';
-export {
-  freePort,
-  freePortRange,
-  waitForServing,
-  waitForChildServing,
-  startQuietServerProcess,
-  stopProcesses,
-} from './ports';
+export { freePort, freePortRange, waitForServing, startQuietServerProcess, stopProcesses } from './ports';
 export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
 export { cpuTimeMs, cpuTimeMsOf, measurePhase, type MeasuredPhase } from './cpu';
 export { fuzzService, fuzzInChildProcess, formatFuzzReports, type FuzzOptions, type FuzzReport } from './fuzz';
