@@ -3,7 +3,7 @@
 //       (bare-ricart-agrawala.ts), each process for itself and through clients (the floors of (1) and (2)), what no
 //       implementation on grpc-js could beat on this machine in this run;
 //   (1) mutex acquire+release latency, uncontended (one client, through peer 1): p50 / p99, on a Session stream and
-//       with unary calls;
+//       with unary calls, after WARM_UP_CYCLES (every latency row, floors included, measures the steady state);
 //   (2) critical-section entries per second with all five peers contending (1 and 4 Session clients per peer), and
 //       the CPU each entry cost the machine (as for the floor's contended phase);
 //   (3) time from kill -9 of the coordinator until every live peer names the new leader (several kills);
@@ -22,7 +22,7 @@ import { availableParallelism } from 'node:os';
 import { formatTable, measurePhase, PeerCluster, percentile } from '@distlab/testing';
 import { LockSession } from '@distlab/grpc-kit';
 import { ClusterClients } from '../src/test-support/cluster-clients';
-import { bareRicartAgrawala, type ContendedPhase } from './bare-ricart-agrawala';
+import { bareRicartAgrawala, WARM_UP_CYCLES, type ContendedPhase } from './bare-ricart-agrawala';
 
 const PEERS = 5;
 const UNCONTENDED_CYCLES = 2_000;
@@ -70,9 +70,11 @@ async function sessionCycle(session: LockSession, name: string): Promise<number>
  */
 async function unaryFloor(cluster: PeerCluster): Promise<string[][]> {
   const clock = peers.of(ClockServiceClient, 1);
-  for (let warm = 0; warm < 200; warm += 1) await unaryCall(clock, 'getClock', {});
+  const until = performance.now() + TIME_LIMIT_MS;
+  for (let warm = 0; warm < WARM_UP_CYCLES && performance.now() < until; warm += 1)
+    await unaryCall(clock, 'getClock', {});
   const latencies: number[] = [];
-  for (let index = 0; index < 2_000; index += 1) {
+  for (let index = 0; index < 2_000 && performance.now() < until; index += 1) {
     const started = performance.now();
     await unaryCall(clock, 'getClock', {});
     latencies.push(performance.now() - started);
@@ -118,10 +120,10 @@ async function uncontended(sessionOnly = false): Promise<string[][]> {
   const mutex = peers.of(MutexServiceClient, 1);
   const session = new LockSession(mutex);
   const measure = async (cycle: () => Promise<number>) => {
-    for (let warm = 0; warm < 200; warm += 1) await cycle();
+    const stopAt = performance.now() + TIME_LIMIT_MS;
+    for (let warm = 0; warm < WARM_UP_CYCLES && performance.now() < stopAt; warm += 1) await cycle();
     const latencies: number[] = [];
     const acquires: number[] = [];
-    const stopAt = performance.now() + TIME_LIMIT_MS;
     for (let index = 0; index < UNCONTENDED_CYCLES && performance.now() < stopAt; index += 1) {
       const started = performance.now();
       acquires.push(await cycle());
