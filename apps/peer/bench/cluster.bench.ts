@@ -114,9 +114,10 @@ async function unaryFloor(cluster: PeerCluster): Promise<string[][]> {
 
 /**
  * Lock+unlock latency through peer 1, one client: on a Session (the target's row), then (unless `sessionOnly`) with
- * unary calls.
+ * unary calls. The Session's p50 is also given as a multiple of `floorMs`, the same run's bare lock+unlock: this
+ * machine's speed swings twofold between minutes, and the ratio is the figure that compares across runs.
  */
-async function uncontended(sessionOnly = false): Promise<string[][]> {
+async function uncontended(floorMs: number, sessionOnly = false): Promise<string[][]> {
   const mutex = peers.of(MutexServiceClient, 1);
   const session = new LockSession(mutex);
   const measure = async (cycle: () => Promise<number>) => {
@@ -134,11 +135,12 @@ async function uncontended(sessionOnly = false): Promise<string[][]> {
   const { latencies, acquires } = await measure(() => sessionCycle(session, 'bench'));
   session.close();
   const [values, acquireValues] = [sorted(latencies), sorted(acquires)];
+  const p50 = percentile(values, 0.5);
   const sessionRow = [
     'lock+unlock, uncontended, Session',
     `${latencies.length} cycles`,
-    `p50 ${ms(percentile(values, 0.5))} ms`,
-    `p99 ${ms(percentile(values, 0.99))} ms`,
+    `p50 ${ms(p50)} ms`,
+    `p99 ${ms(percentile(values, 0.99))} ms, p50 ${(p50 / floorMs).toFixed(2)}× the floor's`,
     'p50 ≤ 1.5 ms',
   ];
   if (sessionOnly) return [sessionRow];
@@ -265,12 +267,12 @@ async function berkeley(cluster: PeerCluster): Promise<string[]> {
  * The same lock figures with the peers' messages as unary Request and Reply calls (--mutex-transport unary), on a
  * cluster of its own: what the Exchange streams save.
  */
-async function unaryTransport(): Promise<string[][]> {
+async function unaryTransport(floorMs: number): Promise<string[][]> {
   const cluster = await PeerCluster.start({ size: PEERS, argsFor: () => ['--mutex-transport', 'unary'] });
   peers = new ClusterClients(cluster);
   try {
     await peers.untilAgreed(cluster.ids, PEERS, 10_000, 5);
-    const rows = [...(await uncontended(true)), await contended(cluster, 1)];
+    const rows = [...(await uncontended(floorMs, true)), await contended(cluster, 1)];
     return rows.map(([measure, ...rest]) => [`${measure.trim()}, peers on unary calls`, ...rest.slice(0, 3), '']);
   } finally {
     closeClients();
@@ -288,8 +290,9 @@ function closeClients(): void {
  * The same message pattern on bare grpc-js streams and nothing else (bare-ricart-agrawala.ts), before the cluster:
  * each process for itself, then through clients, the floors of the two rows with targets.
  */
-async function bareFloor(): Promise<string[][]> {
+async function bareFloor(): Promise<{ rows: string[][]; lockUnlockP50Ms: number }> {
   const { acquireMs, contended, lockUnlockMs, clientsContended } = await bareRicartAgrawala(measurePhase);
+  const lockUnlock = sorted(lockUnlockMs);
   const latencyRow = (measure: string, values: Float64Array, unit: string) => [
     measure,
     `${values.length} ${unit}`,
@@ -304,16 +307,17 @@ async function bareFloor(): Promise<string[][]> {
     `${phase.value} entries, ${cpuCost(phase.cpuMs, phase.value, phase.elapsedMs)}`,
     '(the ceiling)',
   ];
-  return [
+  const rows = [
     latencyRow('acquire, uncontended, bare grpc-js streams', sorted(acquireMs), 'entries'),
     throughputRow('entries/s, 5 peers contending, bare grpc-js streams', 'each peer for itself', contended),
-    latencyRow('lock+unlock, uncontended, bare, through a client', sorted(lockUnlockMs), 'cycles'),
+    latencyRow('lock+unlock, uncontended, bare, through a client', lockUnlock, 'cycles'),
     throughputRow('entries/s, 5 peers contending, bare, clients', '1 client per peer', clientsContended),
   ];
+  return { rows, lockUnlockP50Ms: percentile(lockUnlock, 0.5) };
 }
 
 async function main(): Promise<void> {
-  const rows = await bareFloor();
+  const { rows, lockUnlockP50Ms: floorMs } = await bareFloor();
   const cluster = await PeerCluster.start({
     size: PEERS,
     argsFor: (id) => ['--clock-skew-ms', String(SKEWS_MS[id - 1])],
@@ -324,7 +328,7 @@ async function main(): Promise<void> {
     const members = await unaryCall(peers.of(ClusterServiceClient, 1), 'listMembers', {});
     if (members.members.length !== PEERS) throw new Error('the cluster is not whole');
     rows.push(...(await unaryFloor(cluster)));
-    rows.push(...(await uncontended()));
+    rows.push(...(await uncontended(floorMs)));
     rows.push(await contended(cluster, 1));
     rows.push(await contended(cluster, 4));
     rows.push(await berkeley(cluster));
@@ -333,7 +337,7 @@ async function main(): Promise<void> {
     closeClients();
     await cluster.stop();
   }
-  rows.push(...(await unaryTransport()));
+  rows.push(...(await unaryTransport(floorMs)));
   process.stdout.write(`\nPeer cluster: ${PEERS} peer processes on loopback\n`);
   process.stdout.write(`${formatTable(['measure', 'runs', 'result', 'spread', 'target'], rows)}\n`);
 }
