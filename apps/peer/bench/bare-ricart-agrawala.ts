@@ -22,8 +22,8 @@ const UNCONTENDED_ENTRIES = 2_000;
 /**
  * How many entries or cycles every latency row here and in cluster.bench.ts runs before it measures: enough for V8 to
  * optimize the hot paths of every process, so that the rows are a long-running service's steady state. A fresh five-peer
- * cluster measured 40–60% more per lock+unlock over its first thousand cycles than a warm one beside it in the same run,
- * and the same from about 1,500 cycles on; after the 200 of before, half the measured cycles fell in that warm-up.
+ * cluster took 40–60% longer per lock+unlock over its first thousand cycles than a warm one beside it in the same run,
+ * and the same from about 1,500 cycles on.
  */
 export const WARM_UP_CYCLES = 2_000;
 const CONTENDED_MS = 5_000;
