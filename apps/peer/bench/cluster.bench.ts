@@ -20,7 +20,7 @@ import type { Client } from '@grpc/grpc-js';
 import { createClient, durationToMs, msToDuration, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
 import { availableParallelism } from 'node:os';
 import { formatTable, measurePhase, PeerCluster, percentile } from '@distlab/testing';
-import { LockSession } from '@distlab/grpc-kit';
+import { LockSession } from '@distlab/service-clients';
 import { ClusterClients } from '../src/test-support/cluster-clients';
 import { bareRicartAgrawala, WARM_UP_CYCLES, type ContendedPhase } from './bare-ricart-agrawala';
 

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseInteger, peerPort, runServerProcess } from '@distlab/grpc-kit';
-import { EVENTS_IN_MEMORY_DEFAULT } from './clocks/event-log';
+import { EVENTS_IN_MEMORY_DEFAULT } from './messaging';
 import { startPeer } from './peer-server';
 
 /** Parses "2=127.0.0.1:50062,3=127.0.0.1:50063". */

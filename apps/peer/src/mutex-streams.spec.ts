@@ -9,7 +9,8 @@ import {
   type ExchangeRequest,
   type SessionResponse,
 } from '@distlab/contracts/mutex/v1/mutex';
-import { createClient, LockSession, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
+import { createClient, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
+import { LockSession } from '@distlab/service-clients';
 import { freePort } from '@distlab/testing';
 
 import { startPeer, type PeerOptions } from './peer-server';
@@ -166,16 +167,6 @@ describe('MutexService.Exchange', () => {
     label: `Reply(ts=${lamport})`,
     algorithm: 'ricart-agrawala',
   });
-  /** The same entries in the map form the first senders wrote, which receivers still read. */
-  const envelope = (sender: number, lamport: number) => ({
-    'distlab-sender': String(sender),
-    'distlab-lamport': String(lamport),
-    'distlab-vector': `${sender}:${lamport}`,
-    'distlab-incarnation': '1',
-    'distlab-message-id': `${sender}.1.${lamport}`,
-    'distlab-label': `Reply(ts=${lamport})`,
-    'distlab-algorithm': 'ricart-agrawala',
-  });
   // A reply to no pending request: taken and ignored, as the contract says.
   const reply = (from: number) => ({
     $case: 'reply' as const,
@@ -190,16 +181,15 @@ describe('MutexService.Exchange', () => {
 
   it('refuses frames with their unary status, acknowledges the rest cumulatively, and logs each receive', async () => {
     const { acks, end } = await exchange([
-      { frameId: '1', envelope: {}, stamp: stamp(2, 900), message: reply(2) },
-      { frameId: '2', envelope: {}, message: undefined },
-      { frameId: '3', envelope: {}, message: reply(9) },
+      { frameId: '1', stamp: stamp(2, 900), message: reply(2) },
+      { frameId: '2', message: undefined },
+      { frameId: '3', message: reply(9) },
       {
         frameId: '4',
-        envelope: {},
         message: { $case: 'request', value: { fromPeerId: 2, timestamp: '0', incarnation: '1' } },
       },
-      { frameId: '4', envelope: {}, message: reply(2) },
-      { frameId: '6', envelope: envelope(2, 901), message: reply(2) }, // The map form.
+      { frameId: '4', message: reply(2) },
+      { frameId: '6', stamp: stamp(2, 901), message: reply(2) },
     ]);
     expect(end).toBe('ok');
     const refusals = acks.flatMap((ack) => ack.refusals.map((refusal) => [refusal.frameId, refusal.code]));
@@ -232,21 +222,25 @@ describe('MutexService.Exchange', () => {
   it('acknowledges taken frames within the acknowledgement delay while the stream stays open', async () => {
     const call = mutex(1).exchange();
     const ack = new Promise<ExchangeResponse>((resolve) => call.once('data', resolve));
-    call.write({ frameId: '41', envelope: {}, stamp: stamp(2, 950), message: reply(2) });
-    call.write({ frameId: '42', envelope: {}, stamp: stamp(2, 951), message: reply(2) });
+    call.write({ frameId: '41', stamp: stamp(2, 950), message: reply(2) });
+    call.write({ frameId: '42', stamp: stamp(2, 951), message: reply(2) });
     expect(await ack).toEqual({ takenThrough: '42', refusals: [] });
     call.end();
   });
 
   it.each([
-    ['as fields', { envelope: {}, stamp: { ...stamp(2, 911), vector: '2:soon' } }, 'distlab-vector'],
-    ['as a map', { envelope: { ...envelope(2, 911), 'distlab-lamport': 'soon' } }, 'distlab-lamport'],
-    ['as fields, naming no sender', { envelope: {}, stamp: { ...stamp(2, 911), sender: 0 } }, 'distlab-sender'],
+    ['as fields', { stamp: { ...stamp(2, 911), vector: '2:soon' } }, 'distlab-vector'],
+    [
+      'as fields, with a label that is not printable',
+      { stamp: { ...stamp(2, 911), label: 'a\u0001' } },
+      'distlab-label',
+    ],
+    ['as fields, naming no sender', { stamp: { ...stamp(2, 911), sender: 0 } }, 'distlab-sender'],
   ])('ends the stream with INVALID_ARGUMENT at a frame whose envelope (%s) is malformed', async (_form, bad, key) => {
     const { acks, end } = await exchange([
-      { frameId: '1', envelope: {}, stamp: stamp(2, 910), message: reply(2) },
+      { frameId: '1', stamp: stamp(2, 910), message: reply(2) },
       { frameId: '2', ...bad, message: reply(2) },
-      { frameId: '3', envelope: {}, stamp: stamp(2, 912), message: reply(2) },
+      { frameId: '3', stamp: stamp(2, 912), message: reply(2) },
     ]);
     expect(acks).toEqual([]); // Frame 1 was taken, but the stream ended before its acknowledgement was due.
     expect(end).toMatchObject(refusal(status.INVALID_ARGUMENT, key));

@@ -9,27 +9,31 @@ import { GreeterServiceService } from '@distlab/contracts/greeter/v1/greeter';
 import { MutexServiceService } from '@distlab/contracts/mutex/v1/mutex';
 import type { ElectionAlgorithm, ElectionTimeouts } from '@distlab/election';
 import {
-  keepRegistered,
   startServer,
   type Logger,
   type RunningServer,
   type ServerConfig,
   outgoingClientSettings,
 } from '@distlab/grpc-kit';
+import { keepRegistered } from '@distlab/service-clients';
 import { chaosService } from './chaos/chaos-service';
-import { FaultInjector, type LinkFaultSettings } from './chaos/fault-injector';
-import { pauseInterceptor } from './chaos/pause-interceptor';
 import { chatService } from './chat/chat-service';
 import { clockService } from './clocks/clock-service';
-import { EventLog } from './clocks/event-log';
-import { LogicalClocks } from './clocks/logical-clocks';
 import { clusterService } from './cluster/cluster-service';
 import { RegistryDiscovery } from './cluster/registry-discovery';
 import { ElectionDriver } from './election/election-driver';
 import { electionService } from './election/election-service';
 import { greeterService } from './greeter-service';
-import { envelopeServerInterceptor, MessageStamper } from './links/envelope';
-import { PeerLinks } from './links/peer-links';
+import {
+  EventLog,
+  FaultInjector,
+  LogicalClocks,
+  MessageStamper,
+  pauseInterceptor,
+  PeerLinks,
+  receiveInterceptor,
+  type LinkFaultSettings,
+} from './messaging';
 import { MutexDriver, type MutexTransport } from './mutex/mutex-driver';
 import { mutexService } from './mutex/mutex-service';
 import { OwnerLock } from './owner-lock';
@@ -147,7 +151,7 @@ async function startOwnedPeer(
     maxMessageBytes: options.server.maxMessageBytes,
     logger,
     // A paused peer holds calls before their envelope is merged: they are received when the pause ends.
-    interceptors: [pauseInterceptor(faults), envelopeServerInterceptor(stamper)],
+    interceptors: [pauseInterceptor(faults), receiveInterceptor(stamper)],
     services: [
       { definition: GreeterServiceService, implementation: greeterService({ serverId, logger }) },
       { definition: ChatServiceService, implementation: chat.implementation },

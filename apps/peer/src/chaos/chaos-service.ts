@@ -1,7 +1,6 @@
 import type { ChaosServiceServer, LinkFaults } from '@distlab/contracts/chaos/v1/chaos';
 import { Code, createHandlers, durationToMs, msToDuration, StatusError, type Logger } from '@distlab/grpc-kit';
-import type { PeerLinks } from '../links/peer-links';
-import type { FaultInjector, LinkFaultSettings } from './fault-injector';
+import type { FaultInjector, LinkFaultSettings, PeerLinks } from '../messaging';
 
 const DELAY_MAX_MS = 60_000;
 const PAUSE_MAX_MS = 10 * 60_000;

@@ -15,11 +15,20 @@ import {
   unaryCall,
   type Logger,
 } from '@distlab/grpc-kit';
-import { ForgottenEventsError, type EventLog, type EventKindName, type LoggedEvent } from './event-log';
-import { describedMessage, receiveSequenceOf } from '../links/envelope';
-import type { PeerLinks } from '../links/peer-links';
-import { metadataCarrier } from '../links/envelope-carriers';
-import { BadStampError, readStamp, type LogicalClocks, type Stamp } from './logical-clocks';
+import {
+  BadStampError,
+  envelopeMetadata,
+  ForgottenEventsError,
+  metadataCarrier,
+  readStamp,
+  receiveSequenceOf,
+  type EventKindName,
+  type EventLog,
+  type LoggedEvent,
+  type LogicalClocks,
+  type PeerLinks,
+  type Stamp,
+} from '../messaging';
 
 /** How long Send waits for a link that is not connected before trying anyway. */
 const CONNECT_WAIT_MS = 1_000;
@@ -86,8 +95,8 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
         // failing at once because an earlier attempt (the peer was starting, or the machine was busy) failed.
         const peer = links.client(ClockServiceClient, to);
         await new Promise<void>((resolve) => peer.waitForReady(Date.now() + CONNECT_WAIT_MS, () => resolve()));
-        const delivered = await links.send(to, () =>
-          unaryCall(peer, 'deliver', { messageId: '', payload }, { metadata: describedMessage('clock', 'message') }),
+        const delivered = await links.send(to, { algorithm: 'clock', label: 'message' }, (envelope) =>
+          unaryCall(peer, 'deliver', { messageId: '', payload }, { metadata: envelopeMetadata(envelope) }),
         );
         const sent = log.find('send', delivered.event?.messageId ?? '');
         if (sent === undefined) throw new Error(`peer ${to} answered for a message this peer did not send`);

@@ -10,8 +10,7 @@ import {
   type ClientSettings,
   type Logger,
 } from '@distlab/grpc-kit';
-import { describedMessage } from '../links/envelope';
-import type { PeerLinks } from '../links/peer-links';
+import { envelopeMetadata, type PeerLinks } from '../messaging';
 
 /** How long RemoveMember waits for the peer to be removed to answer health before it believes it dead. */
 const LIVENESS_PROBE_MS = 500;
@@ -80,9 +79,10 @@ export function clusterService(
   const announce = (address: string) => {
     for (const peerId of links.others()) {
       const request = { peerId: links.self, incarnation: String(links.incarnation), address };
-      void links.deliver(peerId, 'announce', () =>
+      const kind = { algorithm: 'cluster', label: `Announce(incarnation ${links.incarnation})` };
+      void links.deliver(peerId, kind, (envelope) =>
         unaryCall(links.client(ClusterServiceClient, peerId), 'announce', request, {
-          metadata: describedMessage('cluster', `Announce(incarnation ${links.incarnation})`),
+          metadata: envelopeMetadata(envelope),
         }),
       );
     }

@@ -1,6 +1,6 @@
 import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
 import { createClient, unaryCall, type ClientSettings, type Logger } from '@distlab/grpc-kit';
-import type { MembershipSource, PeerLinks } from '../links/peer-links';
+import type { MembershipSource, PeerLinks } from '../messaging';
 
 /** How often the registry is asked who the peers are. */
 export const DISCOVERY_INTERVAL_MS = 1_000;

@@ -7,10 +7,8 @@ import {
   type ElectionOutput,
   type ElectionTimeouts,
 } from '@distlab/election';
-import type { EventLog } from '../clocks/event-log';
-import type { LogicalClocks } from '../clocks/logical-clocks';
-import { describedMessage } from '../links/envelope';
-import type { PeerLinks } from '../links/peer-links';
+import type { Envelope } from '@distlab/contracts/mutex/v1/mutex';
+import { envelopeMetadata, type EventLog, type LogicalClocks, type MessageKind, type PeerLinks } from '../messaging';
 
 /** What this peer knows of the leader. */
 export interface LeaderView {
@@ -167,100 +165,105 @@ export class ElectionDriver {
 
   private send(to: number, message: ElectionMessage): void {
     if (this.stopped || !this.options.links.has(to)) return;
-    void this.options.links
-      .send(to, () => this.call(to, message))
-      .then(
-        (ack) => {
-          if (ack !== undefined)
-            this.feed(this.core.handle({ kind: 'receive', message: ack, nowMs: performance.now() }));
-        },
-        (error: unknown) => {
-          if (this.stopped) return;
-          if (!isServiceError(error)) this.options.logger.error({ err: error }, 'election message failed');
-          this.feed(this.core.handle({ kind: 'send-failed', to, message, nowMs: performance.now() }));
-        },
-      );
+    const links = this.options.links;
+    const kind = kindOf(message);
+    // Heartbeats are probes, not messages of an algorithm: sent without an envelope, so they are not logged.
+    const sent =
+      kind === undefined
+        ? links.probe(to, () => this.heartbeat(to, message))
+        : links.send(to, kind, (envelope) => this.call(to, message, envelope));
+    void sent.then(
+      (ack) => {
+        if (ack !== undefined) this.feed(this.core.handle({ kind: 'receive', message: ack, nowMs: performance.now() }));
+      },
+      (error: unknown) => {
+        if (this.stopped) return;
+        if (!isServiceError(error)) this.options.logger.error({ err: error }, 'election message failed');
+        this.feed(this.core.handle({ kind: 'send-failed', to, message, nowMs: performance.now() }));
+      },
+    );
   }
 
-  /** One election message as its RPC; resolves to the heartbeat's answer for a heartbeat. */
-  private async call(to: number, message: ElectionMessage): Promise<ElectionMessage | undefined> {
-    const links = this.options.links;
-    const settings = (label: string, algorithm: ElectionAlgorithm) => {
-      const metadata = describedMessage(algorithm, label);
-      // Bully's messages wait for a peer whose connection is being re-established (a peer that started after this
-      // one, whose first dials failed) instead of failing at once: the core ignores a failed Bully message and
-      // decides by its answer timeout, so waiting costs a dead peer nothing and saves a live one from being taken for
-      // dead. Ring's messages fail at once: a failure is how an unreachable successor is skipped.
-      if (algorithm === 'bully') metadata.setOptions({ waitForReady: true });
-      return { metadata, deadlineMs: ELECTION_CALL_DEADLINE_MS };
-    };
+  /** One election message as its RPC, carrying `envelope`. */
+  private async call(to: number, message: ElectionMessage, envelope: Envelope): Promise<undefined> {
+    const client = this.options.links.client(ElectionServiceClient, to);
+    const metadata = envelopeMetadata(envelope);
+    // Bully's messages wait for a peer whose connection is being re-established (a peer that started after this one,
+    // whose first dials failed) instead of failing at once: the core ignores a failed Bully message and decides by its
+    // answer timeout, so waiting costs a dead peer nothing and saves a live one from being taken for dead. Ring's
+    // messages fail at once: a failure is how an unreachable successor is skipped.
+    if (envelope.algorithm === 'bully') metadata.setOptions({ waitForReady: true });
+    const settings = { metadata, deadlineMs: ELECTION_CALL_DEADLINE_MS };
+    const term = String(message.term);
     switch (message.kind) {
       case 'election':
-        await unaryCall(
-          links.client(ElectionServiceClient, to),
-          'election',
-          { candidateId: message.from, term: String(message.term) },
-          settings(`Election(term ${message.term})`, 'bully'),
-        );
+        await unaryCall(client, 'election', { candidateId: message.from, term }, settings);
         return undefined;
       case 'answer':
-        await unaryCall(
-          links.client(ElectionServiceClient, to),
-          'answer',
-          { responderId: message.from, term: String(message.term) },
-          settings(`Answer(term ${message.term})`, 'bully'),
-        );
+        await unaryCall(client, 'answer', { responderId: message.from, term }, settings);
         return undefined;
       case 'coordinator':
-        await unaryCall(
-          links.client(ElectionServiceClient, to),
-          'coordinator',
-          { leaderId: message.from, term: String(message.term) },
-          settings(`Coordinator(${message.from}, term ${message.term})`, 'bully'),
-        );
+        await unaryCall(client, 'coordinator', { leaderId: message.from, term }, settings);
         return undefined;
       case 'ring-election':
         await unaryCall(
-          links.client(ElectionServiceClient, to),
+          client,
           'ringElection',
-          { initiatorId: message.initiator, term: String(message.term), participantIds: message.participants },
-          settings(`RingElection([${message.participants.join(',')}])`, 'ring'),
+          { initiatorId: message.initiator, term, participantIds: message.participants },
+          settings,
         );
         return undefined;
       case 'ring-coordinator':
         await unaryCall(
-          links.client(ElectionServiceClient, to),
+          client,
           'ringCoordinator',
-          {
-            initiatorId: message.initiator,
-            leaderId: message.leader,
-            term: String(message.term),
-            participantIds: message.participants,
-          },
-          settings(`RingCoordinator(${message.leader}, term ${message.term})`, 'ring'),
+          { initiatorId: message.initiator, leaderId: message.leader, term, participantIds: message.participants },
+          settings,
         );
         return undefined;
-      case 'heartbeat': {
-        // Heartbeats are probes, not messages of an algorithm: sent without an envelope, so they are not logged.
-        const answer = await unaryCall(
-          links.client(ElectionServiceClient, to, false),
-          'heartbeat',
-          { fromPeerId: message.from, term: String(message.term) },
-          { deadlineMs: ELECTION_CALL_DEADLINE_MS },
-        );
-        return {
-          kind: 'heartbeat-ack',
-          from: to,
-          leader: answer.leaderId === 0 ? undefined : answer.leaderId,
-          term: Number(answer.term),
-        };
-      }
+      case 'heartbeat':
       case 'heartbeat-ack':
-        return undefined; // Answered in the heartbeat's response, never sent on its own.
+        throw new Error(`${message.kind} is not sent as an algorithm message`);
     }
+  }
+
+  /** A heartbeat as its RPC; resolves to the answer as the core's heartbeat-ack. */
+  private async heartbeat(to: number, message: ElectionMessage): Promise<ElectionMessage | undefined> {
+    if (message.kind !== 'heartbeat') return undefined; // A heartbeat-ack is the heartbeat's response, never sent.
+    const answer = await unaryCall(
+      this.options.links.client(ElectionServiceClient, to),
+      'heartbeat',
+      { fromPeerId: message.from, term: String(message.term) },
+      { deadlineMs: ELECTION_CALL_DEADLINE_MS },
+    );
+    return {
+      kind: 'heartbeat-ack',
+      from: to,
+      leader: answer.leaderId === 0 ? undefined : answer.leaderId,
+      term: Number(answer.term),
+    };
   }
 
   private logStep(kind: 'election' | 'leader-changed', label: string, algorithm: ElectionAlgorithm): void {
     this.options.log.append({ kind, stamp: this.options.clocks.tick(), algorithm, label });
+  }
+}
+
+/** What an election message is, for its envelope; undefined for heartbeats, which are probes. */
+function kindOf(message: ElectionMessage): MessageKind | undefined {
+  switch (message.kind) {
+    case 'election':
+      return { algorithm: 'bully', label: `Election(term ${message.term})` };
+    case 'answer':
+      return { algorithm: 'bully', label: `Answer(term ${message.term})` };
+    case 'coordinator':
+      return { algorithm: 'bully', label: `Coordinator(${message.from}, term ${message.term})` };
+    case 'ring-election':
+      return { algorithm: 'ring', label: `RingElection([${message.participants.join(',')}])` };
+    case 'ring-coordinator':
+      return { algorithm: 'ring', label: `RingCoordinator(${message.leader}, term ${message.term})` };
+    case 'heartbeat':
+    case 'heartbeat-ack':
+      return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { ElectionAlgorithm, type ElectionServiceServer } from '@distlab/contracts/election/v1/election';
 import { Code, createHandlers, requireCounter, StatusError, type Logger } from '@distlab/grpc-kit';
 import type { ElectionAlgorithm as AlgorithmName } from '@distlab/election';
-import { MembershipNotReadyError, NotMemberError } from '../links/peer-links';
+import { MembershipNotReadyError, NotMemberError } from '../messaging';
 import type { ElectionDriver } from './election-driver';
 
 const PARTICIPANTS_MAX = 10_000;

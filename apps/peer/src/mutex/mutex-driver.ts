@@ -1,10 +1,14 @@
-import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
+import { MutexServiceClient, type Envelope } from '@distlab/contracts/mutex/v1/mutex';
 import { unaryCall, type Logger } from '@distlab/grpc-kit';
 import { RicartAgrawala, type MutexMessage, type MutexOutput } from '@distlab/mutex';
-import type { EventLog } from '../clocks/event-log';
-import type { LogicalClocks } from '../clocks/logical-clocks';
-import { describedFrame, describedMessage } from '../links/envelope';
-import { MembershipNotReadyError, type MembershipChange, type PeerLinks } from '../links/peer-links';
+import {
+  envelopeMetadata,
+  MembershipNotReadyError,
+  type EventLog,
+  type LogicalClocks,
+  type MembershipChange,
+  type PeerLinks,
+} from '../messaging';
 import type { PeerState } from '../peer-state';
 import { MutexExchange, type ExchangedMessage } from './mutex-exchange';
 
@@ -193,6 +197,7 @@ export class MutexDriver {
     waiter.grant({ fencingToken, requestTimestamp, leaseExpireTime });
   }
 
+  /** Delivers one of the core's messages: a frame on the Exchange stream, or a unary call; the links stamp it. */
   private send(to: number, message: MutexMessage): void {
     const frame = frameOf(message);
     const label =
@@ -201,15 +206,15 @@ export class MutexDriver {
     const links = this.options.links;
     const attempt =
       exchange === undefined
-        ? () => {
+        ? (envelope: Envelope) => {
             const client = links.client(MutexServiceClient, to);
-            const metadata = describedMessage(ALGORITHM, label);
+            const metadata = envelopeMetadata(envelope);
             return frame.$case === 'request'
               ? unaryCall(client, 'request', frame.value, { metadata })
               : unaryCall(client, 'reply', frame.value, { metadata });
           }
-        : () => exchange.send(to, frame, describedFrame(ALGORITHM, label));
-    const delivery = links.deliver(to, message.kind, attempt);
+        : (envelope: Envelope) => exchange.send(to, frame, envelope);
+    const delivery = links.deliver(to, { algorithm: ALGORITHM, label }, attempt);
     this.deliveries.add(delivery);
     void delivery.finally(() => this.deliveries.delete(delivery));
   }

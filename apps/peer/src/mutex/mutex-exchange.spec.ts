@@ -1,10 +1,7 @@
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { MutexServiceService, type ExchangeRequest, type ExchangeResponse } from '@distlab/contracts/mutex/v1/mutex';
 import { Code, isServiceError, silentLogger } from '@distlab/grpc-kit';
-import { EventLog } from '../clocks/event-log';
-import { LogicalClocks } from '../clocks/logical-clocks';
-import { describedFrame, MessageStamper } from '../links/envelope';
-import { PeerLinks } from '../links/peer-links';
+import { EventLog, LogicalClocks, MessageStamper, PeerLinks } from '../messaging';
 import { MutexExchange } from './mutex-exchange';
 
 // The sending side of Exchange against stand-in receivers: what a frame's promise says for each kind of
@@ -72,7 +69,9 @@ const reply = {
   $case: 'reply' as const,
   value: { fromPeerId: 1, requestTimestamp: '1', incarnation: '1', requesterIncarnation: '1', fencingTokenSeen: '0' },
 };
-const labelled = (label: string) => describedFrame('ricart-agrawala', label);
+/** Sends the reply to peer 2 as the mutex driver does: through the links, which fill the frame's envelope. */
+const sendVia = (links: PeerLinks, exchange: MutexExchange, label: string) =>
+  links.send(2, { algorithm: 'ricart-agrawala', label }, (envelope) => exchange.send(2, reply, envelope));
 
 describe('MutexExchange (sending)', () => {
   it('resolves taken frames, rejects refused ones with their status, and stamps each frame', async () => {
@@ -80,8 +79,8 @@ describe('MutexExchange (sending)', () => {
     const links = linksTo(new Map([[2, peer2.address]]));
     const exchange = new MutexExchange(links);
     try {
-      await exchange.send(2, reply, labelled('Reply(ts=1)'));
-      await expect(exchange.send(2, reply, labelled('refuse'))).rejects.toMatchObject({
+      await sendVia(links, exchange, 'Reply(ts=1)');
+      await expect(sendVia(links, exchange, 'refuse')).rejects.toMatchObject({
         code: Code.FAILED_PRECONDITION,
         details: 'no',
       });
@@ -107,13 +106,13 @@ describe('MutexExchange (sending)', () => {
             isServiceError(error) && error.code === Code.DEADLINE_EXCEEDED ? performance.now() : error,
         );
       const startedAt = performance.now();
-      const first = failedAt(exchange.send(2, reply, labelled('ignore')));
+      const first = failedAt(sendVia(links, exchange, 'ignore'));
       await new Promise((resolve) => setTimeout(resolve, 150));
-      const second = failedAt(exchange.send(2, reply, labelled('ignore')));
+      const second = failedAt(sendVia(links, exchange, 'ignore'));
       const [firstAt, secondAt] = (await Promise.all([first, second])) as number[];
       expect(firstAt - startedAt).toBeGreaterThanOrEqual(290); // Not before its deadline…
       expect(secondAt - firstAt).toBeGreaterThanOrEqual(100); // …nor the second at the first's.
-      await exchange.send(2, reply, labelled('after')); // The stream goes on.
+      await sendVia(links, exchange, 'after'); // The stream goes on.
     } finally {
       exchange.close();
       links.close();
@@ -126,16 +125,16 @@ describe('MutexExchange (sending)', () => {
     const links = linksTo(new Map([[2, peer2.address]]));
     const exchange = new MutexExchange(links);
     try {
-      await exchange.send(2, reply, labelled('first'));
+      await sendVia(links, exchange, 'first');
       await peer2.stop();
-      const failure = await exchange.send(2, reply, labelled('second')).catch((error: unknown) => error);
+      const failure = await sendVia(links, exchange, 'second').catch((error: unknown) => error);
       expect(isServiceError(failure) && failure.code).toBe(Code.UNAVAILABLE);
       // The peer comes back at the same address: a later message goes through, on a stream of its own.
       const restarted = await receiver(Number(peer2.address.split(':')[1]));
       try {
         let delivered = false;
         for (let attempt = 0; !delivered && attempt < 100; attempt += 1)
-          delivered = await exchange.send(2, reply, labelled('third')).then(
+          delivered = await sendVia(links, exchange, 'third').then(
             () => true,
             () => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20)),
           );
@@ -156,9 +155,9 @@ describe('MutexExchange (sending)', () => {
     const links = linksTo(new Map([[2, before.address]]));
     const exchange = new MutexExchange(links);
     try {
-      await exchange.send(2, reply, labelled('at the old address'));
+      await sendVia(links, exchange, 'at the old address');
       links.add(2, after.address);
-      await exchange.send(2, reply, labelled('at the new address'));
+      await sendVia(links, exchange, 'at the new address');
       expect(before.frames.map((frame) => frame.stamp?.label)).toEqual(['at the old address']);
       expect(after.frames.map((frame) => frame.stamp?.label)).toEqual(['at the new address']);
       for (let waited = 0; before.cancelled === 0 && waited < 2_000; waited += 20)

@@ -7,7 +7,7 @@ import {
   type ExchangeResponse,
 } from '@distlab/contracts/mutex/v1/mutex';
 import { Code, serviceError, type StatusError } from '@distlab/grpc-kit';
-import { PEER_CALL_DEADLINE_MS, type PeerLinks } from '../links/peer-links';
+import { PEER_CALL_DEADLINE_MS, type PeerLinks } from '../messaging';
 
 /** A Request or a Reply, as a frame carries it. */
 export type ExchangedMessage = NonNullable<ExchangeRequest['message']>;
@@ -38,7 +38,7 @@ interface OpenStream {
  * acknowledgement comes in time. So it fits PeerLinks.deliver's retries (and its injected faults) as a unary call
  * does, and a message whose acknowledgement was lost is sent again, as a retried call would be.
  *
- * The frames go through the links' stamped client: the envelope interceptor stamps and logs each frame as a send.
+ * Each frame carries the envelope the links filled (and logged as a send) for the attempt that writes it.
  */
 export class MutexExchange {
   private readonly streams = new Map<number, OpenStream>();
@@ -57,8 +57,8 @@ export class MutexExchange {
   }
 
   /**
-   * Sends `message` to `to` with `envelope`, the driver's part of it (label, algorithm) filled in and the rest stamped
-   * on the way out; see the class comment. The envelope is the frame's own: each attempt needs a fresh one.
+   * Sends `message` to `to` in a frame carrying `envelope` (filled by the links for this attempt); see the class
+   * comment.
    */
   send(to: number, message: ExchangedMessage, envelope: Envelope): Promise<void> {
     const stream = this.streamTo(to);
@@ -68,7 +68,7 @@ export class MutexExchange {
       const deadlineAtMs = performance.now() + this.ackDeadlineMs;
       stream.pending.set(frameId, { taken: resolve, refused: reject, deadlineAtMs });
       stream.deadlineTimer ??= setTimeout(() => this.expire(to, stream), this.ackDeadlineMs).unref();
-      stream.call.write({ frameId, envelope: {}, message, stamp: envelope });
+      stream.call.write({ frameId, message, stamp: envelope });
     });
   }
 

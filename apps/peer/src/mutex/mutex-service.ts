@@ -1,7 +1,7 @@
 import { MutexState, type MutexServiceServer } from '@distlab/contracts/mutex/v1/mutex';
 import { Code, createHandlers, msToDuration, requireCounter, StatusError, type Logger } from '@distlab/grpc-kit';
 import type { MutexStateName } from '@distlab/mutex';
-import { MembershipNotReadyError, NotMemberError } from '../links/peer-links';
+import { MembershipNotReadyError, NotMemberError } from '../messaging';
 import { MutexDriver, NotHoldingError, ShuttingDownError, TooManyWaitersError } from './mutex-driver';
 import { acquireTerms, frameMessage, replyMessage, requestMessage } from './mutex-messages';
 import { ExchangeReceiver } from './mutex-exchange';

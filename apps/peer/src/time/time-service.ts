@@ -17,10 +17,14 @@ import {
   unaryCall,
   type Logger,
 } from '@distlab/grpc-kit';
-import type { EventLog } from '../clocks/event-log';
-import type { LogicalClocks } from '../clocks/logical-clocks';
-import { describedMessage } from '../links/envelope';
-import { MembershipNotReadyError, NotMemberError, type PeerLinks } from '../links/peer-links';
+import {
+  envelopeMetadata,
+  MembershipNotReadyError,
+  NotMemberError,
+  type EventLog,
+  type LogicalClocks,
+  type PeerLinks,
+} from '../messaging';
 import type { VirtualClock } from './virtual-clock';
 
 /** Readings of each clock per synchronization unless the request says: the fastest of them is kept. */
@@ -74,8 +78,8 @@ export function timeService(options: TimeServiceOptions): TimeServiceServer {
       // The round trip is measured on the monotonic clock: this peer's own clock may be stepped meanwhile (another
       // synchronization, an AdjustTime), and a sample must not straddle the step.
       const sentAt = performance.now();
-      const answer = await links.send(peerId, () =>
-        unaryCall(client, 'getTime', {}, { metadata: describedMessage(algorithm, 'GetTime') }),
+      const answer = await links.send(peerId, { algorithm, label: 'GetTime' }, (envelope) =>
+        unaryCall(client, 'getTime', {}, { metadata: envelopeMetadata(envelope) }),
       );
       const receiveMs = clock.nowMs();
       const sendMs = receiveMs - (performance.now() - sentAt);
@@ -144,12 +148,13 @@ export function timeService(options: TimeServiceOptions): TimeServiceServer {
           adjustment: msToDuration(entry.adjustmentMs),
         };
         try {
-          await links.send(entry.peerId, () =>
+          const kind = { algorithm: 'berkeley', label: `AdjustTime(${entry.adjustmentMs.toFixed(3)} ms)` };
+          await links.send(entry.peerId, kind, (envelope) =>
             unaryCall(
               links.client(TimeServiceClient, entry.peerId),
               'adjustTime',
               { round: String(round), adjustment: msToDuration(entry.adjustmentMs), masterPeerId: links.self },
-              { metadata: describedMessage('berkeley', `AdjustTime(${entry.adjustmentMs.toFixed(3)} ms)`) },
+              { metadata: envelopeMetadata(envelope) },
             ),
           );
           return { ...reading, error: '' };

@@ -185,11 +185,6 @@ export interface GetStateResponse {
 export interface ExchangeRequest {
   /** Chosen by the sender, larger than the previous frame's on the stream: acknowledgements name it. */
   frameId: string;
-  /**
-   * The message's envelope as the metadata keys and values a unary peer call carries (see clock.proto): the form the
-   * first senders wrote. A receiver reads it when `stamp` is absent; senders now write `stamp`.
-   */
-  envelope: { [key: string]: string };
   /** The message. */
   message?:
     | //
@@ -200,15 +195,10 @@ export interface ExchangeRequest {
     { $case: "reply"; value: ReplyRequest }
     | undefined;
   /**
-   * The message's envelope, one per message since a stream's metadata is sent once: the same entries as `envelope`, as
-   * fields (decoding seven map entries per frame cost more than the rest of the frame).
+   * The message's envelope, one per message since a stream's metadata is sent once: the entries a unary peer call
+   * carries in its metadata, as fields (decoding seven map entries per frame cost more than the rest of the frame).
    */
   stamp?: Envelope | undefined;
-}
-
-export interface ExchangeRequest_EnvelopeEntry {
-  key: string;
-  value: string;
 }
 
 /**
@@ -1345,7 +1335,7 @@ export const GetStateResponse: MessageFns<GetStateResponse> = {
 };
 
 function createBaseExchangeRequest(): ExchangeRequest {
-  return { frameId: "0", envelope: {}, message: undefined, stamp: undefined };
+  return { frameId: "0", message: undefined, stamp: undefined };
 }
 
 export const ExchangeRequest: MessageFns<ExchangeRequest> = {
@@ -1353,9 +1343,6 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
     if (message.frameId !== "0") {
       writer.uint32(8).uint64(message.frameId);
     }
-    globalThis.Object.entries(message.envelope).forEach(([key, value]: [string, string]) => {
-      ExchangeRequest_EnvelopeEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
-    });
     switch (message.message?.$case) {
       case "request":
         RequestRequest.encode(message.message.value, writer.uint32(26).fork()).join();
@@ -1389,17 +1376,6 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
             }
 
             message.frameId = reader.uint64().toString();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            const entry2 = ExchangeRequest_EnvelopeEntry.decode(reader, reader.uint32());
-            if (entry2.value !== undefined) {
-              message.envelope[entry2.key] = entry2.value;
-            }
             continue;
           }
           case 3: {
@@ -1445,20 +1421,6 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
         : isSet(object.frame_id)
         ? globalThis.String(object.frame_id)
         : "0",
-      envelope: isObject(object.envelope)
-        ? (globalThis.Object.entries(object.envelope) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
       message: isSet(object.request)
         ? { $case: "request", value: RequestRequest.fromJSON(object.request) }
         : isSet(object.reply)
@@ -1472,15 +1434,6 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
     const obj: any = {};
     if (message.frameId !== "0") {
       obj.frameId = message.frameId;
-    }
-    if (message.envelope) {
-      const entries = globalThis.Object.entries(message.envelope) as [string, string][];
-      if (entries.length > 0) {
-        obj.envelope = {};
-        entries.forEach(([k, v]) => {
-          obj.envelope[k] = v;
-        });
-      }
     }
     if (message.message?.$case === "request") {
       obj.request = RequestRequest.toJSON(message.message.value);
@@ -1499,15 +1452,6 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
   fromPartial(object: DeepPartial<ExchangeRequest>): ExchangeRequest {
     const message = createBaseExchangeRequest();
     message.frameId = object.frameId ?? "0";
-    message.envelope = (globalThis.Object.entries(object.envelope ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
-        if (value !== undefined) {
-          acc[key] = globalThis.String(value);
-        }
-        return acc;
-      },
-      {},
-    );
     switch (object.message?.$case) {
       case "request": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
@@ -1525,91 +1469,6 @@ export const ExchangeRequest: MessageFns<ExchangeRequest> = {
     message.stamp = (object.stamp !== undefined && object.stamp !== null)
       ? Envelope.fromPartial(object.stamp)
       : undefined;
-    return message;
-  },
-};
-
-function createBaseExchangeRequest_EnvelopeEntry(): ExchangeRequest_EnvelopeEntry {
-  return { key: "", value: "" };
-}
-
-export const ExchangeRequest_EnvelopeEntry: MessageFns<ExchangeRequest_EnvelopeEntry> = {
-  encode(message: ExchangeRequest_EnvelopeEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.key !== "") {
-      writer.uint32(10).string(message.key);
-    }
-    if (message.value !== "") {
-      writer.uint32(18).string(message.value);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ExchangeRequest_EnvelopeEntry {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseExchangeRequest_EnvelopeEntry();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.key = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.value = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ExchangeRequest_EnvelopeEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
-  toJSON(message: ExchangeRequest_EnvelopeEntry): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.value !== "") {
-      obj.value = message.value;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ExchangeRequest_EnvelopeEntry>): ExchangeRequest_EnvelopeEntry {
-    return ExchangeRequest_EnvelopeEntry.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ExchangeRequest_EnvelopeEntry>): ExchangeRequest_EnvelopeEntry {
-    const message = createBaseExchangeRequest_EnvelopeEntry();
-    message.key = object.key ?? "";
-    message.value = object.value ?? "";
     return message;
   },
 };
@@ -2693,10 +2552,6 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
-}
-
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -7,8 +7,10 @@ import {
   type ClientSettings,
   type Logger,
 } from '@distlab/grpc-kit';
-import { droppedMessageError, type FaultInjector } from '../chaos/fault-injector';
-import { envelopeClientInterceptor, type MessageStamper } from './envelope';
+import type { Envelope } from '@distlab/contracts/mutex/v1/mutex';
+import type { MessageKind } from './envelope';
+import { droppedMessageError, type FaultInjector } from './fault-injector';
+import type { MessageStamper } from './message-stamper';
 
 /** Where the membership comes from when it is discovered (the registry), not given. */
 export interface MembershipSource {
@@ -59,10 +61,12 @@ const DEFINITE_REFUSALS = new Set([
 ]);
 
 /**
- * This peer's links to the other members: their addresses, one client per member and service (stamping every call
- * through the envelope interceptor), the incarnation each was last heard as, and membership changes for the drivers.
- * Channels reconnect quickly (100 ms to 1 s) so that a restarted peer is reached again within a second; the client
- * kit's retries are off, since each algorithm decides what happens to a message that failed.
+ * This peer's links to the other members, the one way a message leaves: their addresses, one client per member and
+ * service, the incarnation each was last heard as, and membership changes for the drivers. A driver sends with one
+ * call (`send`, or `deliver` for a message that must arrive), saying what the message is; the links pass it through
+ * the injected faults and, as each copy goes, fill its envelope (stamped and logged as a send) for the driver's
+ * `attempt` to carry. Channels reconnect quickly (100 ms to 1 s) so that a restarted peer is reached again within a
+ * second; the client kit's retries are off, since each algorithm decides what happens to a message that failed.
  */
 export class PeerLinks {
   private readonly addresses: Map<number, string>;
@@ -125,18 +129,17 @@ export class PeerLinks {
     return this.incarnations.get(peerId) ?? 0;
   }
 
-  /** A client of `Constructor`'s service on member `peerId`; `stamped` false for probes that are not messages. */
-  client<C extends Client>(Constructor: ClientConstructor<C>, peerId: number, stamped = true): C {
+  /** A client of `Constructor`'s service on member `peerId`, for an `attempt` to call. */
+  client<C extends Client>(Constructor: ClientConstructor<C>, peerId: number): C {
     const address = this.addresses.get(peerId);
     if (address === undefined) throw new Error(`peer ${peerId} is not a member`);
-    const key = `${Constructor.serviceName}/${peerId}/${stamped}`;
+    const key = `${Constructor.serviceName}/${peerId}`;
     let client = this.clients.get(key) as C | undefined;
     if (client === undefined) {
       client = createClient(Constructor, address, {
         ...this.options.client,
         deadlineMs: PEER_CALL_DEADLINE_MS,
         maxAttempts: 1,
-        interceptors: stamped ? [envelopeClientInterceptor(this.options.stamper, peerId)] : [],
         channelOptions: {
           'grpc.initial_reconnect_backoff_ms': 100,
           'grpc.min_reconnect_backoff_ms': 100,
@@ -188,34 +191,48 @@ export class PeerLinks {
   }
 
   /**
-   * Sends one message to `peerId` through the injected faults: `attempt` makes the call (with a client from
-   * `client()`); a pause holds it, a delay defers it, a drop or a partition fails it as UNAVAILABLE without sending,
-   * a duplication makes it twice (the first answer counts).
+   * Sends one message of `kind` to `to` through the injected faults: a pause holds it, a delay defers it, a drop or a
+   * partition fails it as UNAVAILABLE without sending, a duplication sends it twice (the first answer counts). Each
+   * copy is stamped as it goes: `attempt` gets its envelope, filled, to carry in the call's metadata or frame.
    */
-  async send<T>(peerId: number, attempt: () => Promise<T>): Promise<T> {
+  send<T>(to: number, kind: MessageKind, attempt: (envelope: Envelope) => Promise<T>): Promise<T> {
+    const stamper = this.options.stamper;
+    return this.throughFaults(to, () => attempt(stamper.stampSend(to, kind).envelope));
+  }
+
+  /** A probe of `to` (a heartbeat): through the injected faults as a message goes, but with no envelope and no log. */
+  probe<T>(to: number, attempt: () => Promise<T>): Promise<T> {
+    return this.throughFaults(to, attempt);
+  }
+
+  private async throughFaults<T>(to: number, attempt: () => Promise<T>): Promise<T> {
     const faults = this.options.faults;
     // The common case, without a turn of the event loop's promise queue: nothing to wait for or to change.
-    if (faults === undefined || faults.isClear(peerId)) return attempt();
-    const copies = await faults.shape(peerId);
-    if (copies === 0) throw droppedMessageError(peerId);
+    if (faults === undefined || faults.isClear(to)) return attempt();
+    const copies = await faults.shape(to);
+    if (copies === 0) throw droppedMessageError(to);
     if (copies === 1) return attempt();
     const [first] = await Promise.all([attempt(), attempt().catch(() => undefined)]);
     return first;
   }
 
   /**
-   * Sends a message that must arrive (the algorithms assume a transport that retries): `attempt` is repeated with
-   * backoff until it succeeds, the receiver refuses it definitely, the member is removed, or the links close.
-   * Resolves true when it was delivered.
+   * Sends a message that must arrive (the algorithms assume a transport that retries): it is sent again with backoff,
+   * each time a new send with its own envelope, until it succeeds, the receiver refuses it definitely, the member is
+   * removed, or the links close. Resolves true when it was delivered.
    */
-  async deliver(peerId: number, what: string, attempt: () => Promise<unknown>): Promise<boolean> {
+  async deliver(
+    peerId: number,
+    kind: MessageKind,
+    attempt: (envelope: Envelope) => Promise<unknown>,
+  ): Promise<boolean> {
     for (let delayMs = RETRY_FIRST_DELAY_MS; !this.closed && this.addresses.has(peerId);) {
       try {
-        await this.send(peerId, attempt);
+        await this.send(peerId, kind, attempt);
         return true;
       } catch (error) {
         if (isServiceError(error) && DEFINITE_REFUSALS.has(error.code)) {
-          this.options.logger.warn({ peerId, what, error: error.details }, 'peer refused a message');
+          this.options.logger.warn({ peerId, message: kind.label, error: error.details }, 'peer refused a message');
           return false;
         }
       }
@@ -233,7 +250,7 @@ export class PeerLinks {
 
   private closeClientsOf(peerId: number): void {
     for (const [key, client] of this.clients) {
-      if (key.split('/')[1] !== String(peerId)) continue;
+      if (!key.endsWith(`/${peerId}`)) continue;
       client.close();
       this.clients.delete(key);
     }
