@@ -1,6 +1,6 @@
 // Records each Jest run's counts in dist/test-results/<project>.json, so that tools/test-summary.mjs can print one
 // closing line for the whole workspace (Nx runs one Jest per project).
-const { mkdirSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 class CountReporter {
@@ -9,7 +9,11 @@ class CountReporter {
   }
 
   onRunComplete(_contexts, results) {
-    const project = require(join(this.rootDir, 'package.json')).nx?.name ?? 'unknown';
+    // A project is named in its package.json (the workspaces' projects) or its project.json (tools/ projects).
+    const packageJson = join(this.rootDir, 'package.json');
+    const project = existsSync(packageJson)
+      ? (require(packageJson).nx?.name ?? 'unknown')
+      : (require(join(this.rootDir, 'project.json')).name ?? 'unknown');
     const directory = join(__dirname, '..', 'dist', 'test-results');
     mkdirSync(directory, { recursive: true });
     const counts = {

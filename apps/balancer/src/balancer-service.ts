@@ -2,7 +2,7 @@ import { Strategy, type BalancerServiceServer, BackendHealth } from '@distlab/co
 import { Code, createHandlers, StatusError, type Logger } from '@distlab/grpc-kit';
 import type { Backends } from './balancing/backends';
 import type { EndpointHealth } from './balancing/endpoint';
-import type { StrategyName } from './balancing/picker';
+import type { StrategyName } from './balancing/picker-strategies';
 
 const STRATEGY_NAMES: Partial<Record<Strategy, StrategyName>> = {
   [Strategy.STRATEGY_ROUND_ROBIN]: 'round_robin',

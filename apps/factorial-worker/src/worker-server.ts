@@ -1,6 +1,5 @@
 import { FactorialServiceService } from '@distlab/contracts/factorial/v1/factorial';
 import {
-  keepRegistered,
   startServer,
   type Logger,
   type RunningServer,
@@ -8,6 +7,7 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   outgoingClientSettings,
 } from '@distlab/grpc-kit';
+import { keepRegistered } from '@distlab/service-clients';
 import { FactorialEngine } from './compute/factorial-engine';
 import type { FactorialArithmetic } from './compute/factorial-task';
 import { factorialService } from './factorial-service';

@@ -1,12 +1,12 @@
 import { InventoryServiceService } from '@distlab/contracts/inventory/v1/inventory';
 import {
-  keepRegistered,
   startServer,
   type Logger,
   type RunningServer,
   type ServerConfig,
   outgoingClientSettings,
 } from '@distlab/grpc-kit';
+import { keepRegistered } from '@distlab/service-clients';
 import { inventoryService } from './inventory-service';
 import type { InventoryStore } from './store/inventory-store';
 import { PostgresStore } from './store/postgres-store';

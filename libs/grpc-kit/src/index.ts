@@ -38,6 +38,4 @@ export { bearerTokenInterceptor, callLogInterceptor, InFlightCalls } from './int
 export { durationToMs, msToDuration } from './durations';
 export { createHealthClient, checkHealth, listHealth, type HealthClient, type ServingStatus } from './health-client';
 export { WELL_KNOWN_PORTS, peerPort } from './ports';
-export { keepRegistered, type RegistrationOptions, type KeptRegistration } from './registration';
 export { pageTokens, type PageTokens } from './page-tokens';
-export { LockSession, type SessionAcquireOptions } from './lock-session';

@@ -6,8 +6,7 @@ import type {
   SessionRequest,
   SessionResponse,
 } from '@distlab/contracts/mutex/v1/mutex';
-import { msToDuration } from './durations';
-import { Code, serviceError } from './status';
+import { Code, msToDuration, serviceError } from '@distlab/grpc-kit';
 
 export interface SessionAcquireOptions {
   leaseMs: number;

@@ -1,9 +1,13 @@
 import { status } from '@grpc/grpc-js';
 import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
-import { createClient, unaryCall, type ClientSettings } from './client';
-import { msToDuration } from './durations';
-import type { Logger } from './logger';
-import { isServiceError } from './status';
+import {
+  createClient,
+  isServiceError,
+  msToDuration,
+  unaryCall,
+  type ClientSettings,
+  type Logger,
+} from '@distlab/grpc-kit';
 
 export interface RegistrationOptions {
   /** The registry's address, host:port. */

@@ -2,7 +2,8 @@ import type { Logger } from '@distlab/grpc-kit';
 import type { LeaseTable, RegistryChange } from '../registry/lease-table';
 import { Endpoint, type EndpointHealth } from './endpoint';
 import { watchHealth, type HealthWatchOptions } from './health-watcher';
-import { STRATEGIES, type Picker, type StrategyName } from './picker';
+import type { Picker } from './picker';
+import { STRATEGIES, type StrategyName } from './picker-strategies';
 
 interface ServiceBackends {
   endpoints: Map<string, { endpoint: Endpoint; watch: { stop(): void } }>;

@@ -1,6 +1,6 @@
 import { seededRandom } from '@distlab/testing';
 import { Endpoint } from './endpoint';
-import { STRATEGIES } from './picker';
+import { STRATEGIES } from './picker-strategies';
 
 function endpoints(count: number): Endpoint[] {
   return Array.from({ length: count }, (_, index) => {

@@ -1,7 +1,4 @@
 import type { Endpoint } from './endpoint';
-import { leastOutstandingPicker } from './least-outstanding';
-import { randomPicker } from './random';
-import { roundRobinPicker } from './round-robin';
 
 /**
  * A picker is an immutable snapshot of the usable endpoints of one service plus a rule for choosing among them, as in
@@ -14,14 +11,6 @@ export interface Picker {
 
 /** Builds a picker over the usable endpoints; `random` is injected so that tests can seed it. */
 export type PickerFactory = (endpoints: readonly Endpoint[], random: () => number) => Picker;
-
-export const STRATEGIES = {
-  round_robin: roundRobinPicker,
-  random: randomPicker,
-  least_outstanding: leastOutstandingPicker,
-} satisfies Record<string, PickerFactory>;
-
-export type StrategyName = keyof typeof STRATEGIES;
 
 /** The endpoints a pick may choose from: usable, and not among those a retry must avoid. */
 export function candidates(endpoints: readonly Endpoint[], exclude?: ReadonlySet<Endpoint>): readonly Endpoint[] {

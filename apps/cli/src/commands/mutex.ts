@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { MutexServiceClient, MutexState } from '@distlab/contracts/mutex/v1/mutex';
-import { durationToMs, LockSession, unaryCall } from '@distlab/grpc-kit';
+import { durationToMs, unaryCall } from '@distlab/grpc-kit';
+import { LockSession } from '@distlab/service-clients';
 import { action, CliContext } from '../context';
 import { durationMs, onEveryMember, peerId, withPeer } from './peer-clients';
 
