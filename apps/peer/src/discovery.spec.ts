@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
+import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import { Code, isServiceError, msToDuration, unaryCall } from '@distlab/grpc-kit';
 import { PeerCluster, startServerProcess, WORKSPACE_ROOT, type ServerProcessHandle } from '@distlab/testing';
@@ -83,5 +84,31 @@ describe('peers that discover each other through the registry', () => {
     await peers.untilAgreed([1, 2, 3, 4], 4);
     const token = await acquire(4);
     await unaryCall(peers.of(MutexServiceClient, 4), 'release', { fencingToken: token });
+  });
+
+  it('answer a stranger UNAVAILABLE only until the registry has been asked, then FAILED_PRECONDITION', async () => {
+    // Peer 99 never registered: the first messages are "try again" (it may have registered since the last look), and
+    // once a look made since has not listed it, the answer is definite, for every message kind that checks membership.
+    const election = peers.of(ElectionServiceClient, 1);
+    const outcomes: number[] = [];
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const code = await unaryCall(election, 'election', { candidateId: 99, term: '1' }).then(
+        () => Code.OK,
+        (error: unknown) => (isServiceError(error) ? error.code : -1),
+      );
+      outcomes.push(code);
+      if (code !== Code.UNAVAILABLE) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(outcomes.at(-1)).toBe(Code.FAILED_PRECONDITION);
+    expect(new Set(outcomes.slice(0, -1))).toEqual(new Set(outcomes.length > 1 ? [Code.UNAVAILABLE] : []));
+    await expect(unaryCall(election, 'coordinator', { leaderId: 99, term: '9' })).rejects.toMatchObject({
+      code: Code.FAILED_PRECONDITION,
+      details: expect.stringContaining('the registry lists no peer-99'),
+    });
+    await expect(unaryCall(election, 'heartbeat', { fromPeerId: 99, term: '1' })).rejects.toMatchObject({
+      code: Code.FAILED_PRECONDITION,
+    });
+    await peers.untilAgreed([1, 2, 3, 4], 4); // The stranger changed nothing.
   });
 });

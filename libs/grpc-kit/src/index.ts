@@ -18,6 +18,7 @@ export {
 } from './server';
 export { createHandlers, type Handlers } from './handlers';
 export { StatusError, Code, codeName, isServiceError, serviceError, toStatusError, type ErrorMapper } from './status';
+export { requireHostPort } from './addresses';
 export { requireText, limitText, requirePresent, requireAtMost, requireCounter, COUNTER_MAX } from './validation';
 export { addServerOptions, serverConfigFrom, parseInteger, outgoingClientSettings, type ServerConfig } from './config';
 export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger';

@@ -11,6 +11,7 @@ import {
   isServiceError,
   limitText,
   pageTokens,
+  requireCounter,
   StatusError,
   unaryCall,
   type Logger,
@@ -127,7 +128,7 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
       (request, call) =>
         new Promise<void>((resolve, reject) => {
           let end = () => resolve();
-          const watch = log.watch(Number(request.afterSequence), (event) => {
+          const watch = log.watch(requireCounter(request.afterSequence, 'after_sequence'), (event) => {
             call.write({ event: toEvent(event) });
             if (call.writableLength <= WATCH_BUFFER_MAX) return true;
             end = () =>

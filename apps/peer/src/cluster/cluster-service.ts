@@ -5,6 +5,7 @@ import {
   createHealthClient,
   createHandlers,
   requireCounter,
+  requireHostPort,
   StatusError,
   unaryCall,
   type ClientSettings,
@@ -14,7 +15,6 @@ import { envelopeMetadata, type PeerLinks } from '../messaging';
 
 /** How long RemoveMember waits for the peer to be removed to answer health before it believes it dead. */
 const LIVENESS_PROBE_MS = 500;
-const ADDRESS_PATTERN = /^[^\s,]+:\d{1,5}$/;
 
 /**
  * The cluster service's one status mapping: every refusal is decided where the input is read (INVALID_ARGUMENT,
@@ -26,6 +26,8 @@ export function clusterService(
   client: ClientSettings = {},
 ): { implementation: ClusterServiceServer; announce(address: string): void } {
   const handlers = createHandlers({ logger });
+  /** Where this peer is reached, as it announces itself (known once its server listens). */
+  let ownAddress = '';
   const requirePeerId = (value: number, field: string) => {
     if (value === 0) throw new StatusError(Code.INVALID_ARGUMENT, `${field} must be a peer id, not 0`);
     if (value === links.self) throw new StatusError(Code.INVALID_ARGUMENT, `${field} is this peer's own id`);
@@ -40,7 +42,8 @@ export function clusterService(
       if (incarnation === 0) throw new StatusError(Code.INVALID_ARGUMENT, 'incarnation must be 1 or more');
       if (!links.has(peerId))
         throw new StatusError(Code.FAILED_PRECONDITION, `peer ${peerId} is not a member here: add it first`);
-      if (ADDRESS_PATTERN.test(request.address)) links.add(peerId, request.address);
+      // An announcement's address is a hint (a peer that moved); one that cannot be dialled is ignored, not an error.
+      if (isHostPort(request.address)) links.add(peerId, request.address);
       links.noteIncarnation(peerId, incarnation);
       return {};
     }),
@@ -49,7 +52,7 @@ export function clusterService(
       incarnation: String(links.incarnation),
       members: memberIds().map((peerId) => ({
         peerId,
-        address: links.addressOf(peerId) ?? '',
+        address: peerId === links.self ? ownAddress : (links.addressOf(peerId) ?? ''),
         incarnation: String(peerId === links.self ? links.incarnation : links.incarnationOf(peerId)),
       })),
     })),
@@ -68,15 +71,14 @@ export function clusterService(
     }),
     addMember: handlers.unary((request) => {
       const peerId = requirePeerId(request.peerId, 'peer_id');
-      if (!ADDRESS_PATTERN.test(request.address))
-        throw new StatusError(Code.INVALID_ARGUMENT, `address must be host:port, not "${request.address}"`);
-      links.add(peerId, request.address);
+      links.add(peerId, requireHostPort(request.address, 'address'));
       return { memberPeerIds: memberIds() };
     }),
   };
 
   /** Tells every member this peer (re)started, retrying each until it hears (or is removed). */
   const announce = (address: string) => {
+    ownAddress = address;
     for (const peerId of links.others()) {
       const request = { peerId: links.self, incarnation: String(links.incarnation), address };
       const kind = { algorithm: 'cluster', label: `Announce(incarnation ${links.incarnation})` };
@@ -88,6 +90,15 @@ export function clusterService(
     }
   };
   return { implementation, announce };
+}
+
+function isHostPort(address: string): boolean {
+  try {
+    requireHostPort(address, 'address');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a server answers health at `address` within the probe time (any answer counts: it is alive). */

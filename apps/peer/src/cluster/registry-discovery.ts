@@ -6,6 +6,13 @@ import type { MembershipSource, PeerLinks } from '../messaging';
 export const DISCOVERY_INTERVAL_MS = 1_000;
 /** How often while this peer has not yet seen its own registration listed. */
 const NOT_READY_INTERVAL_MS = 100;
+/**
+ * Looks asked for by messages from unknown peers start at most this often: a stranger's (or a hostile client's) calls
+ * cannot make this peer flood the registry; the regular look covers the rest within DISCOVERY_INTERVAL_MS.
+ */
+export const REFRESH_MIN_INTERVAL_MS = 250;
+/** Unknown peers remembered as asked about (and so answerable as absent); the oldest are forgotten first. */
+const LOOKUPS_MAX = 1_024;
 const PEER_NAME = /^peer-(\d+)$/;
 
 export interface DiscoveryOptions {
@@ -36,6 +43,14 @@ export class RegistryDiscovery implements MembershipSource {
   private readonly unsubscribe: () => void;
   private round: Promise<void> | undefined;
   private sawSelf = false;
+  /** Looks started, and the number of the newest completed one. */
+  private roundsStarted = 0;
+  private lastCompletedRound = 0;
+  private lastRefreshAtMs = -Infinity;
+  /** The peer ids the newest completed look listed. */
+  private listed = new Set<number>();
+  /** Unknown peers asked about, with the number of looks started before they were first asked about. */
+  private readonly lookups = new Map<number, number>();
 
   constructor(private readonly options: DiscoveryOptions) {
     this.registry = createClient(RegistryServiceClient, options.registry, {
@@ -72,7 +87,21 @@ export class RegistryDiscovery implements MembershipSource {
   }
 
   refresh(): void {
+    const nowMs = performance.now();
+    if (nowMs - this.lastRefreshAtMs < REFRESH_MIN_INTERVAL_MS) return;
+    this.lastRefreshAtMs = nowMs;
     void this.discoverOnce();
+  }
+
+  knownAbsent(peerId: number): boolean {
+    const askedAfter = this.lookups.get(peerId);
+    if (askedAfter === undefined) {
+      if (this.lookups.size >= LOOKUPS_MAX) this.lookups.delete(this.lookups.keys().next().value as number);
+      this.lookups.set(peerId, this.roundsStarted);
+      return false;
+    }
+    // A look that started after the first question and did not list the peer: it is not registered.
+    return this.ready && this.lastCompletedRound > askedAfter && !this.listed.has(peerId);
   }
 
   /** One round, or the one under way if any. */
@@ -83,6 +112,7 @@ export class RegistryDiscovery implements MembershipSource {
 
   private async listPeers(): Promise<void> {
     const { links, logger } = this.options;
+    const round = ++this.roundsStarted;
     let registrations;
     try {
       ({ registrations } = await unaryCall(this.registry, 'list', { namePrefix: 'peer-' }));
@@ -94,18 +124,23 @@ export class RegistryDiscovery implements MembershipSource {
     if (this.failing) logger.info('registry reachable again');
     this.failing = false;
     if (this.stopped) return;
+    const listed = new Set<number>();
     for (const registration of registrations) {
       const match = PEER_NAME.exec(registration.name);
       const peerId = match === null ? 0 : Number(match[1]);
       if (peerId === links.self && registration.address !== '') this.sawSelf = true;
       if (!Number.isSafeInteger(peerId) || peerId < 1 || peerId === links.self) continue;
       if (this.removedLeases.has(registration.leaseId)) continue;
+      listed.add(peerId);
+      this.lookups.delete(peerId);
       const known = links.addressOf(peerId);
       this.leaseOf.set(peerId, registration.leaseId);
       if (known === registration.address) continue;
       links.add(peerId, registration.address);
       logger.info({ peerId, address: registration.address }, known ? 'peer moved' : 'peer discovered');
     }
+    this.listed = listed;
+    this.lastCompletedRound = Math.max(this.lastCompletedRound, round);
   }
 
   stop(): void {

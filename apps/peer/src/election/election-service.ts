@@ -24,7 +24,8 @@ class NoLeaderYetError extends Error {}
 /**
  * The election service's one status mapping. Input validation is decided where the input is read (INVALID_ARGUMENT).
  * A message from a peer that is not a member is FAILED_PRECONDITION (the membership, not the input, is wrong); under
- * registry discovery, from a peer not known yet, UNAVAILABLE (this peer looks it up; the sender tries again). A
+ * registry discovery, from a peer not known yet, UNAVAILABLE (this peer looks it up; the sender tries again) until a
+ * look made since has not found it, then FAILED_PRECONDITION. A
  * StartElection that waits past its deadline is DEADLINE_EXCEEDED (the election goes on).
  */
 function electionErrorToStatus(error: unknown): StatusError | undefined {

@@ -27,7 +27,7 @@ export const EVENTS_IN_MEMORY_DEFAULT = 50_000;
 /** The longest a receive's line waits to be written with a later one (see EventLog.scheduleFlush). */
 export const RECEIVE_LINE_DELAY_MS = 10;
 
-/** A reader asked for the events after a sequence whose successors are no longer in memory. */
+/** A reader asked for the events after a sequence whose successors are no longer in memory, or that is past the end. */
 export class ForgottenEventsError extends Error {}
 
 export interface EventLogOptions {
@@ -171,7 +171,8 @@ export class EventLog {
 
   /**
    * Replays the events after `afterSequence`, then calls the watcher on each new one until `unwatch`. From 0, the log as
-   * kept; from a later sequence whose successors were dropped from memory, ForgottenEventsError.
+   * kept; from a later sequence whose successors were dropped from memory, or past the newest event,
+   * ForgottenEventsError.
    */
   watch(afterSequence: number, watcher: EventWatcher): { unwatch(): void } {
     this.requireKept(afterSequence);
@@ -186,7 +187,16 @@ export class EventLog {
     return this.events[0]?.sequence ?? this.appended + 1;
   }
 
+  /**
+   * Refuses a reader's starting point that this log cannot honour: past its newest event (a sequence from another peer
+   * or an earlier incarnation, whose log counted from 1 again; or made up), or before events dropped from memory.
+   */
   private requireKept(afterSequence: number): void {
+    if (afterSequence > this.appended)
+      throw new ForgottenEventsError(
+        `sequence ${afterSequence} is past this log's newest event (${this.appended}); a restarted peer numbers ` +
+          'its events from 1 again: start from 0',
+      );
     if (afterSequence === 0 || afterSequence + 1 >= this.oldestKept) return;
     throw new ForgottenEventsError(
       `the events after sequence ${afterSequence} are no longer in memory: this peer keeps the newest ` +

@@ -16,8 +16,13 @@ import type { MessageStamper } from './message-stamper';
 export interface MembershipSource {
   /** Whether this peer's view is complete enough to act on: it has seen its own registration listed. */
   readonly ready: boolean;
-  /** Look again now (a message came from a peer not known yet). */
+  /** Look again now (a message came from a peer not known yet); rate-limited by the source. */
   refresh(): void;
+  /**
+   * Whether a look made since `peerId` was first asked about found it absent: a message from it is then refused for
+   * good (FAILED_PRECONDITION), not "try again". A peer that registers later is found by the next look as usual.
+   */
+  knownAbsent(peerId: number): boolean;
 }
 
 /** An algorithm message from a peer that is not a member. */
@@ -110,12 +115,15 @@ export class PeerLinks {
 
   /**
    * Refuses a message from `peerId` unless it is a member: NotMemberError, or under discovery MembershipNotReadyError
-   * after asking the registry again (the sender registered after this peer's last look, and retries). A message is
+   * after asking the registry again (the sender registered after this peer's last look, and retries), until a look
+   * made since has found it absent (NotMemberError then). A message is
    * taken only from a member, so that whoever this peer hears from also hears from this peer.
    */
   requireMember(peerId: number): void {
     if (this.addresses.has(peerId)) return;
     if (this.discovery === undefined) throw new NotMemberError(`peer ${peerId} is not a member of this peer's cluster`);
+    if (this.discovery.knownAbsent(peerId))
+      throw new NotMemberError(`peer ${peerId} is not a member: the registry lists no peer-${peerId}`);
     this.discovery.refresh();
     throw new MembershipNotReadyError(`peer ${peerId} is not known here yet: looking it up in the registry`);
   }

@@ -1715,7 +1715,8 @@ export const ClockServiceService = {
    * until the client cancels. A watcher that falls too far behind is ended with RESOURCE_EXHAUSTED and may resume with
    * the last sequence it saw. From 0, the replay starts at the oldest event kept in memory (see ListEvents).
    *
-   * Errors: OUT_OF_RANGE for an `after_sequence` whose next events are no longer kept in memory.
+   * Errors: INVALID_ARGUMENT for an `after_sequence` above 2^52; OUT_OF_RANGE for one past the newest event (this
+   * peer's log numbers from 1 again after a restart: start from 0) or whose next events are no longer kept in memory.
    *
    * Safe to retry: yes, resuming from the last sequence seen.
    */
@@ -1771,7 +1772,8 @@ export interface ClockServiceServer extends UntypedServiceImplementation {
    * until the client cancels. A watcher that falls too far behind is ended with RESOURCE_EXHAUSTED and may resume with
    * the last sequence it saw. From 0, the replay starts at the oldest event kept in memory (see ListEvents).
    *
-   * Errors: OUT_OF_RANGE for an `after_sequence` whose next events are no longer kept in memory.
+   * Errors: INVALID_ARGUMENT for an `after_sequence` above 2^52; OUT_OF_RANGE for one past the newest event (this
+   * peer's log numbers from 1 again after a restart: start from 0) or whose next events are no longer kept in memory.
    *
    * Safe to retry: yes, resuming from the last sequence seen.
    */
@@ -1886,7 +1888,8 @@ export interface ClockServiceClient extends Client {
    * until the client cancels. A watcher that falls too far behind is ended with RESOURCE_EXHAUSTED and may resume with
    * the last sequence it saw. From 0, the replay starts at the oldest event kept in memory (see ListEvents).
    *
-   * Errors: OUT_OF_RANGE for an `after_sequence` whose next events are no longer kept in memory.
+   * Errors: INVALID_ARGUMENT for an `after_sequence` above 2^52; OUT_OF_RANGE for one past the newest event (this
+   * peer's log numbers from 1 again after a restart: start from 0) or whose next events are no longer kept in memory.
    *
    * Safe to retry: yes, resuming from the last sequence seen.
    */
