@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseInteger, peerPort, runServerProcess } from '@distlab/grpc-kit';
-import { EVENTS_IN_MEMORY_DEFAULT } from './messaging';
+import { EVENTS_FILE_MAX_BYTES_DEFAULT, EVENTS_IN_MEMORY_DEFAULT } from './messaging';
 import { startPeer } from './peer-server';
 
 /** Parses "2=127.0.0.1:50062,3=127.0.0.1:50063". */
@@ -73,6 +73,15 @@ void runServerProcess({
           .argParser(parseInteger('--events-in-memory', 1_000, 10_000_000)),
       )
       .addOption(
+        new Option(
+          '--events-file-max-mb <n>',
+          'rotate the event-log file at this size: it becomes peer-<id>.1.jsonl and a new one starts',
+        )
+          .env('DISTLAB_EVENTS_FILE_MAX_MB')
+          .default(EVENTS_FILE_MAX_BYTES_DEFAULT / 1024 / 1024)
+          .argParser(parseInteger('--events-file-max-mb', 1, 100_000)),
+      )
+      .addOption(
         new Option('--state-dir <dir>', 'keep the incarnation and largest fencing token in <dir>/peer-<id>.json')
           .env('DISTLAB_STATE_DIR')
           .default('.distlab/state'),
@@ -137,6 +146,7 @@ void runServerProcess({
       peers: (options['peers'] as Map<number, string> | undefined) ?? new Map(),
       eventsFile: join(resolve(options['eventsDir'] as string), `peer-${options['id'] as number}.jsonl`),
       eventsInMemory: options['eventsInMemory'] as number,
+      eventsFileMaxBytes: (options['eventsFileMaxMb'] as number) * 1024 * 1024,
       stateDir: resolve(options['stateDir'] as string),
       clockSkewMs: options['clockSkewMs'] as number,
       clockDriftPpm: options['clockDriftPpm'] as number,

@@ -61,6 +61,8 @@ export interface PeerOptions {
   eventsFile?: string;
   /** The newest events kept in memory for ListEvents and WatchEvents (EVENTS_IN_MEMORY_DEFAULT by default). */
   eventsInMemory?: number;
+  /** The size at which the event-log file is rotated (EVENTS_FILE_MAX_BYTES_DEFAULT by default). */
+  eventsFileMaxBytes?: number;
   /** Where the incarnation and largest fencing token are kept across restarts; without it, every start is the first. */
   stateDir?: string;
   /** The virtual clock's skew and drift. */
@@ -109,6 +111,7 @@ async function startOwnedPeer(
     incarnation: state.incarnation,
     file: options.eventsFile,
     maxInMemory: options.eventsInMemory,
+    maxFileBytes: options.eventsFileMaxBytes,
     wallClock,
   });
   const stamper = new MessageStamper(clocks, log, state.incarnation);

@@ -147,6 +147,23 @@ describe('failure detection', () => {
   });
 });
 
+describe('re-announcements', () => {
+  it('a leader whose followers all heartbeat it re-announces to none; one that stops following gets one', () => {
+    const network = new Network(ids(3), 'bully');
+    network.run(1000);
+    expect(agreeOn(network)).toEqual(new Set([3]));
+    const coordinators = () => network.messagesByKind.get('coordinator') ?? 0;
+    const before = coordinators();
+    network.run(3000); // At rest: heartbeats flow to the leader, nothing flows back but their acknowledgements.
+    expect(coordinators() - before).toBe(0);
+    // Follower 1 stops heartbeating (as one that follows another leader would): the leader tells it who leads.
+    network.input(1, { kind: 'heard-from', peerId: 3, nowMs: network.nowMs + 2000 });
+    network.run(1000);
+    expect(coordinators() - before).toBeGreaterThanOrEqual(1);
+    expect(coordinators() - before).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('membership changes', () => {
   const join = (network: Network, peerId: PeerId, algorithm: ElectionAlgorithm) => {
     const known = [...network.cores.keys(), peerId];

@@ -21,7 +21,9 @@ import type { ElectionAlgorithm, ElectionInput, ElectionMessage, ElectionOutput,
  * and a timeout of the last thing heard from it; a message held up in flight can delay that by as long as it was held. A leader re-announces
  * itself every `announceIntervalMs`, so that two leaders left by a healed partition meet: an announcement from a
  * higher id makes a lower leader (and its followers) start an election, which the higher one wins, whatever the terms
- * (the simulator found split brains that outlived the heal without this). Time is an input:
+ * (the simulator found split brains that outlived the heal without this). It re-announces only to the members that
+ * have not shown they follow it, by a heartbeat of its term within the interval: at rest, with every follower's
+ * heartbeats arriving, a leader sends nothing, and its peers' logs stay quiet. Time is an input:
  * `tick(nowMs)` fires what is due and `nextDeadlineMs()` says when to tick next.
  * Membership: a process that joins enters the ring (a leader tells it who leads at once; a joiner higher than the
  * leader bullies its way in when it hears the announcement); one taken out leaves the ring, and if it led, its
@@ -71,6 +73,8 @@ export class ElectionCore {
   private ringPending: { term: number; deadlineMs: number } | undefined;
   private nextHeartbeatMs = 0;
   private nextAnnounceMs = 0;
+  /** While leading: when each follower last heartbeated this process under its term (it follows this leader). */
+  private readonly followerHeardAtMs = new Map<PeerId, number>();
   private heartbeatDeadlineMs: number | undefined;
   /** When this process last started, joined or forwarded an election (set on its first tick, at the latest). */
   private lastElectionActivityMs: number | undefined;
@@ -197,6 +201,8 @@ export class ElectionCore {
         return [...outputs, this.send(this.successor(this.self), { ...message, from: this.self })];
       }
       case 'heartbeat':
+        if (this.leader === this.self && message.term === this.leaderTerm)
+          this.followerHeardAtMs.set(message.from, nowMs);
         return [
           this.send(message.from, {
             kind: 'heartbeat-ack',
@@ -226,8 +232,11 @@ export class ElectionCore {
     if (this.leader === this.self) {
       if (electing || nowMs < this.nextAnnounceMs) return [];
       this.nextAnnounceMs = nowMs + this.timeouts.announceIntervalMs;
-      const others = this.ring.filter((peerId) => peerId !== this.self);
-      return others.map((peerId) => this.send(peerId, { kind: 'coordinator', from: this.self, term: this.leaderTerm }));
+      const sinceMs = nowMs - this.timeouts.announceIntervalMs;
+      const unsure = this.ring.filter(
+        (peerId) => peerId !== this.self && (this.followerHeardAtMs.get(peerId) ?? -Infinity) < sinceMs,
+      );
+      return unsure.map((peerId) => this.send(peerId, { kind: 'coordinator', from: this.self, term: this.leaderTerm }));
     }
     if (electing) return [];
     if (this.heartbeatDeadlineMs !== undefined && nowMs >= this.heartbeatDeadlineMs) return this.suspectLeader(nowMs);
@@ -330,6 +339,7 @@ export class ElectionCore {
     this.nextHeartbeatMs = nowMs + this.timeouts.heartbeatIntervalMs;
     this.nextAnnounceMs = nowMs + this.timeouts.announceIntervalMs;
     const changed = leader !== this.leader || term !== this.leaderTerm;
+    if (changed) this.followerHeardAtMs.clear();
     this.leader = leader;
     this.leaderTerm = term;
     this.leaderAlgorithm = algorithm;

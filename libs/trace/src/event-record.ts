@@ -49,14 +49,16 @@ export function parseEventLine(line: string, where = 'event line'): TraceEvent {
 }
 
 /**
- * Reads every `peer-<id>.jsonl` in `dir`. A torn last line (a process killed while writing) is skipped, since the
+ * Reads every `peer-<id>.jsonl` in `dir`, each after its rotated part `peer-<id>.1.jsonl` if there is one. A torn last line (a process killed while writing) is skipped, since the
  * write it belonged to never completed; any other bad line is an error.
  */
 export function readEventLogs(dir: string): TraceEvent[] {
   const events: TraceEvent[] = [];
+  // A peer's rotated file (peer-<id>.1.jsonl) holds its older lines: read before the current one.
+  const order = (name: string) => name.replace(/^peer-(\d+)\.1\.jsonl$/, 'peer-$1.0.jsonl');
   for (const file of readdirSync(dir)
-    .filter((name) => /^peer-\d+\.jsonl$/.test(name))
-    .sort()) {
+    .filter((name) => /^peer-\d+(\.1)?\.jsonl$/.test(name))
+    .sort((a, b) => order(a).localeCompare(order(b)))) {
     const lines = readFileSync(join(dir, file), 'utf8').split('\n');
     lines.forEach((line, index) => {
       if (line.trim() === '') return;

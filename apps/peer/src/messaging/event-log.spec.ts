@@ -1,8 +1,16 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { readEventLogs } from '@distlab/trace';
 import { formatVector } from '@distlab/clock';
-import { EventLog, ForgottenEventsError, formatEventLine, RECEIVE_LINE_DELAY_MS, type LoggedEvent } from './event-log';
+import {
+  EventLog,
+  ForgottenEventsError,
+  formatEventLine,
+  RECEIVE_LINE_DELAY_MS,
+  rotatedFileOf,
+  type LoggedEvent,
+} from './event-log';
 import { LogicalClocks } from './logical-clocks';
 
 // The event log's file: lines of one task are written together when the task ends, before the event loop turns to
@@ -38,6 +46,24 @@ describe('EventLog file', () => {
     log.close(); // Close writes what is pending.
     expect(lines().map((line) => line.label)).toEqual(['a', 'b', 'c']);
     expect(lines()[2].shiviz).toMatch(/^\S+ peer-1 \{"peer-1":3\} c$/);
+  });
+
+  it('rotates a full file: its lines move to peer-<id>.1.jsonl, whole, and readers find the rest in order', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'distlab-event-log-')), 'peer-1.jsonl');
+    const clocks = new LogicalClocks(1);
+    const log = new EventLog({ peerId: 1, file, maxFileBytes: 2_000 });
+    for (let index = 1; index <= 30; index += 1) {
+      log.append({ kind: 'local', stamp: clocks.tick(), algorithm: 'test', label: `event ${index}` });
+      await new Promise((resolve) => setImmediate(resolve)); // Each line its own write.
+    }
+    log.close();
+    expect(existsSync(rotatedFileOf(file))).toBe(true);
+    expect(statSync(file).size).toBeLessThan(2_000);
+    const sequences = readEventLogs(dirname(file)).map((event) => event.sequence);
+    // Rotated more than once: the oldest lines are gone; the rest are whole, in order, none repeated.
+    expect(sequences.at(-1)).toBe(30);
+    expect(sequences[0]).toBeGreaterThan(1);
+    expect(sequences).toEqual(Array.from({ length: sequences.length }, (_, index) => sequences[0] + index));
   });
 
   it('keeps events in memory after close, and writes no more', async () => {

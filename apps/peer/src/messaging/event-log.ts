@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Stamp } from './logical-clocks';
 
@@ -27,6 +27,18 @@ export const EVENTS_IN_MEMORY_DEFAULT = 50_000;
 /** The longest a receive's line waits to be written with a later one (see EventLog.scheduleFlush). */
 export const RECEIVE_LINE_DELAY_MS = 10;
 
+/**
+ * How large a peer's event-log file grows before it is rotated: the file becomes `peer-<id>.1.jsonl` (replacing the
+ * previous one) and a new one starts, so the files of a peer that runs for days hold at most twice this (128 MiB, about
+ * 400,000 events), while the checkers of any run of ordinary length read it whole.
+ */
+export const EVENTS_FILE_MAX_BYTES_DEFAULT = 64 * 1024 * 1024;
+
+/** The file a rotated event log's older lines move to: `peer-3.jsonl` → `peer-3.1.jsonl`. */
+export function rotatedFileOf(file: string): string {
+  return file.endsWith('.jsonl') ? `${file.slice(0, -'.jsonl'.length)}.1.jsonl` : `${file}.1`;
+}
+
 /** A reader asked for the events after a sequence whose successors are no longer in memory, or that is past the end. */
 export class ForgottenEventsError extends Error {}
 
@@ -39,6 +51,8 @@ export interface EventLogOptions {
   wallClock?: () => Date;
   /** The newest events kept in memory for ListEvents and WatchEvents (EVENTS_IN_MEMORY_DEFAULT); the file keeps all. */
   maxInMemory?: number;
+  /** The size at which the file is rotated (EVENTS_FILE_MAX_BYTES_DEFAULT). */
+  maxFileBytes?: number;
 }
 
 /** A watcher's outlet: returns false when it cannot keep up (it is then dropped). */
@@ -46,7 +60,7 @@ export type EventWatcher = (event: LoggedEvent) => boolean;
 
 /**
  * A peer's event log: every send, receive, local event and algorithm step with its stamps, in memory for ListEvents and
- * WatchEvents, and appended as JSON lines to a file when one is given. Each line reads as ShiViz expects with the
+ * WatchEvents, and appended as JSON lines to a file when one is given (rotated at maxFileBytes). Each line reads as ShiViz expects with the
  * parser regex `^(?<timestamp>\S+) (?<host>peer-\d+) (?<clock>\{.*?\}) (?<event>.*)$` on the `shiviz` field.
  */
 export class EventLog {
@@ -68,15 +82,22 @@ export class EventLog {
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly wallClock: () => Date;
   private readonly maxInMemory: number;
+  private readonly file: string | undefined;
+  private readonly maxFileBytes: number;
+  /** The file's size, as written through this log (and found at opening). */
+  private fileBytes = 0;
 
   constructor(options: EventLogOptions) {
     this.peerId = options.peerId;
     this.incarnation = options.incarnation ?? 1;
     this.wallClock = options.wallClock ?? (() => new Date());
     this.maxInMemory = options.maxInMemory ?? EVENTS_IN_MEMORY_DEFAULT;
+    this.maxFileBytes = options.maxFileBytes ?? EVENTS_FILE_MAX_BYTES_DEFAULT;
+    this.file = options.file;
     if (options.file !== undefined) {
       mkdirSync(dirname(options.file), { recursive: true });
       this.fd = openSync(options.file, 'a');
+      this.fileBytes = fstatSync(this.fd).size;
     }
   }
 
@@ -104,7 +125,17 @@ export class EventLog {
     if (this.pendingLines === '' || this.fd === undefined) return;
     const lines = this.pendingLines;
     this.pendingLines = '';
-    writeSync(this.fd, lines);
+    this.fileBytes += writeSync(this.fd, lines);
+    if (this.fileBytes >= this.maxFileBytes) this.rotate();
+  }
+
+  /** Moves the full file aside (whole lines only: it is rotated between writes) and starts a new one. */
+  private rotate(): void {
+    if (this.fd === undefined || this.file === undefined) return;
+    closeSync(this.fd);
+    renameSync(this.file, rotatedFileOf(this.file));
+    this.fd = openSync(this.file, 'a');
+    this.fileBytes = 0;
   }
 
   append(entry: Omit<LoggedEvent, 'sequence' | 'peerId' | 'wallTime'>): LoggedEvent {

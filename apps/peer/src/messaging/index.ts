@@ -17,6 +17,8 @@ export {
   EventLog,
   ForgottenEventsError,
   EVENTS_IN_MEMORY_DEFAULT,
+  EVENTS_FILE_MAX_BYTES_DEFAULT,
+  rotatedFileOf,
   type EventKindName,
   type LoggedEvent,
 } from './event-log';
