@@ -18,6 +18,7 @@ const chaos = (id: number) => peers.of(ChaosServiceClient, id);
 const NONE = {
   toPeerId: 0,
   blocked: false,
+  hang: false,
   dropProbability: 0,
   delay: undefined,
   jitter: undefined,
@@ -32,12 +33,12 @@ async function enterAndLeave(id: number): Promise<number> {
   return Number(grant.fencingToken);
 }
 
-async function partition(groups: number[][], oneWay = false): Promise<void> {
+async function partition(groups: number[][], oneWay = false, cut: 'blocked' | 'hang' = 'blocked'): Promise<void> {
   for (const [index, group] of groups.entries()) {
     if (oneWay && index > 0) break;
     const others = groups.filter((_, other) => other !== index).flat();
     for (const id of group)
-      await unaryCall(chaos(id), 'setLinkFaults', { toPeerIds: others, faults: { ...NONE, blocked: true } });
+      await unaryCall(chaos(id), 'setLinkFaults', { toPeerIds: others, faults: { ...NONE, [cut]: true } });
   }
 }
 
@@ -115,6 +116,35 @@ describe('the algorithms under injected faults', () => {
     }
     await heal();
     await Promise.all(waiting);
+    await agreeOn(cluster.ids, 5);
+    expectSafety();
+  }, 60_000);
+
+  it('a hanging partition holds messages instead of failing them: the lock waits, and goes on at the heal', async () => {
+    // As on a cut cable: a message across neither arrives nor fails at once, so no sender retries or gives up early;
+    // the minority still loses its leader (its heartbeats go unanswered), and what waited is granted after the heal.
+    await partition(
+      [
+        [1, 2],
+        [3, 4, 5],
+      ],
+      false,
+      'hang',
+    );
+    const described = await unaryCall(chaos(1), 'setLinkFaults', { toPeerIds: [3], faults: { ...NONE, hang: true } });
+    expect(described.links.map((link) => [link.toPeerId, link.hang, link.blocked])).toEqual([
+      [3, true, false],
+      [4, true, false],
+      [5, true, false],
+    ]);
+    await agreeOn([1, 2], 2);
+    let settled = false;
+    const waiting = enterAndLeave(1).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(settled).toBe(false);
+    expect((await unaryCall(mutex(1), 'getState', {})).state).toBe(MutexState.MUTEX_STATE_WANTED);
+    await heal();
+    await waiting;
     await agreeOn(cluster.ids, 5);
     expectSafety();
   }, 60_000);

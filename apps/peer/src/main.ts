@@ -154,6 +154,7 @@ void runServerProcess({
       mutexTransport: options['mutexTransport'] as 'stream' | 'unary',
       faults: {
         blocked: false,
+        hang: false,
         dropProbability: options['faultDrop'] as number,
         duplicateProbability: options['faultDuplicate'] as number,
         delayMs: options['faultDelayMs'] as number,

@@ -20,6 +20,7 @@ function probability(value: string): number {
 const NO_FAULTS: LinkFaults = {
   toPeerId: 0,
   blocked: false,
+  hang: false,
   dropProbability: 0,
   delay: undefined,
   jitter: undefined,
@@ -29,6 +30,7 @@ const NO_FAULTS: LinkFaults = {
 function describeLink(link: LinkFaults): string {
   const parts = [];
   if (link.blocked) parts.push('blocked');
+  if (link.hang) parts.push('hanging');
   if (link.dropProbability > 0) parts.push(`drop ${link.dropProbability}`);
   const delayMs = durationToMs(link.delay, 0);
   const jitterMs = durationToMs(link.jitter, 0);
@@ -63,14 +65,19 @@ export function chaosCommands(program: Command): void {
     .description('cut the cluster into groups that cannot reach each other, e.g. partition 1,2 3,4,5')
     .argument('<groups...>', 'two or more sets of peer ids')
     .option('--one-way', 'only the first group cannot reach the others (they still reach it)')
+    .option(
+      '--hang',
+      'messages across wait as on a cut cable (no error until the heal or their 5 s deadline), instead of failing at once',
+    )
     .action(
-      action(async (groups: string[], options: { oneWay?: boolean }, command: Command) => {
+      action(async (groups: string[], options: { oneWay?: boolean; hang?: boolean }, command: Command) => {
         const sets = groups.map(peerSet);
         if (sets.length < 2) throw new InvalidArgumentError('a partition needs at least two groups');
+        const cut = options.hang ? { hang: true } : { blocked: true };
         for (const [index, group] of sets.entries()) {
           if (options.oneWay && index > 0) break;
           const others = sets.filter((_, other) => other !== index).flat();
-          await setFaults(command, { blocked: true }, group, others);
+          await setFaults(command, cut, group, others);
         }
       }),
     );

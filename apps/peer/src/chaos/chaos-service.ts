@@ -19,6 +19,7 @@ function toSettings(faults: LinkFaults | undefined): LinkFaultSettings {
   };
   return {
     blocked: faults?.blocked ?? false,
+    hang: faults?.hang ?? false,
     dropProbability: probability(faults?.dropProbability ?? 0, 'drop_probability'),
     delayMs: duration(durationToMs(faults?.delay, 0), 'delay'),
     jitterMs: duration(durationToMs(faults?.jitter, 0), 'jitter'),
@@ -30,6 +31,7 @@ function toMessage(link: LinkFaultSettings & { toPeerId: number }): LinkFaults {
   return {
     toPeerId: link.toPeerId,
     blocked: link.blocked,
+    hang: link.hang,
     dropProbability: link.dropProbability,
     delay: msToDuration(link.delayMs),
     jitter: msToDuration(link.jitterMs),

@@ -4,6 +4,8 @@ import { Code, serviceError } from '@distlab/grpc-kit';
 /** The faults of one link (this peer to one other), as set through ChaosService or the --fault-* flags. */
 export interface LinkFaultSettings {
   blocked: boolean;
+  /** Messages wait until the link heals or HANG_LIMIT_MS passes, as on a cut cable. */
+  hang: boolean;
   dropProbability: number;
   delayMs: number;
   jitterMs: number;
@@ -12,6 +14,7 @@ export interface LinkFaultSettings {
 
 export const NO_FAULTS: LinkFaultSettings = {
   blocked: false,
+  hang: false,
   dropProbability: 0,
   delayMs: 0,
   jitterMs: 0,
@@ -20,10 +23,17 @@ export const NO_FAULTS: LinkFaultSettings = {
 
 const isClear = (faults: LinkFaultSettings) =>
   !faults.blocked &&
+  !faults.hang &&
   faults.dropProbability === 0 &&
   faults.delayMs === 0 &&
   faults.jitterMs === 0 &&
   faults.duplicateProbability === 0;
+
+/** How long a message waits on a hanging link before its sender gives up on it (a peer call's deadline). */
+export const HANG_LIMIT_MS = 5_000;
+
+/** What becomes of one message on its link: how many copies go (0: dropped), or that it hung until given up. */
+export type Shaped = 0 | 1 | 2 | 'hung';
 
 /**
  * This peer's injected faults: what happens to each outgoing message per link, and whether the peer is paused. The
@@ -37,6 +47,8 @@ export class FaultInjector {
   private resumePause: (() => void) | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
   private held = 0;
+  /** Wakes the messages waiting on hanging links when any link's faults change (they look again). */
+  private linksChanged: { promise: Promise<void>; wake: () => void } = changeSignal();
 
   constructor(
     defaults: LinkFaultSettings = NO_FAULTS,
@@ -51,6 +63,13 @@ export class FaultInjector {
       if (isClear(faults)) this.links.delete(peerId);
       else this.links.set(peerId, faults);
     }
+    this.wakeHanging();
+  }
+
+  private wakeHanging(): void {
+    const changed = this.linksChanged;
+    this.linksChanged = changeSignal();
+    changed.wake();
   }
 
   /** Every link with faults in force (explicit ones; the start-up defaults apply to the others). */
@@ -85,6 +104,7 @@ export class FaultInjector {
     this.links.clear();
     this.defaults = NO_FAULTS;
     this.resume();
+    this.wakeHanging();
   }
 
   /** Resolves at once unless paused; then when the pause ends. */
@@ -100,12 +120,25 @@ export class FaultInjector {
   }
 
   /**
-   * Applies the link's faults to one message to `to`: waits out a pause and the delay, then says how many copies to
-   * send (0: dropped or blocked, 2: duplicated).
+   * Applies the link's faults to one message to `to`: waits out a pause, a hanging link (until it heals, or
+   * HANG_LIMIT_MS: 'hung') and the delay, then says how many copies to send (0: dropped or blocked, 2: duplicated).
    */
-  async shape(to: number): Promise<number> {
+  async shape(to: number): Promise<Shaped> {
     await this.whenResumed();
-    const faults = this.links.get(to) ?? this.defaults;
+    const hangUntilMs = performance.now() + HANG_LIMIT_MS;
+    let faults = this.links.get(to) ?? this.defaults;
+    while (faults.hang) {
+      const leftMs = hangUntilMs - performance.now();
+      if (leftMs <= 0) return 'hung';
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.linksChanged.promise,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, leftMs).unref())),
+      ]);
+      clearTimeout(timer);
+      await this.whenResumed();
+      faults = this.links.get(to) ?? this.defaults;
+    }
     if (faults.blocked || (faults.dropProbability > 0 && this.random() < faults.dropProbability)) return 0;
     const waitMs = faults.delayMs + (faults.jitterMs > 0 ? this.random() * faults.jitterMs : 0);
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
@@ -116,4 +149,18 @@ export class FaultInjector {
 /** What a sender sees for a message the injected faults dropped: a lost message, as UNAVAILABLE. */
 export function droppedMessageError(to: number): ServiceError {
   return serviceError(Code.UNAVAILABLE, `message to peer ${to} lost (fault injection)`);
+}
+
+/** What a sender sees for a message that waited on a hanging link until it gave up: a timeout, as over a cut cable. */
+export function hungMessageError(to: number): ServiceError {
+  return serviceError(
+    Code.DEADLINE_EXCEEDED,
+    `message to peer ${to} timed out after ${HANG_LIMIT_MS} ms: the link hangs (fault injection)`,
+  );
+}
+
+function changeSignal(): { promise: Promise<void>; wake: () => void } {
+  let wake = () => undefined as void;
+  const promise = new Promise<void>((resolve) => (wake = resolve));
+  return { promise, wake };
 }

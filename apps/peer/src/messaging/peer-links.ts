@@ -9,7 +9,7 @@ import {
 } from '@distlab/grpc-kit';
 import type { Envelope } from '@distlab/contracts/mutex/v1/mutex';
 import type { MessageKind } from './envelope';
-import { droppedMessageError, type FaultInjector } from './fault-injector';
+import { droppedMessageError, hungMessageError, type FaultInjector } from './fault-injector';
 import type { MessageStamper } from './message-stamper';
 
 /** Where the membership comes from when it is discovered (the registry), not given. */
@@ -200,7 +200,8 @@ export class PeerLinks {
 
   /**
    * Sends one message of `kind` to `to` through the injected faults: a pause holds it, a delay defers it, a drop or a
-   * partition fails it as UNAVAILABLE without sending, a duplication sends it twice (the first answer counts). Each
+   * partition fails it as UNAVAILABLE without sending, a hanging link holds it until it heals (or fails it as
+   * DEADLINE_EXCEEDED after HANG_LIMIT_MS), a duplication sends it twice (the first answer counts). Each
    * copy is stamped as it goes: `attempt` gets its envelope, filled, to carry in the call's metadata or frame.
    */
   send<T>(to: number, kind: MessageKind, attempt: (envelope: Envelope) => Promise<T>): Promise<T> {
@@ -218,6 +219,7 @@ export class PeerLinks {
     // The common case, without a turn of the event loop's promise queue: nothing to wait for or to change.
     if (faults === undefined || faults.isClear(to)) return attempt();
     const copies = await faults.shape(to);
+    if (copies === 'hung') throw hungMessageError(to);
     if (copies === 0) throw droppedMessageError(to);
     if (copies === 1) return attempt();
     const [first] = await Promise.all([attempt(), attempt().catch(() => undefined)]);

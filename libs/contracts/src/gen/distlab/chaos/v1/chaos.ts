@@ -42,6 +42,12 @@ export interface LinkFaults {
     | undefined;
   /** The chance, 0 to 1, that a message is sent twice. */
   duplicateProbability: number;
+  /**
+   * Every message waits, as on a cut cable: it neither arrives nor fails until the link heals (then it goes on) or the
+   * sender gives up on it (its deadline, 5 s; the sender sees DEADLINE_EXCEEDED). What a real partition does to TCP
+   * connections, where `blocked` fails at once as a refused connection would.
+   */
+  hang: boolean;
 }
 
 /** SetLinkFaultsRequest names the links and their faults. */
@@ -108,6 +114,7 @@ function createBaseLinkFaults(): LinkFaults {
     delay: undefined,
     jitter: undefined,
     duplicateProbability: 0,
+    hang: false,
   };
 }
 
@@ -130,6 +137,9 @@ export const LinkFaults: MessageFns<LinkFaults> = {
     }
     if (message.duplicateProbability !== 0) {
       writer.uint32(49).double(message.duplicateProbability);
+    }
+    if (message.hang !== false) {
+      writer.uint32(56).bool(message.hang);
     }
     return writer;
   },
@@ -195,6 +205,14 @@ export const LinkFaults: MessageFns<LinkFaults> = {
             message.duplicateProbability = reader.double();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.hang = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -227,6 +245,7 @@ export const LinkFaults: MessageFns<LinkFaults> = {
         : isSet(object.duplicate_probability)
         ? globalThis.Number(object.duplicate_probability)
         : 0,
+      hang: isSet(object.hang) ? globalThis.Boolean(object.hang) : false,
     };
   },
 
@@ -250,6 +269,9 @@ export const LinkFaults: MessageFns<LinkFaults> = {
     if (message.duplicateProbability !== 0) {
       obj.duplicateProbability = floatToJson(message.duplicateProbability);
     }
+    if (message.hang !== false) {
+      obj.hang = message.hang;
+    }
     return obj;
   },
 
@@ -268,6 +290,7 @@ export const LinkFaults: MessageFns<LinkFaults> = {
       ? Duration.fromPartial(object.jitter)
       : undefined;
     message.duplicateProbability = object.duplicateProbability ?? 0;
+    message.hang = object.hang ?? false;
     return message;
   },
 };
