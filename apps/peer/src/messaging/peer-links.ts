@@ -11,6 +11,7 @@ import type { Envelope } from '@distlab/contracts/mutex/v1/mutex';
 import type { MessageKind } from './envelope';
 import { droppedMessageError, hungMessageError, type FaultInjector } from './fault-injector';
 import type { MessageStamper } from './message-stamper';
+import { PEER_CHANNEL_OPTIONS, watchConnecting } from './peer-channels';
 
 /** Where the membership comes from when it is discovered (the registry), not given. */
 export interface MembershipSource {
@@ -70,12 +71,14 @@ const DEFINITE_REFUSALS = new Set([
  * service, the incarnation each was last heard as, and membership changes for the drivers. A driver sends with one
  * call (`send`, or `deliver` for a message that must arrive), saying what the message is; the links pass it through
  * the injected faults and, as each copy goes, fill its envelope (stamped and logged as a send) for the driver's
- * `attempt` to carry. Channels reconnect quickly (100 ms to 1 s) so that a restarted peer is reached again within a
- * second; the client kit's retries are off, since each algorithm decides what happens to a message that failed.
+ * `attempt` to carry. Channels reconnect quickly, ping their peers, and are replaced when a connection attempt hangs
+ * (peer-channels.ts), so that a restarted peer or a healed link is reached again within about a second; the client
+ * kit's retries are off, since each algorithm decides what happens to a message that failed.
  */
 export class PeerLinks {
   private readonly addresses: Map<number, string>;
   private readonly clients = new Map<string, Client>();
+  private readonly watchdogs = new Map<string, { stop(): void }>();
   private readonly incarnations = new Map<number, number>();
   private readonly listeners = new Set<(change: MembershipChange) => void>();
   private readonly hearers = new Set<(peerId: number) => void>();
@@ -148,13 +151,20 @@ export class PeerLinks {
         ...this.options.client,
         deadlineMs: PEER_CALL_DEADLINE_MS,
         maxAttempts: 1,
-        channelOptions: {
-          'grpc.initial_reconnect_backoff_ms': 100,
-          'grpc.min_reconnect_backoff_ms': 100,
-          'grpc.max_reconnect_backoff_ms': 1_000,
-        },
+        channelOptions: PEER_CHANNEL_OPTIONS,
       });
       this.clients.set(key, client);
+      // A connection attempt lost on a cut link would hang for as long as TCP retries: replace it (peer-channels.ts).
+      const stuck = client;
+      this.watchdogs.set(
+        key,
+        watchConnecting(client.getChannel(), () => {
+          if (this.clients.get(key) !== stuck) return;
+          this.clients.delete(key);
+          this.watchdogs.delete(key);
+          stuck.close();
+        }),
+      );
     }
     return client;
   }
@@ -254,13 +264,17 @@ export class PeerLinks {
 
   close(): void {
     this.closed = true;
+    for (const watchdog of this.watchdogs.values()) watchdog.stop();
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
+    this.watchdogs.clear();
   }
 
   private closeClientsOf(peerId: number): void {
     for (const [key, client] of this.clients) {
       if (!key.endsWith(`/${peerId}`)) continue;
+      this.watchdogs.get(key)?.stop();
+      this.watchdogs.delete(key);
       client.close();
       this.clients.delete(key);
     }
