@@ -6,14 +6,22 @@ import { WORKSPACE_ROOT } from '@distlab/testing';
 
 // Proves that the contract gate CI runs (`node tools/proto.mjs check`) can fail: on a copy of this checkout, a .proto
 // changed without regenerating fails it, and so does a breaking change to a field, whether the field is in the
-// released baseline or only in the previous commit.
+// released baseline or only in the previous commit; deleting a field passes only with its number and name reserved.
 
 const GREETER = 'proto/distlab/greeter/v1/greeter.proto';
 let copy: string;
 
 beforeEach(() => {
   copy = mkdtempSync(join(tmpdir(), 'distlab-proto-check-'));
-  for (const path of ['proto', 'third_party', 'tools', 'buf.yaml', 'buf.gen.yaml', 'libs/contracts/src/gen']) {
+  for (const path of [
+    'proto',
+    'third_party',
+    'tools',
+    'buf.yaml',
+    'buf.gen.yaml',
+    'distlab.binpb',
+    'libs/contracts/src/gen',
+  ]) {
     cpSync(join(WORKSPACE_ROOT, path), join(copy, path), { recursive: true });
   }
   symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(copy, 'node_modules'));
@@ -87,5 +95,23 @@ describe('the contract gate (tools/proto.mjs check)', () => {
     expect(result.status).toBe(1);
     expect(result.output).toContain('buf breaking against the previous commit');
     expect(result.output).toMatch(/nickname.*changed type from "string" to "int64"/s);
+  });
+
+  it('fails when a released field is deleted, unless both its number and its name are reserved', () => {
+    const GREETER_HELLO = 'message SayHelloRequest {';
+    const without = (reserved: string) => {
+      const text = readFileSync(join(WORKSPACE_ROOT, GREETER), 'utf8');
+      const start = text.indexOf(GREETER_HELLO);
+      const end = text.indexOf('}', start);
+      writeFileSync(join(copy, GREETER), `${text.slice(0, start)}${GREETER_HELLO}\n${reserved}${text.slice(end)}`);
+      generate();
+      return check();
+    };
+    const deleted = without('');
+    expect(deleted.status).toBe(1);
+    expect(deleted.output).toMatch(/Previously present field "1" with name "name" on message "SayHelloRequest"/);
+    expect(without('  reserved 1;\n').status).toBe(1); // The name could still be reused.
+    const reserved = without('  reserved 1;\n  reserved "name";\n');
+    expect(reserved.output).toContain('proto check: all passed');
   });
 });
