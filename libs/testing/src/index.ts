@@ -16,6 +16,7 @@ export { startPostgres, postgresUnavailableReason, POSTGRES_BIN, type TestPostgr
 export { runLoad, percentile, formatTable, seededRandom, type LoadSpec, type LoadResult } from './load';
 export { freePort, freePortRange, waitForServing, startQuietServerProcess, stopProcesses } from './ports';
 export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
+export { VirtualNetwork, netnsUnavailableReason, type VirtualHost, type VirtualNetworkOptions } from './netns';
 export { cpuTimeMs, cpuTimeMsOf, measurePhase, type MeasuredPhase } from './cpu';
 export { fuzzService, fuzzInChildProcess, formatFuzzReports, type FuzzOptions, type FuzzReport } from './fuzz';
 export { hostileMessage, fuzzInput } from './fuzz-messages';

@@ -35,10 +35,12 @@ export class SpawnedProcess {
   readonly lines: string[] = [];
   stderr = '';
   private readonly waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];
+  private readonly listeners: Array<(line: string) => void> = [];
 
   constructor(readonly child: ChildProcess) {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       this.lines.push(line);
+      for (const listener of this.listeners) listener(line);
       for (const waiter of [...this.waiters]) {
         if (waiter.match(line)) {
           this.waiters.splice(this.waiters.indexOf(waiter), 1);
@@ -47,6 +49,11 @@ export class SpawnedProcess {
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+  }
+
+  /** Calls `listener` with every stdout line from now on. */
+  onLine(listener: (line: string) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Resolves with the first stdout line (past or future) that matches, or rejects after `timeoutMs`. */
