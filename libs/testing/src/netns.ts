@@ -8,7 +8,7 @@ import { SpawnedProcess, SUPERVISED_ENV, WORKSPACE_ROOT } from './processes';
  * Hosts of a test network, each a Linux network namespace with its own address on one bridge: processes started on
  * different hosts talk over a real (virtual) Ethernet, and a host's link can be cut at the kernel (`ip link set … down`:
  * packets vanish, no reset), which is what a pulled cable or a partition does and what no in-process fault injector
- * can imitate. Every name is prefixed with this run's id (`dl<pid>`), so runs side by side never meet; the addresses
+ * can imitate. Every name is prefixed with this network's id (`dl<pid>n<k>`), so runs side by side never meet; the addresses
  * (10.213.<n>.0/24) exist only inside the namespaces made here, and `remove` takes everything away again (as does
  * the next run, for a run that died before it could).
  */
@@ -38,6 +38,8 @@ export interface VirtualNetworkOptions {
 }
 
 const PREFIX = 'dl';
+/** Networks made by this process so far: each gets names of its own. */
+let made = 0;
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: 'pipe' });
@@ -55,14 +57,16 @@ export class VirtualNetwork {
   /** Makes the hub (a namespace holding the bridge) and one namespace per host, linked to it by a veth pair. */
   static create(options: VirtualNetworkOptions): VirtualNetwork {
     VirtualNetwork.sweepStale();
-    const runId = `${PREFIX}${process.pid}`;
-    const subnet = `10.213.${process.pid % 250}`;
+    made += 1;
+    const runId = `${PREFIX}${process.pid}n${made}`;
+    const subnet = `10.213.${(process.pid + made) % 250}`;
     const hub = `${runId}-hub`;
     const hosts = options.hosts.map((name, index) => ({
       name,
       namespace: `${runId}-${name}`,
       address: `${subnet}.${index + 1}`,
-      port: `${runId}p${index}`,
+      // Interface names live in the hub's namespace, which is this network's own: short ones cannot collide.
+      port: `p${index}`,
     }));
     const network = new VirtualNetwork(runId, hub, hosts);
     try {
@@ -148,7 +152,7 @@ export class VirtualNetwork {
   private static sweepStale(): void {
     const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
     for (const line of listed.split('\n')) {
-      const match = /^(dl(\d+)-\S+)/.exec(line);
+      const match = /^(dl(\d+)n\d+-\S+)/.exec(line);
       if (match === null || Number(match[2]) === process.pid || existsSync(`/proc/${match[2]}`)) continue;
       spawnSync('ip', ['netns', 'delete', match[1]], { stdio: 'pipe' });
       rmSync(join('/etc/netns', match[1]), { recursive: true, force: true });
