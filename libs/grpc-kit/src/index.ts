@@ -16,6 +16,13 @@ export {
   type StartServerOptions,
   type DrainHook,
 } from './server';
+export {
+  KEEPALIVE_CHANNEL_OPTIONS,
+  KEEPALIVE_SERVER_OPTIONS,
+  KEEPALIVE_TIME_MS,
+  KEEPALIVE_TIMEOUT_MS,
+  RECONNECT_BACKOFF_MAX_MS,
+} from './keepalive';
 export { createHandlers, type Handlers } from './handlers';
 export { StatusError, Code, codeName, isServiceError, serviceError, toStatusError, type ErrorMapper } from './status';
 export { requireText, limitText, requirePresent, requireAtMost, requireCounter, COUNTER_MAX } from './validation';

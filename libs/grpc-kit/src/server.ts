@@ -5,6 +5,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import { KEEPALIVE_SERVER_OPTIONS } from './keepalive';
 import { bearerTokenInterceptor, callLogInterceptor, InFlightCalls } from './interceptors';
 import type { Logger } from './logger';
 import { addReflection } from './reflection';
@@ -138,6 +139,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   interceptors.push(...(options.interceptors ?? []));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const server = new Server({
+    ...KEEPALIVE_SERVER_OPTIONS,
     interceptors,
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
