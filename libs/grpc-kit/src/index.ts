@@ -25,6 +25,7 @@ export {
 } from './keepalive';
 export { createHandlers, type Handlers } from './handlers';
 export { StatusError, Code, codeName, isServiceError, serviceError, toStatusError, type ErrorMapper } from './status';
+export { quoteClientInput, QUOTE_MAX_CHARS } from './quoting';
 export { requireText, limitText, requirePresent, requireAtMost, requireCounter, COUNTER_MAX } from './validation';
 export { addServerOptions, serverConfigFrom, parseInteger, outgoingClientSettings, type ServerConfig } from './config';
 export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger';
