@@ -47,5 +47,5 @@ export { durationToMs, msToDuration } from './durations';
 export { createHealthClient, checkHealth, listHealth, type HealthClient, type ServingStatus } from './health-client';
 export { WELL_KNOWN_PORTS, peerPort } from './ports';
 export { keepRegistered, type RegistrationOptions, type KeptRegistration } from './registration';
-export { pageTokens, type PageTokens } from './page-tokens';
+export { pageTokens, type PageTokens, type PageTokenOptions } from './page-tokens';
 export { LockSession, type SessionAcquireOptions } from './lock-session';
