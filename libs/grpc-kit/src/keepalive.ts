@@ -35,15 +35,17 @@ export const KEEPALIVE_CHANNEL_OPTIONS: Readonly<Partial<ChannelOptions>> = Obje
 });
 
 /**
- * Server options for every server the kit starts. The server pings its clients at the same rate (so a server holding
- * a stream for a client that vanished lets it go), and its ping policy accepts our own clients' rate with room to
- * spare: a server that enforces a longer minimum interval (gRPC core's default is five minutes) answers a client
- * that pings every second with GOAWAY "too_many_pings". grpc-js servers do not enforce a policy today; the options
- * are set anyway so that the figure is stated once, next to the client's, and holds for any server that reads them.
+ * Server options for every server the kit starts: a ping policy that accepts our own clients' rate with room to spare.
+ * A server that enforces a longer minimum interval (gRPC core's default is five minutes) answers a client that pings
+ * every second with GOAWAY "too_many_pings" and drops the very connections keepalive keeps honest. grpc-js servers
+ * enforce no policy today; the options are set anyway, so that the figure is stated once beside the client's and
+ * holds for any server that reads them.
+ *
+ * The server sends no keepalive pings of its own: grpc-js 1.14 destroys a session whose ping fails, and a ping sent
+ * while the session drains (graceful shutdown) fails, which cut the calls the drain was letting finish. Clients ping,
+ * and a client that vanished is dropped when its TCP connection times out.
  */
 export const KEEPALIVE_SERVER_OPTIONS: Readonly<Partial<ChannelOptions>> = Object.freeze({
-  'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
-  'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.http2.min_ping_interval_without_data_ms': KEEPALIVE_TIME_MS / 2,
   'grpc.http2.min_time_between_pings_ms': KEEPALIVE_TIME_MS / 2,
