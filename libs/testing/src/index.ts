@@ -19,3 +19,4 @@ export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
 export { cpuTimeMs, cpuTimeMsOf, measurePhase, type MeasuredPhase } from './cpu';
 export { fuzzService, fuzzInChildProcess, formatFuzzReports, type FuzzOptions, type FuzzReport } from './fuzz';
 export { hostileMessage, fuzzInput } from './fuzz-messages';
+export { NetnsLab, canUseNetns, sweepStaleNetns, NETNS_SUBNET, type NetnsHost, type NetnsLabOptions } from './netns';
