@@ -17,6 +17,15 @@ export { runLoad, percentile, formatTable, seededRandom, type LoadSpec, type Loa
 export { freePort, freePortRange, waitForServing, startQuietServerProcess, stopProcesses } from './ports';
 export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
 export { cpuTimeMs, cpuTimeMsOf, measurePhase, type MeasuredPhase } from './cpu';
-export { fuzzService, fuzzInChildProcess, formatFuzzReports, type FuzzOptions, type FuzzReport } from './fuzz';
+export {
+  fuzzService,
+  fuzzInChildProcess,
+  formatFuzzReports,
+  fuzzRequestCount,
+  fuzzTimeoutMs,
+  FUZZ_REQUESTS_MAX,
+  type FuzzOptions,
+  type FuzzReport,
+} from './fuzz';
 export { hostileMessage, fuzzInput } from './fuzz-messages';
 export { NetnsLab, canUseNetns, sweepStaleNetns, NETNS_SUBNET, type NetnsHost, type NetnsLabOptions } from './netns';

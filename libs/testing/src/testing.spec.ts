@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import {
   cpuTimeMs,
   cpuTimeMsOf,
+  fuzzRequestCount,
+  fuzzTimeoutMs,
   freePort,
   hasOpenssl,
   makeTestCertificates,
@@ -109,4 +111,19 @@ describe('PeerCluster', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     expect(alive()).toBe(false);
   }, 60_000);
+});
+
+describe('fuzzRequestCount', () => {
+  it("keeps the spec's own count unless FUZZ_REQUESTS asks for a soak, and scales the time limit with it", () => {
+    expect(fuzzRequestCount(2_000, {})).toBe(2_000);
+    expect(fuzzRequestCount(2_000, { FUZZ_REQUESTS: '10000' })).toBe(10_000);
+    expect(fuzzTimeoutMs(180_000, 2_000, 10_000)).toBe(900_000);
+    expect(fuzzTimeoutMs(180_000, 2_000, 100)).toBe(180_000);
+  });
+
+  it('refuses a FUZZ_REQUESTS that is not a bounded whole number', () => {
+    for (const bad of ['lots', '-5', '1.5', '99999999']) {
+      expect(() => fuzzRequestCount(2_000, { FUZZ_REQUESTS: bad })).toThrow(/FUZZ_REQUESTS must be a whole number/);
+    }
+  });
 });
