@@ -96,14 +96,29 @@ export function headerListBytes(rawHeaders: readonly string[]): number {
   return bytes;
 }
 
-/** Longest grpc-message (percent-encoded) passed on from a backend; longer ones are cut at a whole escape. */
-const MAX_PASSED_MESSAGE_CHARS = 1024;
+/**
+ * Longest grpc-message (percent-encoded) passed on from a backend; longer ones are cut at a whole escape. Room for a
+ * message quoting a capped input (200 escaped characters, each up to 6 ASCII characters, percent-encoded), and half
+ * of the 8 KB of metadata strict clients accept.
+ */
+const MAX_PASSED_MESSAGE_CHARS = 4096;
 
 /** A backend's grpc-message, capped: a backend may echo a client's unbounded input (grpc-js does, for paths). */
 export function capPassedMessage(message: string | string[] | undefined): string | undefined {
   if (typeof message !== 'string' || message.length <= MAX_PASSED_MESSAGE_CHARS) return message as string | undefined;
-  let cut = message.slice(0, MAX_PASSED_MESSAGE_CHARS);
-  const escape = cut.lastIndexOf('%');
-  if (escape > cut.length - 3) cut = cut.slice(0, escape);
-  return `${cut}...`;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(message);
+  } catch {
+    // Not valid percent-encoding: cut before the last escape that might be split, and let the client cope.
+    const cut = message.slice(0, MAX_PASSED_MESSAGE_CHARS);
+    const escape = cut.lastIndexOf('%');
+    return `${escape > cut.length - 3 ? cut.slice(0, escape) : cut}...`;
+  }
+  // Cut whole characters, so that the message stays valid UTF-8, until its encoding fits.
+  const characters = [...decoded];
+  for (let count = Math.min(characters.length, MAX_PASSED_MESSAGE_CHARS); ; count = Math.floor(count * 0.8)) {
+    const encoded = encodeURIComponent(`${characters.slice(0, count).join('')}...`);
+    if (encoded.length <= MAX_PASSED_MESSAGE_CHARS || count === 0) return encoded;
+  }
 }
