@@ -38,7 +38,7 @@ beforeEach(async () => {
   balancer = await startBalancer({
     server: { host: '127.0.0.1', port: 0 },
     logger: silentLogger(),
-    health: { intervalMs: 100, timeoutMs: 500 },
+    health: { retryMs: 100, timeoutMs: 500 },
   });
   greeter = createClient(GreeterServiceClient, balancer.address, { deadlineMs: 20_000 });
   admin = createClient(BalancerServiceClient, balancer.address);

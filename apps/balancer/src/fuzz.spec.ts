@@ -1,5 +1,12 @@
 import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
-import { fuzzInChildProcess, startQuietServerProcess, stopProcesses, formatFuzzReports } from '@distlab/testing';
+import {
+  formatFuzzReports,
+  fuzzInChildProcess,
+  fuzzRequestCount,
+  fuzzTimeoutMs,
+  startQuietServerProcess,
+  stopProcesses,
+} from '@distlab/testing';
 
 // Hostile input for the balancer on real processes: its own services (the registry, the balancer's admin service)
 // and, through its generic proxy, a factorial worker registered with it. Thousands of requests each, built from the
@@ -10,37 +17,44 @@ const SERVICES = [
   'distlab.balancer.v1.BalancerService',
   'distlab.factorial.v1.FactorialService',
 ];
+/** Requests per service: 1,500 in `npm test`; FUZZ_REQUESTS=10000 for a soak (npm run fuzz:soak). */
+const SPEC_REQUESTS = 1_500;
+const REQUESTS = fuzzRequestCount(SPEC_REQUESTS);
 
 describe('the balancer under hostile input', () => {
-  it('answers every request sensibly, its own and proxied ones, and keeps serving', async () => {
-    const balancer = await startQuietServerProcess('balancer', ['--log-level', 'error']);
-    const worker = await startQuietServerProcess('factorial-worker', [
-      ...['--registry', balancer.address, '--log-level', 'error'],
-    ]);
-    try {
-      // The proxy forwards FactorialService once the worker's registration is in.
-      const reports = await fuzzInChildProcess(balancer.address, SERVICES, {
-        requests: 1_500,
-        seed: 21,
-        deadlineMs: 1_000,
-      });
-      console.log(formatFuzzReports('fuzzed the balancer', reports));
-      for (const report of reports) {
-        expect({ service: report.service, unexpected: report.unexpected }).toEqual({
-          service: report.service,
-          unexpected: [],
+  it(
+    'answers every request sensibly, its own and proxied ones, and keeps serving',
+    async () => {
+      const balancer = await startQuietServerProcess('balancer', ['--log-level', 'error']);
+      const worker = await startQuietServerProcess('factorial-worker', [
+        ...['--registry', balancer.address, '--log-level', 'error'],
+      ]);
+      try {
+        // The proxy forwards FactorialService once the worker's registration is in.
+        const reports = await fuzzInChildProcess(balancer.address, SERVICES, {
+          requests: REQUESTS,
+          seed: 21,
+          deadlineMs: 1_000,
         });
-        expect(report.sent).toBeGreaterThanOrEqual(1_500);
+        console.log(formatFuzzReports('fuzzed the balancer', reports));
+        for (const report of reports) {
+          expect({ service: report.service, unexpected: report.unexpected }).toEqual({
+            service: report.service,
+            unexpected: [],
+          });
+          expect(report.sent).toBeGreaterThanOrEqual(REQUESTS);
+        }
+        // The proxied calls reached the worker: some were computed.
+        expect(reports[2].statuses['OK']).toBeGreaterThan(0);
+        for (const address of [balancer.address, worker.address]) {
+          const health = createHealthClient(address);
+          expect(await checkHealth(health)).toBe('SERVING');
+          health.close();
+        }
+      } finally {
+        await stopProcesses([worker.child, balancer.child]);
       }
-      // The proxied calls reached the worker: some were computed.
-      expect(reports[2].statuses['OK']).toBeGreaterThan(0);
-      for (const address of [balancer.address, worker.address]) {
-        const health = createHealthClient(address);
-        expect(await checkHealth(health)).toBe('SERVING');
-        health.close();
-      }
-    } finally {
-      await stopProcesses([worker.child, balancer.child]);
-    }
-  }, 240_000);
+    },
+    fuzzTimeoutMs(240_000, SPEC_REQUESTS),
+  );
 });

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InventoryServiceClient, type Item } from '@distlab/contracts/inventory/v1/inventory';
 import { checkHealth, createClient, createHealthClient, unaryCall } from '@distlab/grpc-kit';
-import { fuzzInChildProcess, startQuietServerProcess, stopProcesses, formatFuzzReports } from '@distlab/testing';
+import {
+  formatFuzzReports,
+  fuzzInChildProcess,
+  fuzzRequestCount,
+  fuzzTimeoutMs,
+  startQuietServerProcess,
+  stopProcesses,
+} from '@distlab/testing';
 
 // Hostile input for the inventory on a real process (SQLite): thousands of requests built from the descriptors (see
 // libs/testing/src/fuzz-messages.ts), every one answered with a status some contract allows; afterwards the service
@@ -30,39 +37,52 @@ async function allItems(address: string): Promise<Item[]> {
   return items;
 }
 
+/** Requests: 3,000 in `npm test`; FUZZ_REQUESTS=10000 for a soak (npm run fuzz:soak). */
+const SPEC_REQUESTS = 3_000;
+const REQUESTS = fuzzRequestCount(SPEC_REQUESTS);
+
 describe('the inventory under hostile input', () => {
-  it('answers every request sensibly, keeps serving, and keeps only valid data, durably', async () => {
-    const first = await startQuietServerProcess('inventory-service', ['--data-dir', dataDir, '--log-level', 'error']);
-    let items: Item[];
-    try {
-      const [report] = await fuzzInChildProcess(first.address, [SERVICE], {
-        requests: 3_000,
-        seed: 7,
-        deadlineMs: 1_000,
-      });
-      console.log(formatFuzzReports('fuzzed the inventory', [report]));
-      expect(report.unexpected).toEqual([]);
-      expect(report.sent).toBeGreaterThanOrEqual(3_000);
-      const health = createHealthClient(first.address);
-      expect(await checkHealth(health)).toBe('SERVING');
-      health.close();
-      items = await allItems(first.address);
-      expect(items.length).toBeGreaterThan(0);
-      for (const item of items) {
-        const length = [...item.name].length;
-        expect(length >= 1 && length <= 200 && item.name.trim() === item.name).toBe(true);
-        expect(Number(item.quantity)).toBeGreaterThanOrEqual(0);
-        expect(Number.isSafeInteger(Number(item.quantity))).toBe(true);
-        expect(Number(item.version)).toBeGreaterThanOrEqual(1);
+  it(
+    'answers every request sensibly, keeps serving, and keeps only valid data, durably',
+    async () => {
+      const first = await startQuietServerProcess('inventory-service', ['--data-dir', dataDir, '--log-level', 'error']);
+      let items: Item[];
+      try {
+        const [report] = await fuzzInChildProcess(first.address, [SERVICE], {
+          requests: REQUESTS,
+          seed: 7,
+          deadlineMs: 1_000,
+        });
+        console.log(formatFuzzReports('fuzzed the inventory', [report]));
+        expect(report.unexpected).toEqual([]);
+        expect(report.sent).toBeGreaterThanOrEqual(REQUESTS);
+        const health = createHealthClient(first.address);
+        expect(await checkHealth(health)).toBe('SERVING');
+        health.close();
+        items = await allItems(first.address);
+        expect(items.length).toBeGreaterThan(0);
+        for (const item of items) {
+          const length = [...item.name].length;
+          expect(length >= 1 && length <= 200 && item.name.trim() === item.name).toBe(true);
+          expect(Number(item.quantity)).toBeGreaterThanOrEqual(0);
+          expect(Number.isSafeInteger(Number(item.quantity))).toBe(true);
+          expect(Number(item.version)).toBeGreaterThanOrEqual(1);
+        }
+      } finally {
+        await stopProcesses([first.child]);
       }
-    } finally {
-      await stopProcesses([first.child]);
-    }
-    const second = await startQuietServerProcess('inventory-service', ['--data-dir', dataDir, '--log-level', 'error']);
-    try {
-      expect(await allItems(second.address)).toEqual(items);
-    } finally {
-      await stopProcesses([second.child]);
-    }
-  }, 180_000);
+      const second = await startQuietServerProcess('inventory-service', [
+        '--data-dir',
+        dataDir,
+        '--log-level',
+        'error',
+      ]);
+      try {
+        expect(await allItems(second.address)).toEqual(items);
+      } finally {
+        await stopProcesses([second.child]);
+      }
+    },
+    fuzzTimeoutMs(180_000, SPEC_REQUESTS),
+  );
 });

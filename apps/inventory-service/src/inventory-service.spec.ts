@@ -1,9 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventory';
-import { createClient, silentLogger, unaryCall, type RunningServer, type UnaryMethodName } from '@distlab/grpc-kit';
+import {
+  createClient,
+  pageTokens,
+  silentLogger,
+  unaryCall,
+  type RunningServer,
+  type UnaryMethodName,
+} from '@distlab/grpc-kit';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '@distlab/testing';
 import { startInventory } from './inventory-server';
 import type { InventoryStore } from './store/inventory-store';
@@ -89,7 +97,13 @@ describe.each(engines)('InventoryService on %s', (_engine, open) => {
         'a quantity above 2^53-1',
         { name: 'x', quantity: '9007199254740992' },
         status.OUT_OF_RANGE,
-        'quantity must be between',
+        'quantity must be between 0 and 9007199254740991 (got 9007199254740992)',
+      ],
+      [
+        'a quantity of -2^63, by the same rule as -1',
+        { name: 'x', quantity: '-9223372036854775808' },
+        status.INVALID_ARGUMENT,
+        'quantity must not be negative (got -9223372036854775808)',
       ],
       [
         'an over-long request_id',
@@ -126,7 +140,18 @@ describe.each(engines)('InventoryService on %s', (_engine, open) => {
     it.each([
       ['a missing id', '999', status.NOT_FOUND, 'no item with id 999'],
       ['id 0', '0', status.INVALID_ARGUMENT, 'id is required'],
-      ['an id beyond any assigned', '18446744073709551615', status.NOT_FOUND, 'no item with id'],
+      [
+        'an id of 2^53, beyond any the store assigns',
+        '9007199254740992',
+        status.OUT_OF_RANGE,
+        'id must be between 1 and 9007199254740991 (got 9007199254740992)',
+      ],
+      [
+        'an id of 2^64-1',
+        '18446744073709551615',
+        status.OUT_OF_RANGE,
+        'id must be between 1 and 9007199254740991 (got 18446744073709551615)',
+      ],
     ])('answers %s', async (_case, id, code, details) => {
       await expect(call('getItem', { id })).rejects.toMatchObject({ code, details: expect.stringContaining(details) });
     });
@@ -337,12 +362,20 @@ describe.each(engines)('InventoryService on %s', (_engine, open) => {
       [
         'a token it did not produce',
         { pageSize: 10, pageToken: 'garbage!' },
-        'page_token was not produced by this service',
+        'page_token was not issued by this server for this request',
       ],
       [
-        'a well-formed but foreign token',
-        { pageSize: 10, pageToken: Buffer.from('v2:7').toString('base64url') },
-        'page_token was not produced',
+        'a hand-made token (base64url of "v1:0")',
+        { pageSize: 10, pageToken: Buffer.from('v1:0').toString('base64url') },
+        'page_token was not issued by this server for this request',
+      ],
+      [
+        'a token signed with another key',
+        {
+          pageSize: 10,
+          pageToken: pageTokens('distlab.inventory.v1.InventoryService/ListItems', { key: randomBytes(32) }).encode(1),
+        },
+        'page_token was not issued by this server for this request',
       ],
     ])('answers INVALID_ARGUMENT to %s', async (_case, request, details) => {
       await expect(call('listItems', request)).rejects.toMatchObject({
@@ -378,6 +411,11 @@ describe.each(engines)('InventoryService on %s', (_engine, open) => {
       );
       const final = (await unaryCall(clients[1], 'getItem', { id: item.id })).item;
       expect(final).toMatchObject({ quantity: '4000', version: '4001' });
+      // Page tokens are signed with the database's key: one replica's token pages on at the other.
+      await unaryCall(clients[0], 'addItem', { name: 'second', quantity: '0', requestId: '' });
+      const first = await unaryCall(clients[0], 'listItems', { pageSize: 1, pageToken: '' });
+      const next = await unaryCall(clients[1], 'listItems', { pageSize: 1, pageToken: first.nextPageToken });
+      expect(next.items.map((listed) => listed.name)).toEqual(['second']);
     } finally {
       clients.forEach((own) => own.close());
       await Promise.all(replicas.map((replica) => replica.shutdown(0)));

@@ -1,5 +1,14 @@
 import type { Item as ItemMessage, InventoryServiceServer } from '@distlab/contracts/inventory/v1/inventory';
-import { Code, createHandlers, limitText, pageTokens, requireText, StatusError, type Logger } from '@distlab/grpc-kit';
+import {
+  Code,
+  createHandlers,
+  limitText,
+  pageTokens,
+  requireText,
+  StatusError,
+  type Logger,
+  type PageTokens,
+} from '@distlab/grpc-kit';
 import {
   InsufficientQuantityError,
   ItemNotFoundError,
@@ -19,8 +28,8 @@ const NAME_MAX = 200;
 const REQUEST_ID_MAX = 100;
 const PAGE_SIZE_DEFAULT = 50;
 const PAGE_SIZE_MAX = 1000;
-/** ListItems pages by id: a token names the last id returned. */
-const PAGE_TOKENS = pageTokens('v1');
+/** ListItems pages by id: a token names the last id returned, signed with the database's key (see pageTokenKey). */
+const PAGE_TOKEN_TAG = 'distlab.inventory.v1.InventoryService/ListItems';
 
 /**
  * The inventory service's one status mapping. Definite failures (nothing was changed) get the codes a client can act
@@ -44,6 +53,16 @@ function inventoryErrorToStatus(error: unknown): StatusError | undefined {
 /** InventoryService over any InventoryStore; validation of wire input happens here, at the edge. */
 export function inventoryService(store: InventoryStore, logger: Logger): InventoryServiceServer {
   const handlers = createHandlers({ logger, mapError: inventoryErrorToStatus });
+  let tokens: Promise<PageTokens> | undefined;
+  // The key is read once; a read that failed (storage down) is tried again on the next ListItems.
+  const pageTokensOfStore = () =>
+    (tokens ??= store.pageTokenKey().then(
+      (key) => pageTokens(PAGE_TOKEN_TAG, { key }),
+      (error: unknown) => {
+        tokens = undefined;
+        throw error;
+      },
+    ));
   return {
     addItem: handlers.unary(async (request) => {
       const name = requireText(request.name, 'name', { max: NAME_MAX });
@@ -81,11 +100,12 @@ export function inventoryService(store: InventoryStore, logger: Logger): Invento
     listItems: handlers.unary(async (request) => {
       if (request.pageSize < 0) throw new StatusError(Code.INVALID_ARGUMENT, 'page_size must not be negative');
       const limit = request.pageSize === 0 ? PAGE_SIZE_DEFAULT : Math.min(request.pageSize, PAGE_SIZE_MAX);
-      const page = await store.list(PAGE_TOKENS.decode(request.pageToken), limit);
+      const tokensOfStore = await pageTokensOfStore();
+      const page = await store.list(tokensOfStore.decode(request.pageToken), limit);
       const last = page.items.at(-1);
       return {
         items: page.items.map(toMessage),
-        nextPageToken: page.more && last !== undefined ? PAGE_TOKENS.encode(last.id) : '',
+        nextPageToken: page.more && last !== undefined ? tokensOfStore.encode(last.id) : '',
       };
     }),
   };
@@ -102,7 +122,16 @@ function toMessage(item: Item): ItemMessage {
   };
 }
 
-/** A decimal int64 from the wire (ts-proto gives 64-bit integers as strings) as an exact JavaScript integer. */
+/*
+ * The rule for 64-bit integers from the wire (ts-proto gives them as decimal strings), one for every field:
+ * - a value no request may carry whatever its size (a negative quantity, id 0) is INVALID_ARGUMENT, so a quantity of
+ *   -1 and one of -2^63 get the same answer;
+ * - a value of the right sign beyond 2^53-1, the largest integer the inventory keeps exactly, is OUT_OF_RANGE (as the
+ *   contract says for quantities); ids follow it too, since the store never assigns one beyond it.
+ * Each message names the field, the accepted range and, capped, the value sent.
+ */
+
+/** A decimal int64 as an exact JavaScript integer, for fields that may be negative (delta). */
 function parseInteger(value: string, field: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number)) {
@@ -112,17 +141,31 @@ function parseInteger(value: string, field: string): number {
 }
 
 function parseQuantity(value: string, field: string): number {
-  const quantity = parseInteger(value, field);
-  if (quantity < 0) throw new StatusError(Code.INVALID_ARGUMENT, `${field} must not be negative (got ${quantity})`);
+  if (value.startsWith('-')) {
+    throw new StatusError(Code.INVALID_ARGUMENT, `${field} must not be negative (got ${shortNumber(value)})`);
+  }
+  const quantity = Number(value);
+  if (!Number.isSafeInteger(quantity)) {
+    throw new StatusError(
+      Code.OUT_OF_RANGE,
+      `${field} must be between 0 and ${QUANTITY_MAX} (got ${shortNumber(value)})`,
+    );
+  }
   return quantity;
 }
 
 function parseId(value: string): number {
   if (value === '0') throw new StatusError(Code.INVALID_ARGUMENT, 'id is required (ids start at 1)');
   const id = Number(value);
-  // An id beyond what the store ever assigns names no item.
-  if (!Number.isSafeInteger(id)) throw new ItemNotFoundError(Number.NaN);
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new StatusError(Code.OUT_OF_RANGE, `id must be between 1 and ${QUANTITY_MAX} (got ${shortNumber(value)})`);
+  }
   return id;
+}
+
+/** A number as sent, cut to 30 characters: the wire gives 64-bit integers, but a message never grows with input. */
+function shortNumber(value: string): string {
+  return value.length > 30 ? `${value.slice(0, 30)}...` : value;
 }
 
 function parseVersion(value: string | undefined): number | undefined {

@@ -1,3 +1,4 @@
+import { quoteClientInput } from './quoting';
 import { Code, StatusError } from './status';
 
 /** A DNS name (letters, digits, hyphens, dots), an IPv4 address, or an IPv6 address in brackets; then a port. */
@@ -16,16 +17,7 @@ export function requireHostPort(value: string, field: string): string {
   if (match === null || port < 1 || port > 65_535)
     throw new StatusError(
       Code.INVALID_ARGUMENT,
-      `${field} must be host:port (a DNS name, IPv4 address or [IPv6] address, and a port from 1 to 65535), not ${quote(value)}`,
+      `${field} must be host:port (a DNS name, IPv4 address or [IPv6] address, and a port from 1 to 65535), not ${quoteClientInput(value, QUOTED_MAX)}`,
     );
   return value;
-}
-
-/** A client's text for an error message: JSON-quoted (control characters escaped) and cut to QUOTED_MAX characters. */
-function quote(value: string): string {
-  const shown = value.length > QUOTED_MAX ? `${value.slice(0, QUOTED_MAX)}…` : value;
-  return JSON.stringify(shown).replace(
-    /[^\x20-\x7e]/g,
-    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }

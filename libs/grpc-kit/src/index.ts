@@ -16,9 +16,17 @@ export {
   type StartServerOptions,
   type DrainHook,
 } from './server';
+export {
+  KEEPALIVE_CHANNEL_OPTIONS,
+  KEEPALIVE_SERVER_OPTIONS,
+  KEEPALIVE_TIME_MS,
+  KEEPALIVE_TIMEOUT_MS,
+  RECONNECT_BACKOFF_MAX_MS,
+} from './keepalive';
 export { createHandlers, type Handlers } from './handlers';
 export { StatusError, Code, codeName, isServiceError, serviceError, toStatusError, type ErrorMapper } from './status';
 export { requireHostPort } from './addresses';
+export { quoteClientInput, QUOTE_MAX_CHARS } from './quoting';
 export { requireText, limitText, requirePresent, requireAtMost, requireCounter, COUNTER_MAX } from './validation';
 export { addServerOptions, serverConfigFrom, parseInteger, outgoingClientSettings, type ServerConfig } from './config';
 export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger';
@@ -39,4 +47,4 @@ export { bearerTokenInterceptor, callLogInterceptor, InFlightCalls } from './int
 export { durationToMs, msToDuration } from './durations';
 export { createHealthClient, checkHealth, listHealth, type HealthClient, type ServingStatus } from './health-client';
 export { WELL_KNOWN_PORTS, peerPort } from './ports';
-export { pageTokens, type PageTokens } from './page-tokens';
+export { pageTokens, type PageTokens, type PageTokenOptions } from './page-tokens';

@@ -5,9 +5,11 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import { KEEPALIVE_SERVER_OPTIONS } from './keepalive';
 import { bearerTokenInterceptor, callLogInterceptor, InFlightCalls } from './interceptors';
 import type { Logger } from './logger';
 import { addReflection } from './reflection';
+import { installRequestGate, type RequestGate } from './request-gate';
 import { serverCredentials, type ServerTlsFiles } from './tls';
 
 /** A service to host: a generated definition (e.g. GreeterServiceService) and its implementation. */
@@ -69,6 +71,7 @@ export class RunningServer {
     readonly serviceNames: readonly string[],
     readonly logger: Logger,
     private readonly inFlight: InFlightCalls,
+    private readonly gate?: RequestGate,
   ) {}
 
   /** host:port to dial, e.g. "127.0.0.1:50051". */
@@ -89,9 +92,13 @@ export class RunningServer {
   }
 
   /**
-   * Graceful shutdown: health turns NOT_SERVING (watchers are told at once), no new calls are accepted, the drain
-   * hooks end long-lived streams, calls in flight finish; whatever is still open after `graceMs` is cancelled.
-   * Idempotent: a second call returns the first one's promise.
+   * Graceful shutdown: health turns NOT_SERVING (watchers are told at once), no new calls are accepted (refused as
+   * not processed, so clients retry them elsewhere), the drain hooks end long-lived streams, calls in flight finish;
+   * whatever is still open after `graceMs` is cancelled. Idempotent: a second call returns the first one's promise.
+   *
+   * HTTP/2 GOAWAY is sent only once the calls in flight finished: a grpc-js client whose keepalive ping falls after a
+   * GOAWAY drops the connection and fails the calls still running on it (grpc/grpc-node#3068), so a GOAWAY at the
+   * start of the drain cut exactly the calls the drain was letting finish.
    */
   shutdown(graceMs = 10_000): Promise<void> {
     this.stopping ??= this.drain(graceMs);
@@ -101,9 +108,13 @@ export class RunningServer {
   private async drain(graceMs: number): Promise<void> {
     this.logger.info({ inFlight: this.inFlight.size, graceMs }, 'shutting down: health NOT_SERVING, draining calls');
     this.setServing(false);
-    const closed = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    // Without the gate (a grpc-js upgrade moved its internals), fall back to refusing new calls by GOAWAY at once.
+    const goAwayNow = !this.gate?.installed;
+    this.gate?.refuseNewCalls();
+    let closed = goAwayNow ? new Promise<void>((resolve) => this.server.tryShutdown(() => resolve())) : undefined;
     await Promise.allSettled(this.drainHooks.map((hook) => hook()));
     const drained = await withinMs(this.inFlight.whenIdle(), graceMs);
+    closed ??= new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     if (!drained) {
       this.logger.warn({ inFlight: this.inFlight.size }, 'grace period over: cancelling the calls still in flight');
     }
@@ -138,6 +149,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   interceptors.push(...(options.interceptors ?? []));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const server = new Server({
+    ...KEEPALIVE_SERVER_OPTIONS,
     interceptors,
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
@@ -156,7 +168,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       (error, boundPort) => (error ? reject(error) : resolve(boundPort)),
     );
   });
-  const running = new RunningServer(server, port, options.host, health, serviceNames, options.logger, inFlight);
+  const gate = installRequestGate(server);
+  if (!gate.installed) {
+    options.logger.warn('grpc-js internals changed: malformed requests reach grpc-js unchecked (see request-gate.ts)');
+  }
+  const running = new RunningServer(server, port, options.host, health, serviceNames, options.logger, inFlight, gate);
   running.setServing(true);
   if (options.announce === false) return running;
   options.logger.info(

@@ -150,3 +150,28 @@ export function formatFuzzReports(title: string, reports: readonly FuzzReport[])
   ]);
   return `${title}:\n${formatTable(['service', 'requests', 'statuses'], rows)}`;
 }
+
+/** The most requests per service FUZZ_REQUESTS may ask for: a soak is long, never unbounded. */
+export const FUZZ_REQUESTS_MAX = 1_000_000;
+
+/**
+ * How many hostile requests a fuzz spec sends each service: the spec's own count, which keeps `npm test` fast, unless
+ * the environment asks for a soak (`FUZZ_REQUESTS=10000`, as `npm run fuzz:soak` does). A malformed value fails
+ * loudly instead of silently running the small count.
+ */
+export function fuzzRequestCount(specCount: number, env: NodeJS.ProcessEnv = process.env): number {
+  const asked = env['FUZZ_REQUESTS'];
+  if (asked === undefined || asked === '') return specCount;
+  const count = Number(asked);
+  if (!Number.isSafeInteger(count) || count < 1 || count > FUZZ_REQUESTS_MAX) {
+    throw new Error(
+      `FUZZ_REQUESTS must be a whole number from 1 to ${FUZZ_REQUESTS_MAX} (got ${JSON.stringify(asked)})`,
+    );
+  }
+  return count;
+}
+
+/** A fuzz test's time limit: the spec's budget for its own count, scaled up in proportion for a soak. */
+export function fuzzTimeoutMs(specBudgetMs: number, specCount: number, requests = fuzzRequestCount(specCount)): number {
+  return Math.ceil(specBudgetMs * Math.max(1, requests / specCount));
+}

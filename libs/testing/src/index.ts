@@ -18,5 +18,14 @@ export { freePort, freePortRange, waitForServing, startQuietServerProcess, stopP
 export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
 export { VirtualNetwork, netnsUnavailableReason, type VirtualHost, type VirtualNetworkOptions } from './netns';
 export { cpuTimeMs, cpuTimeMsOf, measurePhase, type MeasuredPhase } from './cpu';
-export { fuzzService, fuzzInChildProcess, formatFuzzReports, type FuzzOptions, type FuzzReport } from './fuzz';
+export {
+  fuzzService,
+  fuzzInChildProcess,
+  formatFuzzReports,
+  fuzzRequestCount,
+  fuzzTimeoutMs,
+  FUZZ_REQUESTS_MAX,
+  type FuzzOptions,
+  type FuzzReport,
+} from './fuzz';
 export { hostileMessage, fuzzInput } from './fuzz-messages';

@@ -1,12 +1,12 @@
 import type { Logger } from '@distlab/grpc-kit';
 import type { LeaseTable, RegistryChange } from '../registry/lease-table';
 import { Endpoint, type EndpointHealth } from './endpoint';
-import { watchHealth, type HealthWatchOptions } from './health-watcher';
+import { watchHealth, type HealthWatch, type HealthWatchOptions } from './health-watcher';
 import type { Picker } from './picker';
 import { STRATEGIES, type StrategyName } from './picker-strategies';
 
 interface ServiceBackends {
-  endpoints: Map<string, { endpoint: Endpoint; watch: { stop(): void } }>;
+  endpoints: Map<string, { endpoint: Endpoint; watch: HealthWatch }>;
   picker: Picker;
 }
 
@@ -51,9 +51,16 @@ export class Backends {
     return this.services.get(serviceName)?.picker.pick(exclude);
   }
 
-  /** A call could not reach the endpoint: stop picking it now; its health watch brings it back when it answers. */
+  /**
+   * A call found the endpoint's connection broken: stop picking it now, and have its health watch ask afresh, so that
+   * the health check has the last word: the endpoint is back as soon as its health answers SERVING. Only a broken
+   * connection is reported here, never a stream the backend refused (see ProxiedCall).
+   */
   reportUnreachable(endpoint: Endpoint): void {
+    const entry = this.services.get(endpoint.serviceName)?.endpoints.get(endpoint.address);
+    if (entry?.endpoint !== endpoint) return;
     this.setHealth(endpoint, 'unreachable');
+    entry.watch.recheck();
   }
 
   /** Every endpoint, by service name and address. */

@@ -9,31 +9,17 @@ import {
   type IncomingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
-import type { RetrySafety } from '@distlab/contracts';
-import type { Logger } from '@distlab/grpc-kit';
-import type { Backends } from '../balancing/backends';
-import { GrpcStatus, respondWithStatus } from './grpc-wire';
+import { KEEPALIVE_TIME_MS, KEEPALIVE_TIMEOUT_MS } from '@distlab/grpc-kit';
+import { respondWithStatus, timeoutHeaderValid } from './grpc-wire';
 import { ProxiedCall, type UpstreamConnection } from './proxied-call';
+import type { ProxyOptions } from './proxy-options';
+import { headerListBytes, MAX_METADATA_BYTES, proxyStatus, type ProxyFailure } from './proxy-status';
 
-export interface ProxyOptions {
-  backends: Backends;
-  /** The balancer's own gRPC server (registry, admin, health, reflection), on loopback. */
-  localAddress: string;
-  localServices: ReadonlySet<string>;
-  /** How safe a method is to send twice, from the contracts; `unsafe` when unknown. */
-  retrySafety: (service: string, method: string) => RetrySafety;
-  /** Whether a method answers with exactly one message (unary or client streaming), from the contracts. */
-  singleResponse: (service: string, method: string) => boolean;
-  logger: Logger;
-  /** Backends one call may try. */
-  maxAttempts?: number;
-  /** Request bytes kept to replay on another backend; a longer request stream is not retried. */
-  maxReplayBytes?: number;
-  /** Serve clients over TLS with this certificate and key. */
-  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
-  /** Reach backends over TLS, trusting this CA (the local server is always reached over loopback, in plaintext). */
-  backendCaFile?: string;
-}
+/**
+ * The largest header list the proxy's HTTP/2 server takes in. Well above MAX_METADATA_BYTES, so that a client sending
+ * too much metadata gets a status that says so from the proxy, instead of a stream reset from the HTTP/2 layer.
+ */
+const ACCEPTED_HEADER_LIST_BYTES = 1024 * 1024;
 
 /**
  * A generic gRPC proxy at the HTTP/2 level: it reads the service name from `:path`, picks a backend of that service,
@@ -54,10 +40,13 @@ export class GrpcProxy {
 
   constructor(private readonly options: ProxyOptions) {
     const tls = options.tls;
+    const settings = { maxHeaderListSize: ACCEPTED_HEADER_LIST_BYTES };
     this.server =
       tls === undefined
-        ? createServer()
+        ? createServer({ settings, maxSessionMemory: 64 })
         : createSecureServer({
+            settings,
+            maxSessionMemory: 64,
             cert: readFileSync(tls.certFile),
             key: readFileSync(tls.keyFile),
             ...(tls.clientCaFile === undefined
@@ -70,7 +59,11 @@ export class GrpcProxy {
       session.on('close', () => this.clientSessions.delete(session));
       session.on('error', () => undefined);
     });
-    this.server.on('stream', (stream, headers) => this.handle(stream, headers));
+    this.server.on(
+      'stream',
+      (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) =>
+        this.handle(stream, headers, rawHeaders),
+    );
   }
 
   async listen(host: string, port: number): Promise<number> {
@@ -95,25 +88,38 @@ export class GrpcProxy {
     for (const { session } of this.sessions.values()) session.destroy();
   }
 
-  private handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  private handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]): void {
     stream.on('error', () => undefined);
     const path = headers[':path'] ?? '';
     const [, service = '', method = ''] = path.split('/');
-    if (headers[':method'] !== 'POST' || !String(headers['content-type'] ?? '').startsWith('application/grpc')) {
-      respondWithStatus(stream, GrpcStatus.UNIMPLEMENTED, 'not a gRPC request');
+    const refusal = this.refusal(headers, rawHeaders, service);
+    if (refusal !== undefined) {
+      if (refusal.kind === 'no-backend') this.options.backends.callsWithoutBackend += 1;
+      const { code, message } = proxyStatus(refusal);
+      respondWithStatus(stream, code, message);
       return;
     }
     const local = this.options.localServices.has(service);
-    if (!local && !this.options.backends.knows(service)) {
-      this.options.backends.callsWithoutBackend += 1;
-      respondWithStatus(stream, GrpcStatus.UNAVAILABLE, `no live backend for ${service}`);
-      return;
-    }
     this.activeCalls += 1;
     new ProxiedCall(this, stream, headers, service, method, local).start(() => {
       this.activeCalls -= 1;
       if (this.activeCalls === 0) this.idle.splice(0).forEach((wake) => wake());
     });
+  }
+
+  /** Why a request is answered at the edge, before any backend sees it; undefined when it may be forwarded. */
+  private refusal(headers: IncomingHttpHeaders, rawHeaders: string[], service: string): ProxyFailure | undefined {
+    if (headers[':method'] !== 'POST' || !String(headers['content-type'] ?? '').startsWith('application/grpc')) {
+      return { kind: 'not-grpc' };
+    }
+    const bytes = headerListBytes(rawHeaders);
+    if (bytes > MAX_METADATA_BYTES) return { kind: 'metadata-too-large', bytes };
+    const timeout = headers['grpc-timeout'];
+    if (!timeoutHeaderValid(timeout)) return { kind: 'bad-timeout', value: String(timeout) };
+    if (!this.options.localServices.has(service) && !this.options.backends.knows(service)) {
+      return { kind: 'no-backend', service, tried: 0 };
+    }
+    return undefined;
   }
 
   /** The shared upstream connection to an address, opened on first use. */
@@ -124,7 +130,9 @@ export class GrpcProxy {
     const session = secure ? connect(`https://${address}`, { ca: this.backendCa }) : connect(`http://${address}`);
     const entry = { session, connected: false };
     entry.session.on('connect', () => (entry.connected = true));
+    const keepalive = keepAlive(session);
     const forget = () => {
+      keepalive.stop();
       if (this.sessions.get(address) === entry) this.sessions.delete(address);
     };
     entry.session.on('error', forget);
@@ -137,4 +145,34 @@ export class GrpcProxy {
   get settings(): ProxyOptions {
     return this.options;
   }
+}
+
+/**
+ * HTTP/2 keepalive for one upstream connection, at the kit's figures (KEEPALIVE_TIME_MS): a ping every interval that
+ * must be answered within KEEPALIVE_TIMEOUT_MS, else the connection is destroyed, its calls fail as a lost backend
+ * (and are retried elsewhere when allowed), and the next call dials afresh. Without it a connection to a backend
+ * behind a dead link stalls for as long as TCP keeps retransmitting.
+ */
+function keepAlive(session: Http2Session): { stop(): void } {
+  let waiting: NodeJS.Timeout | undefined;
+  const interval = setInterval(() => {
+    if (session.destroyed || waiting !== undefined || session.connecting) return;
+    waiting = setTimeout(() => session.destroy(), KEEPALIVE_TIMEOUT_MS);
+    waiting.unref();
+    const sent = session.ping(() => {
+      clearTimeout(waiting);
+      waiting = undefined;
+    });
+    if (!sent) {
+      clearTimeout(waiting);
+      waiting = undefined;
+    }
+  }, KEEPALIVE_TIME_MS);
+  interval.unref();
+  return {
+    stop: () => {
+      clearInterval(interval);
+      clearTimeout(waiting);
+    },
+  };
 }

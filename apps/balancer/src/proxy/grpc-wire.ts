@@ -5,7 +5,9 @@ export const GrpcStatus = {
   OK: 0,
   CANCELLED: 1,
   UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
+  RESOURCE_EXHAUSTED: 8,
   INTERNAL: 13,
   UNAVAILABLE: 14,
   UNIMPLEMENTED: 12,
@@ -33,10 +35,17 @@ export function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHe
 
 const TIMEOUT_UNITS_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 
+const TIMEOUT_PATTERN = /^(\d{1,8})([HMSmun])$/;
+
 /** The deadline a grpc-timeout header sets (epoch ms), or undefined when there is none. */
 export function deadlineFrom(header: string | string[] | undefined, nowMs: number): number | undefined {
-  const match = typeof header === 'string' ? /^(\d{1,8})([HMSmun])$/.exec(header) : null;
+  const match = typeof header === 'string' ? TIMEOUT_PATTERN.exec(header) : null;
   return match === null ? undefined : nowMs + Number(match[1]) * TIMEOUT_UNITS_MS[match[2]];
+}
+
+/** Whether a request's grpc-timeout header is absent or well formed (the gRPC spec: 1 to 8 digits and a unit). */
+export function timeoutHeaderValid(header: string | string[] | undefined): boolean {
+  return header === undefined || (typeof header === 'string' && TIMEOUT_PATTERN.test(header));
 }
 
 /** A grpc-timeout header for the time left until `deadlineMs`. */
@@ -47,10 +56,15 @@ export function timeoutHeader(deadlineMs: number, nowMs: number): string {
 /** Ends a call with a status and no messages (a gRPC "trailers-only" response). */
 export function respondWithStatus(stream: ServerHttp2Stream, code: number, message: string): void {
   if (stream.destroyed || stream.closed) return;
-  const headers = { 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) };
+  const headers = { 'grpc-status': String(code), 'grpc-message': encodeStatusMessage(message) };
   if (stream.headersSent) {
     stream.close(constants.NGHTTP2_INTERNAL_ERROR);
     return;
   }
   stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...headers }, { endStream: true });
+}
+
+/** A status message as grpc-message carries it: percent-encoded, as the gRPC spec asks. */
+export function encodeStatusMessage(message: string): string {
+  return encodeURIComponent(message);
 }

@@ -6,8 +6,16 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Endpoint } from '../balancing/endpoint';
-import type { ProxyOptions } from './grpc-proxy';
-import { deadlineFrom, forwardableHeaders, GrpcStatus, respondWithStatus, timeoutHeader } from './grpc-wire';
+import type { ProxyOptions } from './proxy-options';
+import {
+  deadlineFrom,
+  encodeStatusMessage,
+  forwardableHeaders,
+  GrpcStatus,
+  respondWithStatus,
+  timeoutHeader,
+} from './grpc-wire';
+import { capPassedMessage, proxyStatus, type ProxyFailure } from './proxy-status';
 
 /** A shared HTTP/2 connection to a backend, and whether it ever connected (a refused connection did not run a call). */
 export interface UpstreamConnection {
@@ -38,6 +46,8 @@ export class ProxiedCall {
   private upstream: ClientHttp2Stream | undefined;
   private readonly deadlineMs: number | undefined;
   private onFinished: () => void = () => undefined;
+  /** A backend's reset of this call's stream, answered when no other backend is left to try. */
+  private lastFailure: ProxyFailure | undefined;
 
   constructor(
     private readonly proxy: ProxyContext,
@@ -86,14 +96,13 @@ export class ProxiedCall {
   private attempt(): void {
     const { backends, localAddress } = this.proxy.settings;
     if (this.deadlineMs !== undefined && Date.now() >= this.deadlineMs) {
-      this.fail(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded at the balancer');
+      this.fail({ kind: 'deadline' });
       return;
     }
     const endpoint = this.local ? undefined : backends.pick(this.service, this.tried);
     if (!this.local && endpoint === undefined) {
       backends.callsWithoutBackend += 1;
-      const tried = this.tried.size === 0 ? '' : ` (tried ${this.tried.size})`;
-      this.fail(GrpcStatus.UNAVAILABLE, `no live backend for ${this.service}${tried}`);
+      this.fail(this.lastFailure ?? { kind: 'no-backend', service: this.service, tried: this.tried.size });
       return;
     }
     this.attempts += 1;
@@ -111,9 +120,9 @@ export class ProxiedCall {
     let upstream: ClientHttp2Stream;
     try {
       upstream = connection.session.request(outgoing, { endStream: false });
-    } catch (error) {
+    } catch {
       tracker?.finish(false);
-      this.upstreamFailed(endpoint, true, (error as Error).message);
+      this.upstreamFailed(endpoint, true, { kind: 'backend-lost', responding: false });
       return;
     }
     this.upstream = upstream;
@@ -131,7 +140,7 @@ export class ProxiedCall {
     const beginResponse = (responseHeaders: IncomingHttpHeaders) => {
       this.responded = true;
       const { ':status': _status, ...rest } = responseHeaders;
-      this.stream.respond({ ':status': 200, ...rest }, { waitForTrailers: true });
+      this.stream.respond({ ':status': 200, ...withCappedMessage(rest) }, { waitForTrailers: true });
       this.stream.on('wantTrailers', () => {
         const final = trailers ?? {
           'grpc-status': String(GrpcStatus.INTERNAL),
@@ -160,7 +169,9 @@ export class ProxiedCall {
         settle(status === GrpcStatus.OK);
         this.responded = true;
         const { ':status': _status, ...rest } = responseHeaders;
-        if (!this.stream.closed) this.stream.respond({ ':status': 200, ...rest }, { endStream: true });
+        if (!this.stream.closed) {
+          this.stream.respond({ ':status': 200, ...withCappedMessage(rest) }, { endStream: true });
+        }
         this.finish();
         return;
       }
@@ -181,10 +192,12 @@ export class ProxiedCall {
       }
     });
     upstream.on('trailers', (received) => {
-      trailers = Object.fromEntries(Object.entries(received).filter(([name]) => !name.startsWith(':'))) as Record<
-        string,
-        string
-      >;
+      trailers = withCappedMessage(
+        Object.fromEntries(Object.entries(received).filter(([name]) => !name.startsWith(':'))) as Record<
+          string,
+          string
+        >,
+      );
     });
     upstream.on('end', () => {
       if (holdResponse && heldHeaders !== undefined && trailers !== undefined) {
@@ -200,29 +213,44 @@ export class ProxiedCall {
     upstream.on('error', () => undefined);
     upstream.on('close', () => {
       if (!settle(false) || this.finished) return;
-      const refused = !connection.connected || upstream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
+      // Only a broken connection says the backend is unreachable. A stream the backend reset on a connection that
+      // still works is about this one call (too much metadata, a protocol error, a stream refused while draining):
+      // it never marks the backend down, or one hostile call would take a whole service out of rotation.
+      const connectionLost = !connection.connected || connection.session.destroyed || connection.session.closed;
       if (this.responded) {
         // The response had begun: end it with a status instead of leaving the client without one.
-        trailers = {
-          'grpc-status': String(GrpcStatus.UNAVAILABLE),
-          'grpc-message': encodeURIComponent(`backend ${address} went away`),
-        };
+        const { code, message } = proxyStatus({ kind: 'backend-lost', responding: true });
+        trailers = { 'grpc-status': String(code), 'grpc-message': encodeStatusMessage(message) };
         if (!this.stream.closed) this.stream.end();
         this.finish();
         return;
       }
-      this.upstreamFailed(endpoint, refused, `backend ${address} unreachable (stream reset ${upstream.rstCode})`);
+      if (connectionLost) {
+        this.upstreamFailed(endpoint, !connection.connected, { kind: 'backend-lost', responding: false });
+        return;
+      }
+      const refused = upstream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
+      this.upstreamFailed(undefined, refused, { kind: 'stream-reset', rstCode: upstream.rstCode ?? 0 }, endpoint);
     });
   }
 
-  /** A failure before any response: retry elsewhere when allowed, else answer UNAVAILABLE. */
-  private upstreamFailed(endpoint: Endpoint | undefined, refused: boolean, reason: string): void {
-    if (endpoint !== undefined && refused) this.proxy.settings.backends.reportUnreachable(endpoint);
-    if (this.mayRetry(refused)) {
-      this.retry(endpoint);
+  /**
+   * A failure before any response: retry elsewhere when allowed, else answer the failure's status. `unreachable` is
+   * the endpoint whose connection broke (reported, so that its health watch checks it afresh); `failed` the one tried.
+   */
+  private upstreamFailed(
+    unreachable: Endpoint | undefined,
+    certainlyNotRun: boolean,
+    failure: ProxyFailure,
+    failed: Endpoint | undefined = unreachable,
+  ): void {
+    if (unreachable !== undefined) this.proxy.settings.backends.reportUnreachable(unreachable);
+    this.lastFailure = failure.kind === 'stream-reset' ? failure : undefined;
+    if (this.mayRetry(certainlyNotRun)) {
+      this.retry(failed);
       return;
     }
-    this.fail(GrpcStatus.UNAVAILABLE, reason);
+    this.fail(failure);
   }
 
   /** Whether another backend may be tried: `certainlyNotRun` when the failed attempt cannot have executed. */
@@ -239,7 +267,8 @@ export class ProxiedCall {
     this.attempt();
   }
 
-  private fail(code: number, message: string): void {
+  private fail(failure: ProxyFailure): void {
+    const { code, message } = proxyStatus(failure);
     respondWithStatus(this.stream, code, message);
     this.finish();
   }
@@ -249,4 +278,10 @@ export class ProxiedCall {
     this.finished = true;
     this.onFinished();
   }
+}
+
+/** Response headers or trailers with the backend's grpc-message capped (see capPassedMessage). */
+function withCappedMessage<T extends Record<string, unknown>>(headers: T): T {
+  const message = headers['grpc-message'];
+  return message === undefined ? headers : { ...headers, 'grpc-message': capPassedMessage(message as string) };
 }

@@ -83,6 +83,11 @@ describe('RegistryService', () => {
     ['an address without a port', { name: 'svc', address: '127.0.0.1' }, 'address must be host:port'],
     ['port 0', { name: 'svc', address: '127.0.0.1:0' }, 'address must be host:port'],
     [
+      'a 20,000-character address, quoted capped and escaped',
+      { name: 'svc', address: 'ü'.repeat(20_000) },
+      `(got "${'\\u00fc'.repeat(200)}...")`,
+    ],
+    [
       'a ttl under 1 s',
       { name: 'svc', address: '127.0.0.1:1', ttl: msToDuration(500) },
       'ttl must be between 1s and 1h',

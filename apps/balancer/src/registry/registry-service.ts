@@ -8,6 +8,7 @@ import {
   durationToMs,
   limitText,
   msToDuration,
+  quoteClientInput,
   requireAtMost,
   StatusError,
   type Logger,
@@ -111,7 +112,7 @@ function validAddress(address: string): string {
   if (match === null || port < 1 || port > 65_535) {
     throw new StatusError(
       Code.INVALID_ARGUMENT,
-      `address must be host:port with a port from 1 to 65535 (got "${address}")`,
+      `address must be host:port with a port from 1 to 65535 (got ${quoteClientInput(address)})`,
     );
   }
   return address;

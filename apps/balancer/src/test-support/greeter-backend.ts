@@ -1,13 +1,20 @@
 import { GreeterServiceService, type GreeterServiceServer } from '@distlab/contracts/greeter/v1/greeter';
-import { Code, createHandlers, silentLogger, startServer, StatusError, type RunningServer } from '@distlab/grpc-kit';
+import {
+  Code,
+  createHandlers,
+  silentLogger,
+  startServer,
+  StatusError,
+  type HostedService,
+  type RunningServer,
+} from '@distlab/grpc-kit';
 
 /**
- * A backend for the balancer's tests: GreeterService answering with its own id. A name "slow:<ms>" answers after that
- * long unless the call is cancelled first (counted in `cancelled`); an empty name is INVALID_ARGUMENT.
+ * GreeterService answering with its own id, for the balancer's tests. A name "slow:<ms>" answers after that long
+ * unless the call is cancelled first (counted in `state.cancelled`); an empty name is INVALID_ARGUMENT.
  */
-export async function startGreeterBackend(id: string): Promise<RunningServer & { cancelled: number }> {
+export function greeterService(id: string, state = { cancelled: 0 }): HostedService {
   const handlers = createHandlers({ logger: silentLogger() });
-  const state = { cancelled: 0 };
   const implementation: GreeterServiceServer = {
     sayHello: handlers.unary(async (request, call) => {
       if (request.name === '') throw new StatusError(Code.INVALID_ARGUMENT, 'name must not be empty');
@@ -26,12 +33,18 @@ export async function startGreeterBackend(id: string): Promise<RunningServer & {
     }),
     exchangeObject: handlers.unary((request) => ({ object: request.object, received: request.object, serverId: id })),
   };
+  return { definition: GreeterServiceService, implementation };
+}
+
+/** A backend for the balancer's tests: greeterService on a kit server, counting the calls it saw cancelled. */
+export async function startGreeterBackend(id: string): Promise<RunningServer & { cancelled: number }> {
+  const state = { cancelled: 0 };
   const server = await startServer({
     host: '127.0.0.1',
     port: 0,
     logger: silentLogger(),
     announce: false,
-    services: [{ definition: GreeterServiceService, implementation }],
+    services: [greeterService(id, state)],
   });
   return Object.defineProperty(server, 'cancelled', { get: () => state.cancelled }) as RunningServer & {
     cancelled: number;

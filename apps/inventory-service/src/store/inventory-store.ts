@@ -48,6 +48,11 @@ export interface InventoryStore {
   delete(id: number, expectedVersion?: number, fence?: Fence): Promise<Item>;
   /** Up to `limit` items with an id above `afterId`, ascending, plus whether more follow. */
   list(afterId: number, limit: number): Promise<{ items: Item[]; more: boolean }>;
+  /**
+   * The key that signs ListItems page tokens: random, made once per database, so that every replica over the same
+   * database accepts the others' tokens and nothing else can make one.
+   */
+  pageTokenKey(): Promise<Buffer>;
   /** Forgets idempotency keys older than `olderThanMs`; returns how many. */
   purgeRequestKeys(olderThanMs: number): Promise<number>;
   close(): Promise<void>;

@@ -105,6 +105,11 @@ export class PostgresStore implements InventoryStore {
     return { items: rows.slice(0, limit).map(toItem), more: rows.length > limit };
   }
 
+  async pageTokenKey(): Promise<Buffer> {
+    const { rows } = await this.query<{ value: string }>("SELECT value FROM secrets WHERE name = 'page_token_key'", []);
+    return Buffer.from(rows[0].value, 'hex');
+  }
+
   async purgeRequestKeys(olderThanMs: number): Promise<number> {
     const result = await this.query(
       `DELETE FROM request_keys WHERE create_time < now() - $1 * interval '1 millisecond'`,
@@ -263,6 +268,11 @@ const MIGRATIONS = [
      resource TEXT PRIMARY KEY,
      token BIGINT NOT NULL
    );`,
+  // Made once per database, so that replicas share it: gen_random_uuid draws from a cryptographically strong source
+  // (two UUIDs carry 244 random bits).
+  `CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+   INSERT INTO secrets (name, value)
+     VALUES ('page_token_key', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));`,
 ];
 
 /** Applies pending migrations; an advisory lock makes replicas that start together take turns. */

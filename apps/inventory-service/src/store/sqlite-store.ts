@@ -121,6 +121,11 @@ export class SqliteStore implements InventoryStore {
     return { items: rows.slice(0, limit).map(toItem), more: rows.length > limit };
   }
 
+  async pageTokenKey(): Promise<Buffer> {
+    const row = this.db.prepare("SELECT value FROM secrets WHERE name = 'page_token_key'").get() as { value: string };
+    return Buffer.from(row.value, 'hex');
+  }
+
   async purgeRequestKeys(olderThanMs: number): Promise<number> {
     return this.statements.purgeKeys.run(Date.now() - olderThanMs).changes;
   }
@@ -208,6 +213,9 @@ const MIGRATIONS = [
      resource TEXT PRIMARY KEY,
      token INTEGER NOT NULL
    );`,
+  // Made once per database: randomblob is SQLite's cryptographically strong random source.
+  `CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+   INSERT INTO secrets (name, value) VALUES ('page_token_key', lower(hex(randomblob(32))));`,
 ];
 
 function migrate(db: Database.Database): void {

@@ -117,11 +117,13 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
     listEvents: handlers.unary((request) => {
       if (request.pageSize < 0) throw new StatusError(Code.INVALID_ARGUMENT, 'page_size must not be negative');
       const limit = request.pageSize === 0 ? PAGE_DEFAULT : Math.min(request.pageSize, PAGE_MAX);
-      const page = log.page(PAGE_TOKENS.decode(request.pageToken), limit, request.algorithm);
+      // A token is valid on the peer (and the life of it) that issued it, for the same filter: sequences are this log's.
+      const scope = `peer ${log.peerId}.${log.incarnation} ${request.algorithm}`;
+      const page = log.page(PAGE_TOKENS.decode(request.pageToken, scope), limit, request.algorithm);
       const last = page.events.at(-1);
       return {
         events: page.events.map(toEvent),
-        nextPageToken: page.more && last ? PAGE_TOKENS.encode(last.sequence) : '',
+        nextPageToken: page.more && last ? PAGE_TOKENS.encode(last.sequence, scope) : '',
       };
     }),
     watchEvents: handlers.serverStream(

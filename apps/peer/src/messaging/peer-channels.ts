@@ -1,34 +1,26 @@
 import { connectivityState, type ChannelInterface, type ChannelOptions } from '@grpc/grpc-js';
+import { KEEPALIVE_CHANNEL_OPTIONS } from '@distlab/grpc-kit';
 
 /**
  * How this peer's channels to other peers notice a network that stopped delivering, instead of waiting out TCP.
  *
  * A link taken down at the kernel (a cut cable, a partition) loses packets without a reset. An open connection then
  * stalls: TCP retransmits with a backoff that reaches tens of seconds, and the connection outlives the heal by as much.
- * So every channel pings its peer (HTTP/2 keepalive) every KEEPALIVE_TIME_MS, calls or no calls, and drops the
- * connection when an answer takes longer than KEEPALIVE_TIMEOUT_MS: a stalled connection is replaced within about two
- * seconds, and the algorithms' retries go on over a fresh one. A new connection to a host behind a cut link stalls as
- * well (its SYN retransmits at 1, 3, 7, 15 s…, and grpc-js sets no connect timeout), so `watchConnecting` gives each
- * attempt CONNECT_ATTEMPT_TIMEOUT_MS and then makes a new channel: after a heal, the next attempt starts within a
- * second and succeeds at once.
- *
- * The figures: peers are on one machine or one LAN, where a round trip is well under a millisecond, so an answer to a
- * ping that takes a second means the path is gone (or the peer is paused, which the algorithms treat alike). Twenty
- * channels among five peers pinging once a second cost nothing measurable; grpc-js servers accept pings this often.
+ * So every channel pings its peer (the kit's HTTP/2 keepalive: every second, an answer due within a second), and a
+ * stalled connection is dropped within about two seconds; the algorithms' retries go on over a fresh one. A new
+ * connection to a host behind a cut link stalls as well (its SYN retransmits at 1, 3, 7, 15 s…, and grpc-js sets no
+ * connect timeout), so `watchConnecting` gives each attempt CONNECT_ATTEMPT_TIMEOUT_MS and then makes a new channel:
+ * after a heal, the next attempt starts within a second and succeeds at once. Peers are on one machine or one LAN,
+ * where a connection is made in well under a millisecond, so an attempt that takes a second has lost its SYN.
  */
-export const KEEPALIVE_TIME_MS = 1_000;
-export const KEEPALIVE_TIMEOUT_MS = 1_000;
 export const CONNECT_ATTEMPT_TIMEOUT_MS = 1_000;
 
-/** The channel options of every peer-to-peer client. */
+/** The channel options of every peer-to-peer client: the kit's keepalive, and a faster first reconnect. */
 export const PEER_CHANNEL_OPTIONS: Partial<ChannelOptions> = {
+  ...KEEPALIVE_CHANNEL_OPTIONS,
   // Reconnect quickly, so that a restarted peer is reached again within a second.
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.min_reconnect_backoff_ms': 100,
-  'grpc.max_reconnect_backoff_ms': 1_000,
-  'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
-  'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
-  'grpc.keepalive_permit_without_calls': 1,
 };
 
 /**

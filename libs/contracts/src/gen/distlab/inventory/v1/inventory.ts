@@ -1494,8 +1494,10 @@ export const Fence: MessageFns<Fence> = {
  * AddItem and AdjustQuantity change state relative to what is there: retry them only with the same `request_id`, which
  * makes the retry return the first attempt's result instead of applying again.
  *
- * Errors common to every method: INVALID_ARGUMENT for malformed input (named in the message), UNAVAILABLE when the
- * storage engine cannot be reached (indefinite for writes: the write may or may not have been committed).
+ * Errors common to every method: INVALID_ARGUMENT for malformed input (named in the message), including a value no
+ * request may carry whatever its size (a negative quantity, id 0); OUT_OF_RANGE for an id or a quantity beyond
+ * 2^53-1, the largest integer the inventory keeps exactly; UNAVAILABLE when the storage engine cannot be reached
+ * (indefinite for writes: the write may or may not have been committed).
  *
  * Fencing: every write may carry a `fence`, the fencing token a client got from a lock (MutexService.Acquire) for a
  * resource it names. The write is accepted only if the token is not older than the newest this service has seen for
@@ -1588,7 +1590,8 @@ export const InventoryServiceService = {
    * ListItems pages through all items in ascending id order. Items added while paging appear on a later page if
    * their id is above the last one returned.
    *
-   * Errors: INVALID_ARGUMENT when `page_size` is negative or `page_token` was not produced by this service.
+   * Errors: INVALID_ARGUMENT when `page_size` is negative or `page_token` was not issued by this service's database
+   * (tokens are signed: a hand-made or foreign token is refused).
    */
   listItems: {
     path: "/distlab.inventory.v1.InventoryService/ListItems" as const,
@@ -1644,7 +1647,8 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
    * ListItems pages through all items in ascending id order. Items added while paging appear on a later page if
    * their id is above the last one returned.
    *
-   * Errors: INVALID_ARGUMENT when `page_size` is negative or `page_token` was not produced by this service.
+   * Errors: INVALID_ARGUMENT when `page_size` is negative or `page_token` was not issued by this service's database
+   * (tokens are signed: a hand-made or foreign token is refused).
    */
   listItems: handleUnaryCall<ListItemsRequest, ListItemsResponse>;
 }
@@ -1762,7 +1766,8 @@ export interface InventoryServiceClient extends Client {
    * ListItems pages through all items in ascending id order. Items added while paging appear on a later page if
    * their id is above the last one returned.
    *
-   * Errors: INVALID_ARGUMENT when `page_size` is negative or `page_token` was not produced by this service.
+   * Errors: INVALID_ARGUMENT when `page_size` is negative or `page_token` was not issued by this service's database
+   * (tokens are signed: a hand-made or foreign token is refused).
    */
   listItems(
     request: ListItemsRequest,
