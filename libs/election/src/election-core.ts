@@ -1,3 +1,4 @@
+import type { ElectionSnapshot, LeaderElectionCore } from './election-core-interface';
 import type { ElectionAlgorithm, ElectionInput, ElectionMessage, ElectionOutput, PeerId } from './messages';
 
 /**
@@ -58,7 +59,8 @@ export interface ElectionCoreOptions {
 
 type Bully = { phase: 'idle' } | { phase: 'candidate' | 'waiting'; term: number; deadlineMs: number };
 
-export class ElectionCore {
+/** The reference election core (see the theory of operation above). */
+export class ElectionCore implements LeaderElectionCore {
   readonly self: PeerId;
   private ring: PeerId[];
   private readonly timeouts: ElectionTimeouts;
@@ -84,7 +86,7 @@ export class ElectionCore {
   }
 
   /** What this process believes. */
-  describe() {
+  describe(): ElectionSnapshot {
     return {
       leader: this.leader,
       term: this.leaderTerm,
