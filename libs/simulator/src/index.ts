@@ -6,6 +6,15 @@ export { SeededRandom } from './random';
 export { EventQueue } from './event-queue';
 export { SimNetwork, NO_FAULTS, type NetworkFaults } from './network';
 export { simulateRicartAgrawala, type MutexSimulationOptions } from './mutex-simulation';
-export { MAX_EVENTS_PER_RUN, type SimulationResult } from './simulation-result';
+export { MAX_EVENTS_PER_RUN, type ReplayOptions, type SimulationResult } from './simulation-result';
 export { simulateElection, type ElectionSimulationOptions } from './election-simulation';
-export { simulateLogicalClocks, simulateBerkeley } from './clock-simulation';
+export { simulateLogicalClocks, simulateBerkeley, type ClockSimulationOptions } from './clock-simulation';
+export { RunRecorder } from './run-recorder';
+export {
+  CoreLoadError,
+  loadClockCores,
+  loadElectionCore,
+  loadModule,
+  loadMutexCore,
+  type ClockCores,
+} from './core-loader';
