@@ -18,3 +18,15 @@ export {
   loadMutexCore,
   type ClockCores,
 } from './core-loader';
+export {
+  CHECKABLE_ALGORITHMS,
+  drawRun,
+  runSeed,
+  sweep,
+  type CheckableAlgorithm,
+  type CoreUnderTest,
+  type FailedSeed,
+  type RunOptions,
+  type SweepResult,
+} from './core-check';
+export { PLANTED_BUGS, type PlantedBug } from './planted-bugs/catalogue';
