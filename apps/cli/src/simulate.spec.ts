@@ -62,6 +62,22 @@ describe('distlab simulate --core', () => {
     expect(page).toContain('FAIL: ');
   }, 60_000);
 
+  it('--explore finds the never-defers bug in a core from outside the workspace, and draws the counterexample', async () => {
+    const core = join(outside, 'my-ra-never-defers.ts');
+    const source = readFileSync(EXAMPLE, 'utf8');
+    writeFileSync(
+      core,
+      source.replace("if (this.state === 'held' || (this.state === 'wanted' && mineFirst)) {", 'if (false) {'),
+    );
+    const diagram = join(outside, 'counterexample.html');
+    const result = await simulate(['--algorithm', 'ricart-agrawala', '--core', core, '--explore', '--trace', diagram]);
+    process.stdout.write(`${result.output}\n`);
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/\d+ states explored .*FAIL: mutual exclusion violated/);
+    expect(result.output).toMatch(/shortest counterexample, \d+ events/);
+    expect(readFileSync(diagram, 'utf8')).toContain('✗ mutual exclusion violated');
+  }, 120_000);
+
   it('says what is missing when a module does not export a core', async () => {
     const core = join(outside, 'empty.js');
     writeFileSync(core, 'exports.nothing = 1;\n');

@@ -30,3 +30,5 @@ export {
   type SweepResult,
 } from './core-check';
 export { PLANTED_BUGS, type PlantedBug } from './planted-bugs/catalogue';
+export { exploreMutex, DEFAULT_EXPLORE, type ExploreOptions, type ExploreResult } from './mutex-explorer';
+export { cloneState, canonicalJson } from './state-clone';

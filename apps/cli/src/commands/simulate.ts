@@ -5,6 +5,7 @@ import {
   CHECKABLE_ALGORITHMS,
   CoreLoadError,
   drawRun,
+  exploreMutex,
   loadClockCores,
   loadElectionCore,
   loadMutexCore,
@@ -23,6 +24,9 @@ interface SimulateOptions {
   faults: boolean;
   trace?: string;
   steps?: boolean;
+  explore?: boolean;
+  crashes: number;
+  maxDepth: number;
 }
 
 /**
@@ -44,17 +48,22 @@ export function simulateCommand(program: Command): void {
     .option('--no-faults', 'no delay variance, loss, duplication, partitions or crashes')
     .option('--trace <file.html>', 'write the failing (or replayed) run as a space-time diagram page')
     .option('--steps', 'with --seed: print every step')
+    .option('--explore', 'search every delivery order (and crash point) of 3 processes entering once (ricart-agrawala)')
+    .option('--crashes <n>', 'with --explore: crash-and-restart events per path', parseInteger('--crashes', 0, 3), 0)
+    .option('--max-depth <n>', 'with --explore: the longest path, in events', parseInteger('--max-depth', 1, 1000), 60)
     .addHelpText(
       'after',
       `
 Examples:
   distlab simulate --algorithm ricart-agrawala --core ./my-ra.ts --seeds 500
   distlab simulate --algorithm ricart-agrawala --core ./my-ra.ts --seed 17 --trace seed-17.html
-  distlab simulate --algorithm bully --core ./my-bully.ts --no-faults`,
+  distlab simulate --algorithm bully --core ./my-bully.ts --no-faults
+  distlab simulate --algorithm ricart-agrawala --core ./my-ra.ts --explore --trace counterexample.html`,
     )
     .action(
       action(async (options: SimulateOptions) => {
         const core = loadCore(options.algorithm, options.core);
+        if (options.explore) return explore(options, core);
         const who = options.core === undefined ? 'the reference core' : options.core;
         const [firstSeed, seeds] = options.seed === undefined ? [options.firstSeed, options.seeds] : [options.seed, 1];
         process.stdout.write(
@@ -106,6 +115,35 @@ function writeDiagram(
   writeFileSync(options.trace, drawn.html);
   const cut = maxSteps === undefined ? '' : `, first ${maxSteps} steps`;
   process.stdout.write(`diagram of seed ${seed}${cut} (${drawn.events.length} events) → ${options.trace}\n`);
+}
+
+/** `--explore`: the exhaustive search, its state count, and the shortest counterexample if there is one. */
+function explore(options: SimulateOptions, core: CoreUnderTest | undefined): void {
+  if (options.algorithm !== 'ricart-agrawala')
+    throw new CoreLoadError(`--explore searches ricart-agrawala only; for ${options.algorithm}, sweep seeds instead`);
+  const who = options.core === undefined ? 'the reference core' : options.core;
+  process.stdout.write(
+    `ricart-agrawala, ${who}: every delivery order of 3 processes entering once, ${options.crashes} crash(es), depth ≤ ${options.maxDepth}\n`,
+  );
+  const startedAt = performance.now();
+  const result = exploreMutex({ makeCore: core?.mutex, crashes: options.crashes, maxDepth: options.maxDepth });
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+  const counterexample = result.counterexample;
+  if (counterexample === undefined) {
+    const verdict = result.exhaustive ? 'no violation in any reachable state' : 'no violation within the bound';
+    process.stdout.write(
+      `${result.statesExplored} states explored (depth ${result.depth}, ${seconds} s): ${verdict}\n`,
+    );
+    return;
+  }
+  process.stdout.write(`${result.statesExplored} states explored (${seconds} s): FAIL: ${counterexample.violation}\n`);
+  process.stdout.write(`shortest counterexample, ${counterexample.path.length} events:\n`);
+  counterexample.path.forEach((event, index) => process.stdout.write(`  ${String(index + 1).padStart(3)}. ${event}\n`));
+  if (options.trace !== undefined) {
+    writeFileSync(options.trace, counterexample.html);
+    process.stdout.write(`diagram of the counterexample → ${options.trace}\n`);
+  }
+  process.exitCode = 1;
 }
 
 /** The user's core, loaded and checked against the interface the algorithm needs. */
