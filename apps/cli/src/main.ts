@@ -15,6 +15,7 @@ import { registryCommand } from './commands/registry';
 import { inventoryCommand } from './commands/inventory';
 import { upCommand } from './commands/up';
 import { simulateCommand } from './commands/simulate';
+import { checkCommand } from './commands/check';
 import { addGlobalOptions } from './context';
 
 /**
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   traceCommand(program);
   upCommand(program);
   simulateCommand(program);
+  checkCommand(program);
   return program;
 }
 

@@ -106,7 +106,7 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
     const incarnation = entry(nodes, id).incarnation;
     for (const output of outputs) {
       if (output.kind === 'leader-changed') {
-        recorder?.local(id, incarnation, 'leader-changed', `leader ${output.leader} (term ${output.term})`);
+        recorder?.local(id, incarnation, 'leader-changed', `leader is ${output.leader} (term ${output.term})`);
         if (!options.faults && output.leader !== highest)
           violate(
             id,
