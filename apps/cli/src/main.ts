@@ -16,6 +16,7 @@ import { inventoryCommand } from './commands/inventory';
 import { upCommand } from './commands/up';
 import { simulateCommand } from './commands/simulate';
 import { checkCommand } from './commands/check';
+import { newCommand } from './commands/new';
 import { addGlobalOptions } from './context';
 
 /**
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   upCommand(program);
   simulateCommand(program);
   checkCommand(program);
+  newCommand(program);
   return program;
 }
 

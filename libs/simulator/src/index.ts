@@ -32,3 +32,4 @@ export {
 export { PLANTED_BUGS, type PlantedBug } from './planted-bugs/catalogue';
 export { exploreMutex, DEFAULT_EXPLORE, type ExploreOptions, type ExploreResult } from './mutex-explorer';
 export { cloneState, canonicalJson } from './state-clone';
+export { STARTERS_DIR } from './starters';

@@ -155,14 +155,10 @@ function step(state: SystemState, event: ExploreEvent, context: Context, recorde
     const index = state.flights.findIndex((flight) => canonicalJson({ ...flight, id: undefined }) === key);
     const [flight] = state.flights.splice(index, 1);
     const target = state.processes[flight.to - 1];
-    if (flight.message === undefined) {
+    if (flight.message === undefined || flight.restartedAs !== undefined) {
+      const incarnation = flight.restartedAs ?? 1;
       recorder?.local(flight.to, target.incarnation, 'local', `hears ${flight.from} restarted`);
-      return feed(
-        state,
-        flight.to,
-        { kind: 'member-restarted', peerId: flight.from, incarnation: flight.restartedAs! },
-        recorder,
-      );
+      return feed(state, flight.to, { kind: 'member-restarted', peerId: flight.from, incarnation }, recorder);
     }
     if (flight.id !== undefined)
       recorder?.receive(flight.to, target.incarnation, flight.from, flight.id, label(flight.message));
@@ -241,7 +237,10 @@ function fingerprint(state: SystemState): string {
 
 function pathTo(paths: Array<{ parent: number; event: ExploreEvent | undefined }>, node: number): ExploreEvent[] {
   const events: ExploreEvent[] = [];
-  for (let at = node; at > 0; at = paths[at].parent) events.push(paths[at].event!);
+  for (let at = node; at > 0; at = paths[at].parent) {
+    const event = paths[at].event;
+    if (event !== undefined) events.push(event);
+  }
   return events.reverse();
 }
 

@@ -81,12 +81,16 @@ Examples:
             .filter(Boolean)
             .join(' ');
           process.stdout.write(`FAIL at seed ${first.seed}: ${first.violation}\n`);
+          if (first.prefixSteps !== undefined)
+            process.stdout.write(`     shortest failing prefix: ${first.prefixSteps} of ${first.steps} steps\n`);
+          else if (first.steps !== undefined)
+            process.stdout.write(
+              `     shown only by the whole run (${first.steps} steps): liveness cannot be cut shorter\n`,
+            );
+          const drawable = ['ricart-agrawala', 'bully', 'ring'].includes(options.algorithm);
           process.stdout.write(
-            first.prefixSteps === undefined
-              ? `     shown only by the whole run (${first.steps ?? '?'} steps): liveness cannot be cut shorter\n`
-              : `     shortest failing prefix: ${first.prefixSteps} of ${first.steps} steps\n`,
+            `     replay: distlab simulate ${replay}${drawable ? ` --trace seed-${first.seed}.html` : ''}\n`,
           );
-          process.stdout.write(`     replay: distlab simulate ${replay} --trace seed-${first.seed}.html\n`);
         }
         if (options.trace !== undefined) writeDiagram(options, core, first?.seed ?? firstSeed, first?.prefixSteps);
         else if (options.steps && options.seed !== undefined) writeDiagram(options, core, options.seed, undefined);
