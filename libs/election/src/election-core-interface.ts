@@ -49,6 +49,19 @@ export interface LeaderElectionCoreOptions {
   members: readonly PeerId[];
   /** The algorithm elections use unless a `start` names another. */
   algorithm: ElectionAlgorithm;
+  /** The driver's timeouts (the peer's flags); a core may use them or keep its own. */
+  timeouts?: Partial<ElectionTimeouts>;
+}
+
+/** The timeouts of the reference core, all in the process's local milliseconds. */
+export interface ElectionTimeouts {
+  answerTimeoutMs: number;
+  coordinatorTimeoutMs: number;
+  ringTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  leaderlessTimeoutMs: number;
+  announceIntervalMs: number;
 }
 
 /**
