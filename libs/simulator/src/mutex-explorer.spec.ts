@@ -44,6 +44,14 @@ describe('exhaustive search of Ricart–Agrawala', () => {
     expect(shorter.counterexample).toBeUndefined();
   });
 
+  it('tries every crash-and-restart point too: the reference survives one crash anywhere within the depth bound', () => {
+    const result = exploreMutex({ crashes: 1, maxDepth: 6 });
+    process.stdout.write(`reference, 1 crash, depth ≤ 6: ${result.statesExplored} states\n`);
+    expect(result.counterexample).toBeUndefined();
+    expect(result.exhaustive).toBe(false);
+    expect(result.statesExplored).toBeGreaterThan(exploreMutex({ maxDepth: 6 }).statesExplored);
+  });
+
   it('clones a core with its methods, and fingerprints equal states alike', () => {
     const core = new RicartAgrawala({ self: 1, members: [1, 2, 3], incarnation: 1 });
     const copy = cloneState(core);
