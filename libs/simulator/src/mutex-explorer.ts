@@ -67,7 +67,9 @@ interface SystemState {
   lastToken: number;
 }
 
-type ExploreEvent = { kind: 'acquire' | 'release' | 'crash'; process: number } | { kind: 'deliver'; flight: Flight };
+/** A delivery names its flight by position: a replay of the same path from the start rebuilds the same list. */
+type ExploreEvent =
+  { kind: 'acquire' | 'release' | 'crash'; process: number } | { kind: 'deliver'; flight: Flight; index: number };
 
 export function exploreMutex(options: Partial<ExploreOptions> = {}): ExploreResult {
   const settings = { ...DEFAULT_EXPLORE, ...options };
@@ -137,12 +139,12 @@ function enabledEvents(state: SystemState, crashesAllowed: number): ExploreEvent
   });
   // Identical messages in flight lead to identical states: deliver one of each.
   const distinct = new Set<string>();
-  for (const flight of state.flights) {
-    const key = canonicalJson({ ...flight, id: undefined });
-    if (distinct.has(key)) continue;
+  state.flights.forEach((flight, index) => {
+    const key = canonicalJson(flight);
+    if (distinct.has(key)) return;
     distinct.add(key);
-    events.push({ kind: 'deliver', flight });
-  }
+    events.push({ kind: 'deliver', flight, index });
+  });
   return events;
 }
 
@@ -151,9 +153,7 @@ type Context = { ids: number[]; make: MutexCoreFactory; crashesAllowed: number }
 /** Applies one event to `state` (in place); returns the violation it caused, if any. */
 function step(state: SystemState, event: ExploreEvent, context: Context, recorder?: RunRecorder): string | undefined {
   if (event.kind === 'deliver') {
-    const key = canonicalJson({ ...event.flight, id: undefined });
-    const index = state.flights.findIndex((flight) => canonicalJson({ ...flight, id: undefined }) === key);
-    const [flight] = state.flights.splice(index, 1);
+    const [flight] = state.flights.splice(event.index, 1);
     const target = state.processes[flight.to - 1];
     if (flight.message === undefined || flight.restartedAs !== undefined) {
       const incarnation = flight.restartedAs ?? 1;
