@@ -14,6 +14,9 @@ import { healthCommand } from './commands/health';
 import { registryCommand } from './commands/registry';
 import { inventoryCommand } from './commands/inventory';
 import { upCommand } from './commands/up';
+import { simulateCommand } from './commands/simulate';
+import { checkCommand } from './commands/check';
+import { newCommand } from './commands/new';
 import { addGlobalOptions } from './context';
 
 /**
@@ -42,6 +45,9 @@ export function buildProgram(): Command {
   demoCommand(program);
   traceCommand(program);
   upCommand(program);
+  simulateCommand(program);
+  checkCommand(program);
+  newCommand(program);
   return program;
 }
 

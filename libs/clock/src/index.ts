@@ -16,3 +16,4 @@ export {
 } from './vector-clock';
 export { bestCristianEstimate, cristianEstimate, type CristianEstimate, type CristianSample } from './cristian';
 export { berkeleyRound, type BerkeleyAdjustment, type BerkeleyReading, type BerkeleyRound } from './berkeley';
+export type { LamportClockCore, VectorClockRules, BerkeleyAverager } from './clock-core';

@@ -1,3 +1,5 @@
+import type { LamportClockCore } from './clock-core';
+
 /**
  * Lamport's logical clock.
  *
@@ -8,7 +10,7 @@
  * hold: L(a) < L(b) says nothing about causality (vector clocks do). Ties between processes are broken by process id
  * when a total order is needed (as Ricart–Agrawala does).
  */
-export class LamportClock {
+export class LamportClock implements LamportClockCore {
   private counter: number;
 
   constructor(start = 0) {

@@ -1,4 +1,28 @@
+import type {
+  ElectionSnapshot,
+  ElectionTimeouts,
+  LeaderElectionCore,
+  LeaderElectionCoreOptions,
+} from './election-core-interface';
 import type { ElectionAlgorithm, ElectionInput, ElectionMessage, ElectionOutput, PeerId } from './messages';
+
+export type { ElectionTimeouts };
+
+/** The reference core's timeouts, unless the driver gives others. */
+export const DEFAULT_TIMEOUTS: ElectionTimeouts = {
+  answerTimeoutMs: 150,
+  coordinatorTimeoutMs: 400,
+  ringTimeoutMs: 800,
+  heartbeatIntervalMs: 100,
+  heartbeatTimeoutMs: 150,
+  leaderlessTimeoutMs: 300,
+  announceIntervalMs: 500,
+};
+
+/** The reference core's options are those of every election core. */
+export type ElectionCoreOptions = LeaderElectionCoreOptions;
+
+type Bully = { phase: 'idle' } | { phase: 'candidate' | 'waiting'; term: number; deadlineMs: number };
 
 /**
  * Leader election by the Bully or the Ring algorithm, with heartbeat failure detection, as a state machine.
@@ -29,38 +53,7 @@ import type { ElectionAlgorithm, ElectionInput, ElectionMessage, ElectionOutput,
  * leader bullies its way in when it hears the announcement); one taken out leaves the ring, and if it led, its
  * followers elect another at once instead of waiting for their heartbeats to fail.
  */
-export interface ElectionTimeouts {
-  answerTimeoutMs: number;
-  coordinatorTimeoutMs: number;
-  ringTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  heartbeatTimeoutMs: number;
-  leaderlessTimeoutMs: number;
-  announceIntervalMs: number;
-}
-
-export const DEFAULT_TIMEOUTS: ElectionTimeouts = {
-  answerTimeoutMs: 150,
-  coordinatorTimeoutMs: 400,
-  ringTimeoutMs: 800,
-  heartbeatIntervalMs: 100,
-  heartbeatTimeoutMs: 150,
-  leaderlessTimeoutMs: 300,
-  announceIntervalMs: 500,
-};
-
-export interface ElectionCoreOptions {
-  self: PeerId;
-  /** Every member, this process included. */
-  members: readonly PeerId[];
-  /** The algorithm elections use unless a start names another. */
-  algorithm: ElectionAlgorithm;
-  timeouts?: Partial<ElectionTimeouts>;
-}
-
-type Bully = { phase: 'idle' } | { phase: 'candidate' | 'waiting'; term: number; deadlineMs: number };
-
-export class ElectionCore {
+export class ElectionCore implements LeaderElectionCore {
   readonly self: PeerId;
   private ring: PeerId[];
   private readonly timeouts: ElectionTimeouts;
@@ -88,7 +81,7 @@ export class ElectionCore {
   }
 
   /** What this process believes. */
-  describe() {
+  describe(): ElectionSnapshot {
     return {
       leader: this.leader,
       term: this.leaderTerm,

@@ -4,3 +4,9 @@
  */
 export { ElectionCore, DEFAULT_TIMEOUTS, type ElectionCoreOptions, type ElectionTimeouts } from './election-core';
 export type { ElectionAlgorithm, ElectionInput, ElectionMessage, ElectionOutput, PeerId } from './messages';
+export type {
+  LeaderElectionCore,
+  LeaderElectionCoreFactory,
+  LeaderElectionCoreOptions,
+  ElectionSnapshot,
+} from './election-core-interface';

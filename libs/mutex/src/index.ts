@@ -2,13 +2,20 @@
  * @distlab/mutex: Ricart–Agrawala distributed mutual exclusion as a pure state machine, driven over gRPC by the peer
  * and over a simulated network by the simulator.
  */
+export type {
+  MutexCore,
+  MutexCoreFactory,
+  MutexCoreOptions,
+  MutexInput,
+  MutexMessage,
+  MutexOutput,
+  MutexSnapshot,
+  MutexStateName,
+  PeerId,
+} from './mutex-core';
 export {
   RicartAgrawala,
+  FIRST_INCARNATION,
   MutexStateError,
-  type MutexInput,
-  type MutexMessage,
-  type MutexOutput,
-  type MutexStateName,
-  type PeerId,
   type RicartAgrawalaOptions,
 } from './ricart-agrawala';

@@ -1,4 +1,14 @@
 import { compareStamps, LamportClock } from '@distlab/clock';
+import type {
+  MutexCore,
+  MutexCoreOptions,
+  MutexInput,
+  MutexMessage,
+  MutexOutput,
+  MutexSnapshot,
+  MutexStateName,
+  PeerId,
+} from './mutex-core';
 
 /**
  * Ricart–Agrawala mutual exclusion, as a state machine: inputs in (a local request to enter or leave, a message from a
@@ -23,37 +33,8 @@ import { compareStamps, LamportClock } from '@distlab/clock';
  * traded for liveness. A holder that crashes takes its fencing token with it: the next grant may repeat that number
  * unless the driver keeps the largest token durably (the peer does; the core only promises increase while alive).
  */
-export type PeerId = number;
-
 /** Every process starts at this incarnation and counts up by one (or more) at each restart. */
 export const FIRST_INCARNATION = 1;
-
-export type MutexMessage =
-  | { kind: 'request'; from: PeerId; timestamp: number; incarnation: number }
-  | {
-      kind: 'reply';
-      from: PeerId;
-      requestTimestamp: number;
-      /** The incarnation of the request being granted: a restarted process reuses timestamps, never incarnations. */
-      requesterIncarnation: number;
-      incarnation: number;
-      fencingTokenSeen: number;
-    };
-
-export type MutexInput =
-  | { kind: 'acquire' }
-  | { kind: 'release' }
-  | { kind: 'receive'; message: MutexMessage }
-  | { kind: 'member-joined'; peerId: PeerId }
-  | { kind: 'member-left'; peerId: PeerId }
-  | { kind: 'member-restarted'; peerId: PeerId; incarnation: number };
-
-export type MutexOutput =
-  | { kind: 'send'; to: PeerId; message: MutexMessage }
-  | { kind: 'entered'; fencingToken: number; requestTimestamp: number }
-  | { kind: 'exited'; fencingToken: number };
-
-export type MutexStateName = 'released' | 'wanted' | 'held';
 
 /** A local request that does not fit the state: acquire while not released, release while not holding. */
 export class MutexStateError extends Error {
@@ -65,17 +46,11 @@ export class MutexStateError extends Error {
   }
 }
 
-export interface RicartAgrawalaOptions {
-  self: PeerId;
-  /** Every member, this process included. */
-  members: readonly PeerId[];
-  /** FIRST_INCARNATION at first, then larger at each restart (its state is lost on restart). */
-  incarnation: number;
-  /** The largest fencing token seen in an earlier life, kept durably by the driver; 0 when none. */
-  fencingTokenSeen?: number;
-}
+/** The reference core's options are those of every mutex core. */
+export type RicartAgrawalaOptions = MutexCoreOptions;
 
-export class RicartAgrawala {
+/** The reference mutex core (see the theory of operation above). */
+export class RicartAgrawala implements MutexCore {
   readonly self: PeerId;
   private readonly incarnation: number;
   private readonly clock = new LamportClock();
@@ -102,7 +77,7 @@ export class RicartAgrawala {
   }
 
   /** A snapshot for GetState and for checkers. */
-  describe() {
+  describe(): MutexSnapshot {
     return {
       state: this.stateName,
       requestTimestamp: this.stateName === 'released' ? 0 : this.requestTimestamp,

@@ -5,8 +5,11 @@ import {
   incrementVector,
   LamportClock,
   receiveVector,
+  type BerkeleyAverager,
   type BerkeleyReading,
+  type LamportClockCore,
   type VectorClock,
+  type VectorClockRules,
 } from '@distlab/clock';
 import { EventQueue } from './event-queue';
 import { NO_FAULTS, SimNetwork } from './network';
@@ -28,7 +31,21 @@ interface LoggedEvent {
  * send → receive, transitively), not from any clock, and checks: a → b implies L(a) < L(b); a → b if and only if
  * V(a) < V(b).
  */
-export function simulateLogicalClocks(seed: number, options: { faults: boolean }): SimulationResult {
+export interface ClockSimulationOptions {
+  faults: boolean;
+  /** Each process's Lamport clock (a user's, or a planted bug); the reference `LamportClock` by default. */
+  createLamportClock?: () => LamportClockCore;
+  /** The vector-clock rules; the reference `incrementVector` and `receiveVector` by default. */
+  vector?: VectorClockRules;
+  /** The master's averaging; the reference `berkeleyRound` by default. */
+  berkeleyRound?: BerkeleyAverager;
+}
+
+const REFERENCE_VECTOR: VectorClockRules = { incrementVector, receiveVector };
+
+export function simulateLogicalClocks(seed: number, options: ClockSimulationOptions): SimulationResult {
+  const createLamportClock = options.createLamportClock ?? (() => new LamportClock());
+  const vector = options.vector ?? REFERENCE_VECTOR;
   const random = new SeededRandom(seed);
   const queue = new EventQueue();
   const network = new SimNetwork(
@@ -40,7 +57,7 @@ export function simulateLogicalClocks(seed: number, options: { faults: boolean }
   );
   const ids = Array.from({ length: random.int(2, 6) }, (_, index) => index + 1);
   const events: LoggedEvent[] = [];
-  const state = new Map(ids.map((id) => [id, { lamport: new LamportClock(), vector: EMPTY_VECTOR, last: -1 }]));
+  const state = new Map(ids.map((id) => [id, { lamport: createLamportClock(), vector: EMPTY_VECTOR, last: -1 }]));
   const log = (process: number, lamport: number, vector: VectorClock, extraCause?: number) => {
     const own = entry(state, process);
     events.push({
@@ -57,7 +74,7 @@ export function simulateLogicalClocks(seed: number, options: { faults: boolean }
     queue.at(random.int(0, 500), () => {
       const id = random.pick(ids);
       const own = entry(state, id);
-      own.vector = incrementVector(own.vector, id);
+      own.vector = vector.incrementVector(own.vector, id);
       const lamport = own.lamport.tick();
       if (ids.length === 1 || random.chance(0.4)) {
         log(id, lamport, own.vector);
@@ -69,7 +86,7 @@ export function simulateLogicalClocks(seed: number, options: { faults: boolean }
       messages += 1;
       network.sendReliable(id, to, () => {
         const receiver = entry(state, to);
-        receiver.vector = receiveVector(receiver.vector, stamp.vector, to);
+        receiver.vector = vector.receiveVector(receiver.vector, stamp.vector, to);
         log(to, receiver.lamport.receive(stamp.lamport), receiver.vector, sendIndex);
       });
     });
@@ -111,7 +128,7 @@ export function simulateLogicalClocks(seed: number, options: { faults: boolean }
  * one true instant after all adjustments landed and checks that the spread is within the bound the round reported
  * (plus the drift accrued during the round), and that a wild clock was left out of the average.
  */
-export function simulateBerkeley(seed: number, options: { faults: boolean }): SimulationResult {
+export function simulateBerkeley(seed: number, options: ClockSimulationOptions): SimulationResult {
   const random = new SeededRandom(seed);
   const ids = Array.from({ length: random.int(2, 8) }, (_, index) => index + 1);
   const master = random.pick(ids);
@@ -136,7 +153,7 @@ export function simulateBerkeley(seed: number, options: { faults: boolean }): Si
     trueMs += delay();
     readings.push({ peerId: id, sendMs, serverTimeMs, receiveMs: read(master, trueMs) });
   }
-  const round = berkeleyRound(readings, 1_000);
+  const round = (options.berkeleyRound ?? berkeleyRound)(readings, 1_000);
   // Adjustments land with delays; each is a delta, applied whenever it arrives.
   const roundStartMs = 1_000;
   entry(clocks, master).offsetMs += round.masterAdjustmentMs;

@@ -1,13 +1,21 @@
-import { ElectionCore, type ElectionAlgorithm, type ElectionInput, type ElectionOutput } from '@distlab/election';
+import {
+  ElectionCore,
+  type ElectionAlgorithm,
+  type ElectionInput,
+  type ElectionOutput,
+  type LeaderElectionCoreFactory,
+} from '@distlab/election';
 import { EventQueue } from './event-queue';
 import { NO_FAULTS, SimNetwork, type NetworkFaults } from './network';
 import { SeededRandom } from './random';
-import { MAX_EVENTS_PER_RUN, type SimulationResult } from './simulation-result';
+import { MAX_EVENTS_PER_RUN, type ReplayOptions, type SimulationResult } from './simulation-result';
 import { entry } from './lookup';
 
-export interface ElectionSimulationOptions {
+export interface ElectionSimulationOptions extends ReplayOptions {
   algorithm: ElectionAlgorithm;
   faults: boolean;
+  /** Builds each process's core (a user's, or a planted bug); the reference `ElectionCore` by default. */
+  makeCore?: LeaderElectionCoreFactory;
   trace?: (line: string) => void;
 }
 
@@ -22,8 +30,9 @@ const ELECTION_KINDS = new Set(['election', 'answer', 'coordinator', 'ring-elect
  * own clock). Safety phase: messages are delayed and lost (a lost or blocked message fails back to its sender, as an
  * RPC would), links are cut, processes crash and some restart. At HEAL_AT_MS the links are restored. Checked from
  * outside: within AGREEMENT_BOUND_MS after the heal, every live process follows the same leader, the highest live id.
- * Without faults, one election is started after the first agreement and its messages counted: Ring must use at most
- * 3N; Bully's count is reported.
+ * Without faults, every leader ever announced must be the highest id (no process is down, so no lower one may win),
+ * and one election is started after the first agreement and its messages counted: Ring must use at most 3N; Bully's
+ * count is reported.
  */
 export function simulateElection(seed: number, options: ElectionSimulationOptions): SimulationResult {
   const random = new SeededRandom(seed);
@@ -49,19 +58,61 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
   let countingTerm = 0;
   let counted = 0;
   let elections = 0;
-  const make = (id: number) => new ElectionCore({ self: id, members: ids, algorithm: options.algorithm });
-  const nodes = new Map(ids.map((id) => [id, { core: make(id), alive: true }]));
+  const factory: LeaderElectionCoreFactory = options.makeCore ?? ((coreOptions) => new ElectionCore(coreOptions));
+  const make = (id: number) => factory({ self: id, members: ids, algorithm: options.algorithm });
+  const nodes = new Map(ids.map((id) => [id, { core: make(id), alive: true, incarnation: 1 }]));
+  const recorder = options.recorder;
+  recorder?.attach(() => queue.nowMs);
+  const highest = Math.max(...ids);
+  let steps = 0;
+  let truncated = false;
+  let violationStep: number | undefined;
+  const violate = (id: number, text: string) => {
+    violations.push(text);
+    violationStep ??= steps;
+    // The first safety violation ends the run: it is the one reported, and a broken core may storm from there on.
+    truncated = true;
+    queue.clear();
+    recorder?.local(id, entry(nodes, id).incarnation, 'local', `✗ ${text}`);
+  };
 
-  const input = (id: number, value: ElectionInput) => {
+  const input = (id: number, value: ElectionInput, messageId?: string) => {
     const node = entry(nodes, id);
-    if (!node.alive) return;
-    const outputs = node.core.handle(value);
-    if (value.kind !== 'tick' || outputs.length > 0)
-      options.trace?.(`t=${queue.nowMs} ${id} <- ${JSON.stringify(value)} -> ${JSON.stringify(outputs)}`);
+    if (!node.alive || truncated) return;
+    if (options.maxSteps !== undefined && steps >= options.maxSteps) {
+      truncated = true;
+      queue.clear();
+      return;
+    }
+    let outputs: ElectionOutput[];
+    try {
+      outputs = node.core.handle(value);
+    } catch (error) {
+      violate(id, `process ${id} threw on ${JSON.stringify(value)}: ${String(error)}`);
+      truncated = true;
+      queue.clear();
+      return;
+    }
+    // Ticks that change nothing are not steps: they would drown the diagram and the prefix count.
+    if (value.kind === 'tick' && outputs.length === 0) return;
+    steps += 1;
+    if (value.kind === 'receive' && messageId !== undefined)
+      recorder?.receive(id, node.incarnation, value.message.from, messageId, value.message.kind);
+    else if (value.kind !== 'receive') recorder?.local(id, node.incarnation, 'local', describeInput(value));
+    options.trace?.(`t=${queue.nowMs} ${id} <- ${JSON.stringify(value)} -> ${JSON.stringify(outputs)}`);
     apply(id, outputs);
   };
   const apply = (id: number, outputs: ElectionOutput[]) => {
+    const incarnation = entry(nodes, id).incarnation;
     for (const output of outputs) {
+      if (output.kind === 'leader-changed') {
+        recorder?.local(id, incarnation, 'leader-changed', `leader is ${output.leader} (term ${output.term})`);
+        if (!options.faults && output.leader !== highest)
+          violate(
+            id,
+            `t=${queue.nowMs}: leader: process ${id} follows ${output.leader}, not ${highest}, with every process up`,
+          );
+      }
       if (output.kind === 'election-started') {
         elections += 1;
         if (counting && countingTerm === 0) countingTerm = output.term;
@@ -76,10 +127,11 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
       if (output.kind !== 'send') continue;
       const { to, message } = output;
       if (counting && ELECTION_KINDS.has(message.kind)) counted += 1;
+      const messageId = recorder?.send(id, incarnation, to, message.kind);
       network.sendOnce(
         id,
         to,
-        () => input(to, { kind: 'receive', message, nowMs: localNow(to) }),
+        () => input(to, { kind: 'receive', message, nowMs: localNow(to) }, messageId),
         () => input(id, { kind: 'send-failed', to, message, nowMs: localNow(id) }),
         RPC_TIMEOUT_MS,
       );
@@ -90,12 +142,13 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
     queue.after(TICK_EVERY_MS, tickAll);
   };
   const crash = (id: number) => {
+    recorder?.local(id, entry(nodes, id).incarnation, 'local', 'crash');
     entry(nodes, id).alive = false;
     network.crashed.add(id);
     options.trace?.(`t=${queue.nowMs} CRASH ${id}`);
   };
   const restart = (id: number) => {
-    nodes.set(id, { core: make(id), alive: true });
+    nodes.set(id, { core: make(id), alive: true, incarnation: entry(nodes, id).incarnation + 1 });
     network.crashed.delete(id);
     options.trace?.(`t=${queue.nowMs} RESTART ${id}`);
   };
@@ -118,7 +171,9 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
   } else {
     queue.at(HEAL_AT_MS, () => {
       counting = true;
-      input(random.pick(ids), { kind: 'start', nowMs: 0 });
+      // The start comes at the starter's own time: at time 0 its answer deadline would long have passed.
+      const starter = random.pick(ids);
+      input(starter, { kind: 'start', nowMs: localNow(starter) });
     });
   }
 
@@ -127,7 +182,7 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
   const live = ids.filter((id) => entry(nodes, id).alive);
   const expected = Math.max(...live);
   const believed = live.map((id) => `${id}→${entry(nodes, id).core.describe().leader ?? 'none'}`);
-  if (live.some((id) => entry(nodes, id).core.describe().leader !== expected)) {
+  if (!truncated && live.some((id) => entry(nodes, id).core.describe().leader !== expected)) {
     violations.push(
       `agreement: ${AGREEMENT_BOUND_MS} ms after the heal the live processes believe ${believed.join(' ')}, not all ${expected}`,
     );
@@ -143,5 +198,12 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
     violations,
     operations: options.faults ? elections : 1,
     messages: options.faults ? network.sent : counted,
+    steps,
+    violationStep,
   };
+}
+
+function describeInput(value: Exclude<ElectionInput, { kind: 'receive' }>): string {
+  if (value.kind === 'send-failed') return `send-failed ${value.message.kind} to ${value.to}`;
+  return value.kind;
 }

@@ -26,6 +26,11 @@ export class EventQueue {
     this.at(this.nowMs + delayMs, action);
   }
 
+  /** Drops every pending event: the run ends at once (a replay cut to a prefix of its steps). */
+  clear(): void {
+    this.events = [];
+  }
+
   /** Runs events up to `untilMs` (inclusive) or until `maxEvents` have run in all; returns false if stopped by the cap. */
   runUntil(untilMs: number, maxEvents = 2_000_000): boolean {
     while (this.events.length > 0 && this.events[0].atMs <= untilMs) {

@@ -1,15 +1,21 @@
 import { compareStamps } from '@distlab/clock';
-import { RicartAgrawala, type MutexInput, type MutexOutput, type RicartAgrawalaOptions } from '@distlab/mutex';
+import {
+  RicartAgrawala,
+  type MutexCoreFactory,
+  type MutexInput,
+  type MutexMessage,
+  type MutexOutput,
+} from '@distlab/mutex';
 import { EventQueue } from './event-queue';
 import { NO_FAULTS, SimNetwork, type NetworkFaults } from './network';
 import { SeededRandom } from './random';
-import { MAX_EVENTS_PER_RUN, type SimulationResult } from './simulation-result';
+import { MAX_EVENTS_PER_RUN, type ReplayOptions, type SimulationResult } from './simulation-result';
 import { entry } from './lookup';
 
-export interface MutexSimulationOptions {
+export interface MutexSimulationOptions extends ReplayOptions {
   faults: boolean;
-  /** Builds each process's core; a test passes a deliberately broken variant to prove the checker can fail. */
-  makeCore?: (options: RicartAgrawalaOptions) => RicartAgrawala;
+  /** Builds each process's core (a user's, or a planted bug); the reference `RicartAgrawala` by default. */
+  makeCore?: MutexCoreFactory;
   /** Receives one line per step (input, output, fault), to read what a failing seed did. */
   trace?: (line: string) => void;
 }
@@ -40,9 +46,23 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
   const network = new SimNetwork(queue, random, faults);
   const ids = Array.from({ length: random.int(3, 6) }, (_, index) => index + 1);
   const entriesEach = random.int(2, 4);
-  const make = options.makeCore ?? ((coreOptions) => new RicartAgrawala(coreOptions));
+  const make: MutexCoreFactory = options.makeCore ?? ((coreOptions) => new RicartAgrawala(coreOptions));
+  const recorder = options.recorder;
+  recorder?.attach(() => queue.nowMs);
   const violations: string[] = [];
-  const grants: Array<{ peerId: number; timestamp: number; token: number }> = [];
+  let steps = 0;
+  let truncated = false;
+  let violationStep: number | undefined;
+  /** A safety violation, pinned to the step that caused it and marked on the diagram. */
+  const violate = (peerId: number, incarnation: number, text: string) => {
+    violations.push(text);
+    violationStep ??= steps;
+    // The first safety violation ends the run: it is the one reported, and a broken core may storm from there on.
+    truncated = true;
+    queue.clear();
+    recorder?.local(peerId, incarnation, 'local', `✗ ${text}`);
+  };
+  const grants: Array<{ peerId: number; timestamp: number; token: number; step: number }> = [];
   const holders = new Set<number>();
   let messages = 0;
 
@@ -54,10 +74,28 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
   );
 
   const trace = options.trace;
-  const input = (id: number, value: MutexInput) => {
+  const input = (id: number, value: MutexInput, messageId?: string) => {
     const node = entry(nodes, id);
     if (!node.alive) return;
-    const outputs = node.core.handle(value);
+    if (options.maxSteps !== undefined && steps >= options.maxSteps) {
+      truncated = true;
+      queue.clear();
+      return;
+    }
+    steps += 1;
+    if (value.kind === 'receive' && messageId !== undefined)
+      recorder?.receive(id, node.incarnation, value.message.from, messageId, describeMessage(value.message));
+    else if (value.kind !== 'receive') recorder?.local(id, node.incarnation, 'local', value.kind);
+    let outputs: MutexOutput[];
+    try {
+      outputs = node.core.handle(value);
+    } catch (error) {
+      // A user's core that throws has a bug: report it as a violation of this step and end the run.
+      violate(id, node.incarnation, `process ${id} threw on ${JSON.stringify(value)}: ${String(error)}`);
+      truncated = true;
+      queue.clear();
+      return;
+    }
     trace?.(`t=${queue.nowMs} ${id}#${node.incarnation} <- ${JSON.stringify(value)} -> ${JSON.stringify(outputs)}`);
     apply(id, node.incarnation, outputs);
   };
@@ -68,24 +106,29 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
       if (output.kind === 'send') {
         messages += 1;
         const { to, message } = output;
+        const messageId = recorder?.send(id, incarnation, to, describeMessage(message));
         network.sendReliable(
           id,
           to,
-          () => input(to, { kind: 'receive', message }),
+          () => input(to, { kind: 'receive', message }, messageId),
           () => node.alive && node.incarnation === incarnation,
         );
       } else if (output.kind === 'entered') {
         holders.add(id);
+        recorder?.local(id, incarnation, 'cs-enter', `enter (token ${output.fencingToken})`);
         if (holders.size > 1)
-          violations.push(
+          violate(
+            id,
+            incarnation,
             `t=${queue.nowMs}: mutual exclusion violated: ${[...holders].join(' and ')} hold the critical section`,
           );
-        grants.push({ peerId: id, timestamp: output.requestTimestamp, token: output.fencingToken });
+        grants.push({ peerId: id, timestamp: output.requestTimestamp, token: output.fencingToken, step: steps });
         queue.after(random.int(1, 20), () => {
           if (node.alive && node.incarnation === incarnation && node.core.state === 'held')
             input(id, { kind: 'release' });
         });
       } else {
+        recorder?.local(id, incarnation, 'cs-exit', `exit (token ${output.fencingToken})`);
         holders.delete(id);
         node.remaining -= 1;
         scheduleRequest(id, random.int(0, 50));
@@ -106,6 +149,7 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
     const node = entry(nodes, id);
     if (!node.alive) return;
     trace?.(`t=${queue.nowMs} CRASH ${id}`);
+    recorder?.local(id, node.incarnation, 'local', 'crash');
     node.alive = false;
     network.crashed.add(id);
     holders.delete(id); // A crash ends the critical section: the checker must not count a dead holder.
@@ -147,8 +191,10 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
   }
 
   const finished = queue.runUntil(HEAL_AT_MS + LIVENESS_LIMIT_MS, MAX_EVENTS_PER_RUN);
+  // A run cut short (a replay of a prefix, or a core that threw) is judged on safety alone: the rest never happened.
+  const complete = !truncated;
   if (!finished) violations.push(`the run hit its cap of ${MAX_EVENTS_PER_RUN} events`);
-  for (const [id, node] of nodes) {
+  for (const [id, node] of complete ? nodes : []) {
     if (node.remaining > 0) {
       violations.push(
         `liveness: process ${id} still has ${node.remaining} entries to make after the heal (${JSON.stringify(node.core.describe())})`,
@@ -156,6 +202,8 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
     }
   }
   if (!options.faults) {
+    // An order or fencing violation is pinned to the grant that broke it, so a replay of that prefix shows it.
+    const pin = (step: number) => (violationStep = Math.min(violationStep ?? step, step));
     for (let index = 1; index < grants.length; index += 1) {
       const [before, after] = [grants[index - 1], grants[index]];
       if (
@@ -167,10 +215,14 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
         violations.push(
           `order: (${after.timestamp}, ${after.peerId}) was granted after (${before.timestamp}, ${before.peerId})`,
         );
+        pin(after.step);
       }
-      if (after.token <= before.token) violations.push(`fencing: token ${after.token} after ${before.token}`);
+      if (after.token <= before.token) {
+        violations.push(`fencing: token ${after.token} after ${before.token}`);
+        pin(after.step);
+      }
     }
-    if (messages !== grants.length * 2 * (ids.length - 1)) {
+    if (complete && messages !== grants.length * 2 * (ids.length - 1)) {
       violations.push(`messages: ${messages} for ${grants.length} entries among ${ids.length}, not 2(N − 1) each`);
     }
   }
@@ -181,5 +233,13 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
     violations,
     operations: grants.length,
     messages,
+    steps,
+    violationStep,
   };
+}
+
+function describeMessage(message: MutexMessage): string {
+  return message.kind === 'request'
+    ? `request ts=${message.timestamp}`
+    : `reply to ts=${message.requestTimestamp} (token ${message.fencingTokenSeen})`;
 }

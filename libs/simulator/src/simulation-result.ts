@@ -1,3 +1,5 @@
+import type { RunRecorder } from './run-recorder';
+
 /** What one simulated run found: violations of the algorithm's invariants, and what it cost. */
 export interface SimulationResult {
   algorithm: string;
@@ -10,6 +12,22 @@ export interface SimulationResult {
   operations: number;
   /** Messages sent by the algorithm (retransmissions excluded). */
   messages: number;
+  /** Inputs fed to the cores in all (where the simulation counts them): the run's length in steps. */
+  steps?: number;
+  /**
+   * The step at which the first violation happened, where it can be pinned to one: a replay cut to this many steps
+   * (`maxSteps`) breaks the same invariant, and no shorter prefix of the run does. Absent for liveness violations,
+   * which only the whole run can show.
+   */
+  violationStep?: number;
+}
+
+/** The options every core simulation shares, for replaying and drawing one run. */
+export interface ReplayOptions {
+  /** Stops the run after this many steps (inputs fed to cores): safety is then checked on the prefix alone. */
+  maxSteps?: number;
+  /** Receives the run as event records, for the space-time diagram. */
+  recorder?: RunRecorder;
 }
 
 /** The largest number of simulated events one run may process: every run is bounded. */

@@ -145,6 +145,20 @@ export function drawDiagram(model: DiagramModel): void {
                 fill: colorOf(event.algorithm),
               });
       if (event.kind === 'leader-changed') mark.textContent = '★';
+      // A checker's verdict recorded into the run (the simulator's "✗ …" step) is written out, in red, beside its event.
+      if (event.label.startsWith('✗')) {
+        mark.setAttribute('fill', '#d62728');
+        mark.setAttribute('r', '7');
+        // Written towards the wider side, so that the text stays inside the diagram.
+        const leftward = event.lane >= model.lanes.length / 2;
+        const note = element('text', {
+          class: 'violation-mark',
+          x: leftward ? x - 10 : x + 10,
+          y: y + 4,
+          'text-anchor': leftward ? 'end' : 'start',
+        });
+        note.textContent = event.label.length > 90 ? `${event.label.slice(0, 89)}…` : event.label;
+      }
       const text = `peer-${event.peer} #${event.sequence} ${event.kind}: ${event.label} | ${stamp(row)} | ${event.wallTime}`;
       mark.addEventListener('mouseenter', (mouse) =>
         showTooltip(text, (mouse as MouseEvent).pageX, (mouse as MouseEvent).pageY),

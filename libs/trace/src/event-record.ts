@@ -15,6 +15,8 @@ export interface TraceEvent {
   label: string;
   remotePeer?: number;
   messageId?: string;
+  /** On a `leader-changed` event, the leader now followed (optional: the peers write it in the label). */
+  leader?: number;
 }
 
 /** A line that is not an event (a torn last line of a crashed process, or a foreign file). */
@@ -45,6 +47,7 @@ export function parseEventLine(line: string, where = 'event line'): TraceEvent {
     label: text('label'),
     remotePeer: typeof raw['remotePeer'] === 'number' ? raw['remotePeer'] : undefined,
     messageId: text('messageId') || undefined,
+    leader: typeof raw['leader'] === 'number' ? raw['leader'] : undefined,
   };
 }
 

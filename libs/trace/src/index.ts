@@ -8,3 +8,4 @@ export { checkLogicalClocks, happenedBefore } from './causality';
 export { checkMutualExclusion, checkMessagesPerEntry, criticalSections, type CriticalSection } from './mutex-checks';
 export { buildDiagram, messageCounts, type DiagramModel, type DiagramEvent, type DiagramMessage } from './trace-model';
 export { renderTraceHtml, renderShiviz } from './trace-html';
+export { checkLeaderAgreement, leaderOf } from './election-checks';

@@ -20,6 +20,7 @@ const STYLE = `
   .section { fill: #1f77b4; opacity: 0.3; }
   .leader-mark { fill: #d62728; font-size: 16px; }
   .clock-mark { fill: #8c564b; }
+  .violation-mark { fill: #d62728; font-weight: 600; }
   #tooltip { position: absolute; display: none; background: #222; color: #fff; padding: 4px 8px; border-radius: 4px;
     font: 12px ui-monospace, monospace; pointer-events: none; max-width: 700px; z-index: 10; }
 `;
@@ -27,7 +28,7 @@ const STYLE = `
 const LEGEND = `
   <span>● event (colour: algorithm)</span><span>→ message, send to receive (dashed: not delivered)</span>
   <span><svg width="14" height="12"><rect width="14" height="12" fill="#1f77b4" opacity="0.3"/></svg> critical section</span>
-  <span style="color:#d62728">★ leader change</span><span style="color:#8c564b">◆ clock adjustment</span>
+  <span style="color:#d62728">★ leader change</span><span style="color:#8c564b">◆ clock adjustment</span><span style="color:#d62728">✗ a violated invariant (simulated runs)</span>
   <span>hover an arrow or an event for its Lamport and vector stamps; time flows down</span>`;
 
 function escapeHtml(text: string): string {

@@ -1,0 +1,29 @@
+// Proves the simulator's checkers can fail: every planted bug of the catalogue is caught within its stated number of
+// seeds (the seed and the shortest failing prefix are printed), and the reference cores pass the very same seeds.
+import { sweep } from '../core-check';
+import { PLANTED_BUGS } from './catalogue';
+
+describe.each(PLANTED_BUGS)('planted bug $name', (bug) => {
+  it(`is caught by the ${bug.algorithm} simulation within ${bug.catchWithinSeeds} seeds, breaking ${bug.breaks}`, () => {
+    const result = sweep(bug.algorithm, {
+      faults: bug.faults,
+      core: bug.core,
+      firstSeed: 1,
+      seeds: bug.catchWithinSeeds,
+      stopAtFirst: true,
+    });
+    expect(result.first).toBeDefined();
+    const first = result.first!;
+    process.stdout.write(
+      `${bug.name}: caught at seed ${first.seed} (${result.runs} seeds run)` +
+        `${first.prefixSteps === undefined ? '' : `, shortest failing prefix ${first.prefixSteps} of ${first.steps} steps`}` +
+        `: ${first.violation.slice(0, 160)}\n`,
+    );
+    expect(first.violation).toContain(bug.breaks);
+  });
+
+  it(`lets the reference ${bug.algorithm} core pass the same ${bug.catchWithinSeeds} seeds`, () => {
+    const result = sweep(bug.algorithm, { faults: bug.faults, firstSeed: 1, seeds: bug.catchWithinSeeds });
+    expect(result.first).toBeUndefined();
+  });
+});
