@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseInteger, peerPort, runServerProcess } from '@distlab/grpc-kit';
 import { EVENTS_FILE_MAX_BYTES_DEFAULT, EVENTS_IN_MEMORY_DEFAULT } from './messaging';
+import { loadElectionCore, loadMutexCore } from '@distlab/simulator';
 import { startPeer } from './peer-server';
 
 /** Parses "2=127.0.0.1:50062,3=127.0.0.1:50063". */
@@ -136,6 +137,18 @@ void runServerProcess({
           .env('DISTLAB_MUTEX_TRANSPORT')
           .choices(['stream', 'unary'])
           .default('stream'),
+      )
+      .addOption(
+        new Option(
+          '--mutex-core <file>',
+          'drive your own Ricart–Agrawala core (a .ts or .js module exporting createMutexCore; see distlab new)',
+        ).env('DISTLAB_MUTEX_CORE'),
+      )
+      .addOption(
+        new Option(
+          '--election-core <file>',
+          'drive your own election core (a .ts or .js module exporting createElectionCore; see distlab new)',
+        ).env('DISTLAB_ELECTION_CORE'),
       ),
   start: ({ config, options, logger }) =>
     startPeer({
@@ -152,6 +165,11 @@ void runServerProcess({
       clockDriftPpm: options['clockDriftPpm'] as number,
       electionAlgorithm: options['electionAlgorithm'] as 'bully' | 'ring',
       mutexTransport: options['mutexTransport'] as 'stream' | 'unary',
+      // Loaded and checked against its interface before the server starts: a broken module stops the peer at once,
+      // saying what is wrong with it.
+      mutexCore: options['mutexCore'] === undefined ? undefined : loadMutexCore(options['mutexCore'] as string),
+      electionCore:
+        options['electionCore'] === undefined ? undefined : loadElectionCore(options['electionCore'] as string),
       faults: {
         blocked: false,
         hang: false,

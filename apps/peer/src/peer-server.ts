@@ -7,7 +7,8 @@ import { ClusterServiceService } from '@distlab/contracts/cluster/v1/cluster';
 import { ElectionServiceService } from '@distlab/contracts/election/v1/election';
 import { GreeterServiceService } from '@distlab/contracts/greeter/v1/greeter';
 import { MutexServiceService } from '@distlab/contracts/mutex/v1/mutex';
-import type { ElectionAlgorithm, ElectionTimeouts } from '@distlab/election';
+import type { ElectionAlgorithm, ElectionTimeouts, LeaderElectionCoreFactory } from '@distlab/election';
+import type { MutexCoreFactory } from '@distlab/mutex';
 import {
   startServer,
   type Logger,
@@ -53,6 +54,10 @@ export interface PeerOptions {
   mutexMaxWaitingClients?: number;
   /** Mutex: how Request and Reply travel to the other peers (an Exchange stream each by default). */
   mutexTransport?: MutexTransport;
+  /** A user's Ricart–Agrawala core to drive instead of the reference (loaded by `--mutex-core`). */
+  mutexCore?: MutexCoreFactory;
+  /** A user's election core to drive instead of the reference (loaded by `--election-core`). */
+  electionCore?: LeaderElectionCoreFactory;
   /** When set, register with this registry as "peer-<id>" and as a GreeterService endpoint, and discover peers there. */
   registry?: string;
   /** The other members' addresses by id. */
@@ -132,6 +137,7 @@ async function startOwnedPeer(
     wallClock,
     maxWaitingClients: options.mutexMaxWaitingClients,
     transport: options.mutexTransport,
+    coreFactory: options.mutexCore,
   });
   const election = new ElectionDriver({
     links,
@@ -141,6 +147,7 @@ async function startOwnedPeer(
     wallClock,
     algorithm: options.electionAlgorithm ?? 'bully',
     timeouts: options.electionTimeouts,
+    coreFactory: options.electionCore,
   });
   const chat = chatService({ logger, maxPendingEvents: options.chatMaxPendingEvents });
   const clockApi = clockService({ clocks, log, links, logger });

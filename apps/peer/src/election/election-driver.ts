@@ -2,6 +2,8 @@ import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { isServiceError, unaryCall, type Logger } from '@distlab/grpc-kit';
 import {
   ElectionCore,
+  type LeaderElectionCore,
+  type LeaderElectionCoreFactory,
   type ElectionAlgorithm,
   type ElectionMessage,
   type ElectionOutput,
@@ -29,6 +31,8 @@ export interface ElectionDriverOptions {
   timeouts?: Partial<ElectionTimeouts>;
   /** This peer's clock, for the time a leader was learned. */
   wallClock: () => Date;
+  /** The core to drive: libs/election's by default, or a user's (`--election-core FILE`). */
+  coreFactory?: LeaderElectionCoreFactory;
 }
 
 /** How long an election message may take before it counts as not delivered (the core then skips the receiver). */
@@ -40,7 +44,7 @@ const ELECTION_CALL_DEADLINE_MS = 250;
  * one timer is kept at the core's next deadline. Election steps and leader changes are logged.
  */
 export class ElectionDriver {
-  private readonly core: ElectionCore;
+  private readonly core: LeaderElectionCore;
   private timer: NodeJS.Timeout | undefined;
   private timerAtMs = Infinity;
   private electTime: Date | undefined;
@@ -50,7 +54,8 @@ export class ElectionDriver {
   private readonly unhear: () => void;
 
   constructor(private readonly options: ElectionDriverOptions) {
-    this.core = new ElectionCore({
+    const reference: LeaderElectionCoreFactory = (core) => new ElectionCore(core);
+    this.core = (options.coreFactory ?? reference)({
       self: options.links.self,
       members: options.links.members(),
       algorithm: options.algorithm,

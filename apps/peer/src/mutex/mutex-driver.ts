@@ -1,6 +1,12 @@
 import { MutexServiceClient, type Envelope } from '@distlab/contracts/mutex/v1/mutex';
 import { unaryCall, type Logger } from '@distlab/grpc-kit';
-import { RicartAgrawala, type MutexMessage, type MutexOutput } from '@distlab/mutex';
+import {
+  RicartAgrawala,
+  type MutexCore,
+  type MutexCoreFactory,
+  type MutexMessage,
+  type MutexOutput,
+} from '@distlab/mutex';
 import {
   envelopeMetadata,
   MembershipNotReadyError,
@@ -62,7 +68,12 @@ export interface MutexDriverOptions {
   maxWaitingClients?: number;
   /** `stream` by default. */
   transport?: MutexTransport;
+  /** The core to drive: libs/mutex's Ricart–Agrawala by default, or a user's (`--mutex-core FILE`). */
+  coreFactory?: MutexCoreFactory;
 }
+
+/** The reference core. */
+const REFERENCE_CORE: MutexCoreFactory = (options) => new RicartAgrawala(options);
 
 /**
  * The thin driver of libs/mutex's Ricart–Agrawala core on a peer: client Acquire calls queue here (one core request
@@ -72,7 +83,7 @@ export interface MutexDriverOptions {
  * envelope) are passed on. Nothing here decides who enters: the core does.
  */
 export class MutexDriver {
-  private readonly core: RicartAgrawala;
+  private readonly core: MutexCore;
   private readonly waiters: Waiter[] = [];
   private holder: Holder | undefined;
   private entries = 0;
@@ -84,7 +95,7 @@ export class MutexDriver {
 
   constructor(private readonly options: MutexDriverOptions) {
     this.exchange = options.transport === 'unary' ? undefined : new MutexExchange(options.links);
-    this.core = new RicartAgrawala({
+    this.core = (options.coreFactory ?? REFERENCE_CORE)({
       self: options.links.self,
       members: options.links.members(),
       incarnation: options.state.incarnation,
