@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { chaosCommands } from './commands/chaos';
 import { chatCommand } from './commands/chat';
@@ -21,9 +23,12 @@ import { addGlobalOptions } from './context';
  * the generated clients; `--json` prints protobuf JSON for scripts.
  */
 export function buildProgram(): Command {
+  // The package file is one directory up both from src/ (under tsx) and from .bundle/ (the compiled CLI).
+  const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
   const program = addGlobalOptions(
     new Command('distlab')
       .description('The classic distributed-computing lab as real gRPC services.')
+      .version(version, '-V, --version', 'print the version of distlab')
       .showHelpAfterError('(add --help for usage)')
       .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2)),
   );

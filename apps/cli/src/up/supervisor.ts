@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { checkHealth, createHealthClient, listHealth, type ClientSettings } from '@distlab/grpc-kit';
 
@@ -21,7 +22,18 @@ export interface RunningProcess {
   services: string[];
 }
 
-const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');
+/**
+ * The workspace root, found upwards from this file: it runs from apps/cli/src/up under tsx and from apps/cli/.bundle
+ * in the compiled CLI.
+ */
+function findWorkspaceRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+  }
+  throw new Error(`no workspace (a directory with nx.json) above ${from}`);
+}
+
+const WORKSPACE_ROOT = findWorkspaceRoot(__dirname);
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const RESTART_DELAY_MS = 1_000;
