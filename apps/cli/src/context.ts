@@ -1,5 +1,6 @@
+import { styleText } from 'node:util';
 import { Command, Option } from 'commander';
-import { codeName, isServiceError, parseInteger, type ClientSettings } from '@distlab/grpc-kit';
+import { Code, codeName, isServiceError, parseInteger, type ClientSettings } from '@distlab/grpc-kit';
 
 /** The global options every command shares. */
 export interface GlobalOptions {
@@ -8,7 +9,14 @@ export interface GlobalOptions {
   deadline: number;
   token?: string;
   tlsCa?: string;
+  basePort: number;
 }
+
+/**
+ * The port every layout is relative to: `distlab up --base-port B` puts the balancer (the registry) at B+1, the
+ * inventory at B+2, the factorial workers from B+3 and peer n at B+10+n. The default is the well-known layout.
+ */
+export const DEFAULT_BASE_PORT = 50_050;
 
 export function addGlobalOptions(program: Command): Command {
   return program
@@ -27,12 +35,21 @@ export function addGlobalOptions(program: Command): Command {
         .argParser(parseInteger('--deadline', 1, 3_600_000)),
     )
     .addOption(new Option('--token <secret>', 'bearer token for servers started with --token').env('DISTLAB_TOKEN'))
-    .addOption(new Option('--tls-ca <file>', 'use TLS, trusting this CA certificate (PEM)').env('DISTLAB_TLS_CA'));
+    .addOption(new Option('--tls-ca <file>', 'use TLS, trusting this CA certificate (PEM)').env('DISTLAB_TLS_CA'))
+    .addOption(
+      new Option('--base-port <port>', 'where the system listens, as started by `distlab up --base-port`')
+        .env('DISTLAB_BASE_PORT')
+        .default(DEFAULT_BASE_PORT)
+        .argParser(parseInteger('--base-port', 1024, 65_000)),
+    );
 }
+
+/** The last address a command was about to call: what an UNAVAILABLE error names. */
+let lastTarget: string | undefined;
 
 /** What a command needs from the global options: where to connect and how, and how to print. */
 export class CliContext {
-  constructor(private readonly options: GlobalOptions) {}
+  constructor(readonly options: GlobalOptions) {}
 
   static of(command: Command): CliContext {
     return new CliContext(command.optsWithGlobals<GlobalOptions>());
@@ -44,7 +61,29 @@ export class CliContext {
 
   /** The target: --target (or DISTLAB_TARGET), else the command's default. */
   target(defaultTarget: string): string {
-    return this.options.target ?? defaultTarget;
+    return this.dial(this.options.target ?? defaultTarget);
+  }
+
+  /** Notes `address` as the one about to be called (named by an UNAVAILABLE error), and returns it. */
+  dial(address: string): string {
+    lastTarget = address;
+    return address;
+  }
+
+  /** Whether --target (or DISTLAB_TARGET) was given. */
+  get hasTarget(): boolean {
+    return this.options.target !== undefined;
+  }
+
+  /** Where the system's processes listen on this machine, from --base-port (or DISTLAB_BASE_PORT). */
+  get ports() {
+    const base = this.options.basePort;
+    return {
+      registry: `127.0.0.1:${base + 1}`,
+      balancer: `127.0.0.1:${base + 1}`,
+      inventory: `127.0.0.1:${base + 2}`,
+      peer: (id: number) => `127.0.0.1:${base + 10 + id}`,
+    };
   }
 
   clientSettings(): ClientSettings {
@@ -74,11 +113,55 @@ export function action<Args extends unknown[]>(
     } catch (error) {
       const command = args.at(-1) as Command;
       const json = command.optsWithGlobals<GlobalOptions>().json;
-      const { code, message } = isServiceError(error)
-        ? { code: codeName(error.code), message: error.details }
-        : { code: 'ERROR', message: (error as Error).message };
+      const { code, message } = describeFailure(error);
       process.stderr.write(json ? `${JSON.stringify({ error: { code, message } })}\n` : `error: ${code}: ${message}\n`);
       process.exitCode = 1;
     }
   };
+}
+
+/**
+ * A failure as a status name and one line of text. Nothing answering is the first failure a new user meets, and
+ * grpc-js words it as a resolver's note: say instead which address did not answer and what to do about it.
+ */
+export function describeFailure(error: unknown): { code: string; message: string } {
+  if (!isServiceError(error)) return { code: 'ERROR', message: (error as Error).message };
+  if (error.code === Code.UNAVAILABLE && /ECONNREFUSED|No connection established|connect/i.test(error.details)) {
+    const refused = /(?:ECONNREFUSED|connect \w+) ([\w.:[\]-]+:\d+)/.exec(error.details)?.[1];
+    const address = refused ?? lastTarget ?? 'the server';
+    return {
+      code: codeName(error.code),
+      message:
+        `nothing answers at ${address}. Start the lab with \`npm start\` (or \`distlab up\`), ` +
+        'or point at a running one with --target host:port (or --base-port)',
+    };
+  }
+  return { code: codeName(error.code), message: oneLine(error.details) };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, '; ');
+}
+
+/**
+ * `text` in a colour, on a terminal only: piped output, NO_COLOR and a dumb terminal get plain text (Node's
+ * hasColors() reads NO_COLOR, FORCE_COLOR and TERM).
+ */
+export function paint(
+  style: 'green' | 'red' | 'yellow' | 'bold' | 'dim',
+  text: string,
+  stream: NodeJS.WriteStream = process.stdout,
+): string {
+  return stream.isTTY && stream.hasColors() ? styleText(style, text) : text;
+}
+
+/** PASS green and FAIL red wherever a line starts with one. */
+export function paintVerdicts(text: string): string {
+  return text.replace(/^(PASS|FAIL)\b/gm, (verdict) => paint(verdict === 'PASS' ? 'green' : 'red', verdict));
+}
+
+/** A table's header line in bold, the rows as they are. */
+export function paintHeader(table: string): string {
+  const end = table.indexOf('\n');
+  return end < 0 ? paint('bold', table) : `${paint('bold', table.slice(0, end))}${table.slice(end)}`;
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { CliContext } from '../context';
 import { parseInteger } from '@distlab/grpc-kit';
 import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
-import { DEFAULT_BASE_PORT, layout, planSystem, startSystem, type SystemOptions } from '../up/system';
+import { layout, planSystem, startSystem, type SystemOptions } from '../up/system';
 
 /**
  * `distlab up`: the whole system on one machine, as separate processes. The balancer (registry and proxy) starts
@@ -15,18 +16,15 @@ export function upCommand(program: Command): void {
     .description('start the whole system as child processes and stop it on Ctrl-C')
     .option('--peers <n>', 'how many peers', parseInteger('--peers', 1, 9), 5)
     .option('--workers <n>', 'how many factorial workers', parseInteger('--workers', 1, 7), 2)
-    .option(
-      '--base-port <port>',
-      'balancer base+1, inventory base+2, workers base+3…, peer n base+10+n',
-      parseInteger('--base-port', 1024, 65_000),
-      DEFAULT_BASE_PORT,
-    )
     .option('--data-dir <dir>', "the inventory's SQLite data directory", '.distlab/inventory')
     .option('--events-dir <dir>', 'where the peers append their event logs', '.distlab/events')
     .option('--state-dir <dir>', 'where the peers keep their incarnations and fencing tokens', '.distlab/state')
     .option('--secure', 'TLS on every call, peer to peer too, and a bearer token required (made under --secrets-dir)')
     .option('--secrets-dir <dir>', 'where --secure keeps its local CA, certificate and token', '.distlab/tls')
-    .action(async (options: UpOptions) => {
+    .action(async (localOptions: Omit<UpOptions, 'basePort'>, command: Command) => {
+      // --base-port is global (balancer base+1, inventory base+2, workers base+3…, peer n base+10+n): every command
+      // reaches the system started with it when given the same one.
+      const options: UpOptions = { ...localOptions, basePort: CliContext.of(command).options.basePort };
       const secrets = options.secure ? ensureLocalSecrets(options.secretsDir) : undefined;
       const plan = planSystem({ ...options, secrets });
       const peer1 = `127.0.0.1:${layout(options.basePort, 1, 0).peers[0].port}`;
