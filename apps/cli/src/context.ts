@@ -1,6 +1,7 @@
 import { styleText } from 'node:util';
 import { Command, Option } from 'commander';
 import { Code, codeName, isServiceError, parseInteger, type ClientSettings } from '@distlab/grpc-kit';
+import { DEFAULT_BASE_PORT } from './up/system';
 
 /** The global options every command shares. */
 export interface GlobalOptions {
@@ -11,12 +12,6 @@ export interface GlobalOptions {
   tlsCa?: string;
   basePort: number;
 }
-
-/**
- * The port every layout is relative to: `distlab up --base-port B` puts the balancer (the registry) at B+1, the
- * inventory at B+2, the factorial workers from B+3 and peer n at B+10+n. The default is the well-known layout.
- */
-export const DEFAULT_BASE_PORT = 50_050;
 
 export function addGlobalOptions(program: Command): Command {
   return program
@@ -37,7 +32,10 @@ export function addGlobalOptions(program: Command): Command {
     .addOption(new Option('--token <secret>', 'bearer token for servers started with --token').env('DISTLAB_TOKEN'))
     .addOption(new Option('--tls-ca <file>', 'use TLS, trusting this CA certificate (PEM)').env('DISTLAB_TLS_CA'))
     .addOption(
-      new Option('--base-port <port>', 'where the system listens, as started by `distlab up --base-port`')
+      new Option(
+        '--base-port <port>',
+        'where the system listens, as `distlab up --base-port` placed it: registry base+1, inventory base+2, peer n base+10+n',
+      )
         .env('DISTLAB_BASE_PORT')
         .default(DEFAULT_BASE_PORT)
         .argParser(parseInteger('--base-port', 1024, 65_000)),
