@@ -124,17 +124,36 @@ export function action<Args extends unknown[]>(
  */
 export function describeFailure(error: unknown): { code: string; message: string } {
   if (!isServiceError(error)) return { code: 'ERROR', message: (error as Error).message };
-  if (error.code === Code.UNAVAILABLE && /ECONNREFUSED|No connection established|connect/i.test(error.details)) {
-    const refused = /(?:ECONNREFUSED|connect \w+) ([\w.:[\]-]+:\d+)/.exec(error.details)?.[1];
-    const address = refused ?? lastTarget ?? 'the server';
+  const code = codeName(error.code);
+  if (error.code !== Code.UNAVAILABLE) return { code, message: oneLine(error.details) };
+  const refused = /ECONNREFUSED ([\w.:[\]-]+:\d+)/.exec(error.details)?.[1];
+  if (refused !== undefined || /ECONNREFUSED/.test(error.details)) {
     return {
-      code: codeName(error.code),
+      code,
       message:
-        `nothing answers at ${address}. Start the lab with \`npm start\` (or \`distlab up\`), ` +
+        `nothing answers at ${refused ?? lastTarget ?? 'the server'}. Start the lab with \`npm start\` (or \`distlab up\`), ` +
         'or point at a running one with --target host:port (or --base-port)',
     };
   }
-  return { code: codeName(error.code), message: oneLine(error.details) };
+  if (/No connection established/.test(error.details)) {
+    // Something listens but the connection failed: most often TLS on one side only.
+    return {
+      code,
+      message:
+        `cannot connect to ${lastTarget ?? 'the server'} (${withoutResolutionNote(error.details)}). ` +
+        'A system started with `distlab up --secure` needs --tls-ca (and --token); is the address right?',
+    };
+  }
+  return { code, message: oneLine(error.details) };
+}
+
+/** grpc-js's details without its (empty, here) resolver note and the time stamp, which say nothing to a user. */
+function withoutResolutionNote(details: string): string {
+  return details
+    .replace(/^No connection established\. Last error: /, '')
+    .replace(/ \(\d{4}-[^)]*\)/, '')
+    .replace(/\.? ?Resolution note: .*$/, '')
+    .trim();
 }
 
 function oneLine(text: string): string {

@@ -10,6 +10,12 @@ if (process.channel !== undefined) {
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 
+// `distlab registry list | head -3` closes the pipe early: that ends the command quietly, as it does any Unix tool.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 // Actions report their own failures (context.ts's `action`); what reaches here failed while the command line was
 // read, such as an argument parser that threw: a usage error, said in one line and never as a stack.
 buildProgram()

@@ -86,7 +86,9 @@ export async function onEveryMember<C extends Client, T>(
       try {
         return { peerId: id, result: await use(client, id) };
       } catch (error) {
-        return { peerId: id, error: (error as { details?: string }).details ?? String(error) };
+        const details = (error as { details?: string }).details ?? String(error);
+        // A member that is down is the usual case here (the Bully demo kills one): say so, not grpc-js's note.
+        return { peerId: id, error: /ECONNREFUSED/.test(details) ? `not answering at ${address}` : details };
       } finally {
         client.close();
       }
