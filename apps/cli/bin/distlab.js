@@ -3,7 +3,7 @@
 // command costs one Node start-up and a load of plain JavaScript. The bundle is rebuilt first when a source it was made
 // from changed since it was built; if it cannot be built (esbuild missing), the sources run through tsx as before.
 'use strict';
-const { readFileSync, writeFileSync } = require('node:fs');
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { dirname } = require('node:path');
 const vm = require('node:vm');
@@ -37,7 +37,10 @@ function runBundle() {
     // Registered before the bundle runs: `--help` and usage errors exit while it is still loading.
     process.once('exit', () => {
       try {
-        writeFileSync(CODE_CACHE_FILE, script.createCachedData());
+        // Written aside and renamed: commands started at the same moment never read half a cache.
+        const temporary = `${CODE_CACHE_FILE}.${process.pid}.tmp`;
+        writeFileSync(temporary, script.createCachedData());
+        renameSync(temporary, CODE_CACHE_FILE);
       } catch {
         // A read-only install runs without a cache, only slower.
       }

@@ -169,7 +169,8 @@ export function paint(
   text: string,
   stream: NodeJS.WriteStream = process.stdout,
 ): string {
-  return stream.isTTY && stream.hasColors() ? styleText(style, text) : text;
+  // The stream was checked here: styleText's own check would look at process.stdout, whatever the stream.
+  return stream.isTTY && stream.hasColors() ? styleText(style, text, { validateStream: false }) : text;
 }
 
 /** PASS green and FAIL red wherever a line starts with one. */

@@ -63,7 +63,7 @@ export class Supervisor {
     if (!this.colour) return column;
     const palette = ['cyan', 'magenta', 'blue', 'green', 'yellow'] as const;
     const index = [...name].reduce((sum, character) => sum + character.charCodeAt(0), 0) % palette.length;
-    return styleText(palette[index], column);
+    return styleText(palette[index], column, { validateStream: false });
   }
 
   async start(spec: ProcessSpec): Promise<RunningProcess> {
@@ -198,7 +198,10 @@ export function formatLogLine(line: string, colour = false): string {
     .join(' ');
   const levelName = LEVELS[level as number] ?? String(level);
   const style = LEVEL_STYLES[levelName];
-  const levelText = colour && style !== undefined ? styleText(style, levelName.padEnd(5)) : levelName.padEnd(5);
+  const levelText =
+    colour && style !== undefined
+      ? styleText(style, levelName.padEnd(5), { validateStream: false })
+      : levelName.padEnd(5);
   return `${clock} ${levelText} ${String(msg ?? '')} ${details}`.trimEnd();
 }
 
