@@ -1,7 +1,14 @@
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePortRange, SpawnedProcess, WORKSPACE_ROOT } from '@distlab/testing';
+import {
+  freePortRange,
+  SpawnedProcess,
+  startPeerProcess,
+  startServerProcess,
+  WORKSPACE_ROOT,
+  type ServerProcessHandle,
+} from '@distlab/testing';
 import { EXAMPLES, commandPath, everyCommand } from './help-examples';
 import { bashCompletion } from './commands/completion';
 import { buildProgram } from './program';
@@ -84,6 +91,41 @@ describe('nothing listening', () => {
         new RegExp(`^error: UNAVAILABLE: nothing answers at 127\\.0\\.0\\.1:${emptyBasePort + 2}\\. `),
       ),
     ]);
+  });
+});
+
+describe('--peer N with a registry', () => {
+  let registry: ServerProcessHandle;
+  let peer: ServerProcessHandle;
+  let basePort: number;
+
+  beforeAll(async () => {
+    basePort = await freePortRange(20);
+    // The registry where --base-port puts it (base+1), and peer 3 on a port of its own, not base+13.
+    registry = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'balancer', 'src', 'main.ts'), [
+      ...['--port', String(basePort + 1)],
+    ]);
+    peer = await startPeerProcess(3, ['--registry', registry.address]);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const server of [peer, registry]) {
+      server.process.child.kill('SIGTERM');
+      await server.process.exited();
+    }
+  });
+
+  it('finds the peer where the registry says peer-N is, outside the port layout', async () => {
+    let listed = '';
+    for (let attempt = 0; attempt < 100 && !listed.includes(peer.address); attempt += 1) {
+      listed = (await run(['--base-port', String(basePort), 'registry', 'lookup', 'peer-3'])).stdout;
+      if (!listed.includes(peer.address)) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(listed).toContain(peer.address);
+    expect(await run(['--base-port', String(basePort), 'clock', 'show', '--peer', '3'])).toMatchObject({
+      exitCode: 0,
+      stdout: expect.stringMatching(/^peer-3 L=\d+ V=\[/),
+    });
   });
 });
 
