@@ -1,5 +1,7 @@
+import { styleText } from 'node:util';
 import { Command, Option } from 'commander';
-import { codeName, isServiceError, parseInteger, type ClientSettings } from '@distlab/grpc-kit';
+import { Code, codeName, isServiceError, parseInteger, type ClientSettings } from '@distlab/grpc-kit';
+import { DEFAULT_BASE_PORT } from './up/system';
 
 /** The global options every command shares. */
 export interface GlobalOptions {
@@ -8,6 +10,7 @@ export interface GlobalOptions {
   deadline: number;
   token?: string;
   tlsCa?: string;
+  basePort: number;
 }
 
 export function addGlobalOptions(program: Command): Command {
@@ -27,12 +30,24 @@ export function addGlobalOptions(program: Command): Command {
         .argParser(parseInteger('--deadline', 1, 3_600_000)),
     )
     .addOption(new Option('--token <secret>', 'bearer token for servers started with --token').env('DISTLAB_TOKEN'))
-    .addOption(new Option('--tls-ca <file>', 'use TLS, trusting this CA certificate (PEM)').env('DISTLAB_TLS_CA'));
+    .addOption(new Option('--tls-ca <file>', 'use TLS, trusting this CA certificate (PEM)').env('DISTLAB_TLS_CA'))
+    .addOption(
+      new Option(
+        '--base-port <port>',
+        'where the system listens, as `distlab up --base-port` placed it: registry base+1, inventory base+2, peer n base+10+n',
+      )
+        .env('DISTLAB_BASE_PORT')
+        .default(DEFAULT_BASE_PORT)
+        .argParser(parseInteger('--base-port', 1024, 65_000)),
+    );
 }
+
+/** The last address a command was about to call: what an UNAVAILABLE error names. */
+let lastTarget: string | undefined;
 
 /** What a command needs from the global options: where to connect and how, and how to print. */
 export class CliContext {
-  constructor(private readonly options: GlobalOptions) {}
+  constructor(readonly options: GlobalOptions) {}
 
   static of(command: Command): CliContext {
     return new CliContext(command.optsWithGlobals<GlobalOptions>());
@@ -44,7 +59,29 @@ export class CliContext {
 
   /** The target: --target (or DISTLAB_TARGET), else the command's default. */
   target(defaultTarget: string): string {
-    return this.options.target ?? defaultTarget;
+    return this.dial(this.options.target ?? defaultTarget);
+  }
+
+  /** Notes `address` as the one about to be called (named by an UNAVAILABLE error), and returns it. */
+  dial(address: string): string {
+    lastTarget = address;
+    return address;
+  }
+
+  /** Whether --target (or DISTLAB_TARGET) was given. */
+  get hasTarget(): boolean {
+    return this.options.target !== undefined;
+  }
+
+  /** Where the system's processes listen on this machine, from --base-port (or DISTLAB_BASE_PORT). */
+  get ports() {
+    const base = this.options.basePort;
+    return {
+      registry: `127.0.0.1:${base + 1}`,
+      balancer: `127.0.0.1:${base + 1}`,
+      inventory: `127.0.0.1:${base + 2}`,
+      peer: (id: number) => `127.0.0.1:${base + 10 + id}`,
+    };
   }
 
   clientSettings(): ClientSettings {
@@ -74,11 +111,75 @@ export function action<Args extends unknown[]>(
     } catch (error) {
       const command = args.at(-1) as Command;
       const json = command.optsWithGlobals<GlobalOptions>().json;
-      const { code, message } = isServiceError(error)
-        ? { code: codeName(error.code), message: error.details }
-        : { code: 'ERROR', message: (error as Error).message };
+      const { code, message } = describeFailure(error);
       process.stderr.write(json ? `${JSON.stringify({ error: { code, message } })}\n` : `error: ${code}: ${message}\n`);
       process.exitCode = 1;
     }
   };
+}
+
+/**
+ * A failure as a status name and one line of text. Nothing answering is the first failure a new user meets, and
+ * grpc-js words it as a resolver's note: say instead which address did not answer and what to do about it.
+ */
+export function describeFailure(error: unknown): { code: string; message: string } {
+  if (!isServiceError(error)) return { code: 'ERROR', message: (error as Error).message };
+  const code = codeName(error.code);
+  if (error.code !== Code.UNAVAILABLE) return { code, message: oneLine(error.details) };
+  const refused = /ECONNREFUSED ([\w.:[\]-]+:\d+)/.exec(error.details)?.[1];
+  if (refused !== undefined || /ECONNREFUSED/.test(error.details)) {
+    return {
+      code,
+      message:
+        `nothing answers at ${refused ?? lastTarget ?? 'the server'}. Start the lab with \`npm start\` (or \`distlab up\`), ` +
+        'or point at a running one with --target host:port (or --base-port)',
+    };
+  }
+  if (/No connection established/.test(error.details)) {
+    // Something listens but the connection failed: most often TLS on one side only.
+    return {
+      code,
+      message:
+        `cannot connect to ${lastTarget ?? 'the server'} (${withoutResolutionNote(error.details)}). ` +
+        'A system started with `distlab up --secure` needs --tls-ca (and --token); is the address right?',
+    };
+  }
+  return { code, message: oneLine(error.details) };
+}
+
+/** grpc-js's details without its (empty, here) resolver note and the time stamp, which say nothing to a user. */
+function withoutResolutionNote(details: string): string {
+  return details
+    .replace(/^No connection established\. Last error: /, '')
+    .replace(/ \(\d{4}-[^)]*\)/, '')
+    .replace(/\.? ?Resolution note: .*$/, '')
+    .trim();
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, '; ');
+}
+
+/**
+ * `text` in a colour, on a terminal only: piped output, NO_COLOR and a dumb terminal get plain text (Node's
+ * hasColors() reads NO_COLOR, FORCE_COLOR and TERM).
+ */
+export function paint(
+  style: 'green' | 'red' | 'yellow' | 'bold' | 'dim',
+  text: string,
+  stream: NodeJS.WriteStream = process.stdout,
+): string {
+  // The stream was checked here: styleText's own check would look at process.stdout, whatever the stream.
+  return stream.isTTY && stream.hasColors() ? styleText(style, text, { validateStream: false }) : text;
+}
+
+/** PASS green and FAIL red wherever a line starts with one. */
+export function paintVerdicts(text: string): string {
+  return text.replace(/^(PASS|FAIL)\b/gm, (verdict) => paint(verdict === 'PASS' ? 'green' : 'red', verdict));
+}
+
+/** A table's header line in bold, the rows as they are. */
+export function paintHeader(table: string): string {
+  const end = table.indexOf('\n');
+  return end < 0 ? paint('bold', table) : `${paint('bold', table.slice(0, end))}${table.slice(end)}`;
 }

@@ -1,55 +1,5 @@
-import { Command } from 'commander';
-import { chaosCommands } from './commands/chaos';
-import { chatCommand } from './commands/chat';
-import { greeterCommands } from './commands/greeter';
-import { clockCommands } from './commands/clock';
-import { clusterCommands } from './commands/cluster';
-import { demoCommand } from './commands/demo';
-import { traceCommand } from './commands/trace';
-import { electionCommands } from './commands/election';
-import { mutexCommands } from './commands/mutex';
-import { timeCommands } from './commands/time';
-import { factorialCommand } from './commands/factorial';
-import { healthCommand } from './commands/health';
-import { registryCommand } from './commands/registry';
-import { inventoryCommand } from './commands/inventory';
-import { upCommand } from './commands/up';
-import { simulateCommand } from './commands/simulate';
-import { checkCommand } from './commands/check';
-import { newCommand } from './commands/new';
-import { addGlobalOptions } from './context';
-
-/**
- * The distlab command: one entry point to every service of the lab. Each command talks to one server over gRPC with
- * the generated clients; `--json` prints protobuf JSON for scripts.
- */
-export function buildProgram(): Command {
-  const program = addGlobalOptions(
-    new Command('distlab')
-      .description('The classic distributed-computing lab as real gRPC services.')
-      .showHelpAfterError('(add --help for usage)')
-      .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2)),
-  );
-  healthCommand(program);
-  greeterCommands(program);
-  chatCommand(program);
-  inventoryCommand(program);
-  factorialCommand(program);
-  registryCommand(program);
-  clockCommands(program);
-  timeCommands(program);
-  mutexCommands(program);
-  electionCommands(program);
-  clusterCommands(program);
-  chaosCommands(program);
-  demoCommand(program);
-  traceCommand(program);
-  upCommand(program);
-  simulateCommand(program);
-  checkCommand(program);
-  newCommand(program);
-  return program;
-}
+import { describeFailure } from './context';
+import { buildProgram } from './program';
 
 // bin/distlab.js starts this process with an IPC channel to itself for one reason: if the launcher dies, however it
 // died (kill -9 included), the channel closes and this process is told to stop (SIGTERM, so `distlab up` stops its
@@ -60,4 +10,17 @@ if (process.channel !== undefined) {
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 
-buildProgram().parseAsync(process.argv);
+// `distlab registry list | head -3` closes the pipe early: that ends the command quietly, as it does any Unix tool.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+// Actions report their own failures (context.ts's `action`); what reaches here failed while the command line was
+// read, such as an argument parser that threw: a usage error, said in one line and never as a stack.
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`error: ${describeFailure(error).message}\n`);
+    process.exit(2);
+  });

@@ -59,6 +59,20 @@ describe('retrySafety', () => {
     });
   });
 
+  it('agrees with the decoded descriptors on every method of every service', () => {
+    const services = [...descriptorRegistry()].filter((desc) => desc.kind === 'service');
+    expect(services.length).toBeGreaterThan(5);
+    for (const service of services) {
+      const names: Record<number, string> = { 1: 'no-side-effects', 2: 'idempotent' };
+      const levels = Object.fromEntries(
+        service.methods.map((method) => [method.name, names[method.idempotency] ?? 'unsafe']),
+      );
+      expect({ [service.typeName]: Object.fromEntries(retrySafety(service.typeName)) }).toEqual({
+        [service.typeName]: levels,
+      });
+    }
+  });
+
   it('names the missing service in its error', () => {
     expect(() => retrySafety('distlab.nope.v1.NopeService')).toThrow('distlab.nope.v1.NopeService');
   });

@@ -1,5 +1,4 @@
 import { makeClientConstructor, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { service as healthServiceDefinition } from 'grpc-health-check';
 import { createClient, type ClientConstructor, type ClientSettings } from './client';
 
 /** A grpc.health.v1 serving status, as the health service reports it. */
@@ -18,13 +17,24 @@ export interface HealthClient extends Client {
   ): unknown;
 }
 
-const HealthClientConstructor = Object.assign(makeClientConstructor(healthServiceDefinition, 'grpc.health.v1.Health'), {
-  serviceName: 'grpc.health.v1.Health',
-}) as unknown as ClientConstructor<HealthClient>;
+let healthClientConstructor: ClientConstructor<HealthClient> | undefined;
+
+/**
+ * The client class, made on first use: grpc-health-check parses its .proto file when it is loaded, tens of
+ * milliseconds that a command which never checks health (most of the CLI's) should not pay at start-up.
+ */
+function healthClientClass(): ClientConstructor<HealthClient> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { service } = require('grpc-health-check') as typeof import('grpc-health-check');
+  healthClientConstructor ??= Object.assign(makeClientConstructor(service, 'grpc.health.v1.Health'), {
+    serviceName: 'grpc.health.v1.Health',
+  }) as unknown as ClientConstructor<HealthClient>;
+  return healthClientConstructor;
+}
 
 /** A health client with the kit's defaults (deadline, TLS, token). */
 export function createHealthClient(target: string, settings: ClientSettings = {}): HealthClient {
-  return createClient(HealthClientConstructor, target, settings);
+  return createClient(healthClientClass(), target, settings);
 }
 
 /** Checks one service ("" for the server as a whole). Rejects with the ServiceError when the server cannot answer. */

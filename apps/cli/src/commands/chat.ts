@@ -2,7 +2,7 @@ import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Command } from 'commander';
 import type { ServiceError } from '@grpc/grpc-js';
 import { ChatResponse, ChatServiceClient } from '@distlab/contracts/chat/v1/chat';
-import { codeName, createClient, peerPort } from '@distlab/grpc-kit';
+import { codeName, createClient } from '@distlab/grpc-kit';
 import { CliContext } from '../context';
 
 /** One chat event as a line of text. */
@@ -37,11 +37,7 @@ export function chatCommand(program: Command): void {
     .action((options: { room: string; user: string; script?: boolean }, command: Command) => {
       const context = CliContext.of(command);
       const interactive = !options.script && process.stdin.isTTY === true;
-      const client = createClient(
-        ChatServiceClient,
-        context.target(`127.0.0.1:${peerPort(1)}`),
-        context.clientSettings(),
-      );
+      const client = createClient(ChatServiceClient, context.target(context.ports.peer(1)), context.clientSettings());
       const stream = client.chat();
       const input = createInterface({
         input: process.stdin,

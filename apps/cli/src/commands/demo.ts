@@ -11,7 +11,7 @@ import { factorialDemo, fencingDemo, inventoryDemo } from '../demos/service-demo
 import { berkeleyDemo, cristianDemo } from '../demos/time-demos';
 import { parseInteger } from '@distlab/grpc-kit';
 import { peerId } from './peer-clients';
-import { DEFAULT_BASE_PORT, layout } from '../up/system';
+import { layout } from '../up/system';
 
 const DEMOS: Record<string, (run: DemoRun) => Promise<void>> = {
   lamport: lamportDemo,
@@ -40,17 +40,13 @@ export function demoCommand(program: Command): void {
     )
     .addArgument(new Argument('<name>', 'the experiment').choices([...Object.keys(DEMOS), 'all']))
     .option('--peer <id>', 'the peer to ask for the members', peerId, 1)
-    .option(
-      '--base-port <port>',
-      "the running system's layout, as given to distlab up",
-      parseInteger('--base-port', 1024, 65_000),
-      DEFAULT_BASE_PORT,
-    )
     .option('--trace <file.html>', "write the demo's space-time diagram (with all: one file per demo, named after it)")
     .option('--peers <n>', 'peers of the system started when none is running', parseInteger('--peers', 2, 9), 5)
     .option('--workers <n>', 'factorial workers of that system', parseInteger('--workers', 1, 7), 2)
     .action(
-      action(async (name: string, options: DemoOptions, command: Command) => {
+      action(async (name: string, localOptions: Omit<DemoOptions, 'basePort'>, command: Command) => {
+        // --base-port is global: `distlab demo all --base-port 51000` and `distlab --base-port 51000 demo all` alike.
+        const options: DemoOptions = { ...localOptions, basePort: CliContext.of(command).options.basePort };
         const ports = layout(options.basePort, options.peer, 0);
         const addresses = {
           balancer: `127.0.0.1:${ports.balancer}`,

@@ -4,11 +4,12 @@ import {
   FactorialServiceClient,
   type ComputeStreamResponse,
 } from '@distlab/contracts/factorial/v1/factorial';
-import { createClient, durationToMs, unaryCall, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { createClient, durationToMs, unaryCall } from '@distlab/grpc-kit';
+import { InvalidArgumentError } from 'commander';
 import { action, CliContext } from '../context';
 
 function naturalNumber(value: string): string {
-  if (!/^\d+$/.test(value)) throw new Error(`n must be a whole number, 0 or more (got "${value}")`);
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`n must be a whole number, 0 or more (got "${value}")`);
   return BigInt(value).toString();
 }
 
@@ -28,7 +29,7 @@ export function factorialCommand(program: Command): void {
         const context = CliContext.of(command);
         const client = createClient(
           FactorialServiceClient,
-          context.target(`127.0.0.1:${WELL_KNOWN_PORTS.balancer}`),
+          context.target(context.ports.balancer),
           context.clientSettings(),
         );
         try {

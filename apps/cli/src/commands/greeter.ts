@@ -1,10 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ExchangeObjectResponse, GreeterServiceClient, SayHelloResponse } from '@distlab/contracts/greeter/v1/greeter';
-import { createClient, peerPort, unaryCall, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { createClient, unaryCall } from '@distlab/grpc-kit';
 import { lookupAddresses } from './registry';
 import { action, CliContext } from '../context';
-
-const defaultTarget = () => `127.0.0.1:${peerPort(1)}`;
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -27,16 +25,17 @@ export function greeterCommands(program: Command): void {
     .description('say hello to a peer (GreeterService.SayHello)')
     .requiredOption('--name <name>', 'who is greeting')
     .option('--lookup <name>', "find the greeter through the registry first (like Pyro's PYRONAME:), e.g. peer-1")
-    .option('--registry <host:port>', 'the registry for --lookup', `127.0.0.1:${WELL_KNOWN_PORTS.balancer}`)
+    .option('--registry <host:port>', 'the registry for --lookup (default: the one --base-port names)')
     .action(
-      action(async (options: { name: string; lookup?: string; registry: string }, command: Command) => {
+      action(async (options: { name: string; lookup?: string; registry?: string }, command: Command) => {
         const context = CliContext.of(command);
-        let target = context.target(defaultTarget());
+        let target = context.target(context.ports.peer(1));
         if (options.lookup !== undefined) {
-          const [address] = await lookupAddresses(options.registry, options.lookup, context);
+          const registry = context.dial(options.registry ?? context.ports.registry);
+          const [address] = await lookupAddresses(registry, options.lookup, context);
           if (address === undefined)
-            throw new Error(`no live registration named "${options.lookup}" in the registry at ${options.registry}`);
-          target = address;
+            throw new Error(`no live registration named "${options.lookup}" in the registry at ${registry}`);
+          target = context.dial(address);
         }
         const client = createClient(GreeterServiceClient, target, context.clientSettings());
         try {
@@ -62,7 +61,11 @@ export function greeterCommands(program: Command): void {
           command: Command,
         ) => {
           const context = CliContext.of(command);
-          const client = createClient(GreeterServiceClient, context.target(defaultTarget()), context.clientSettings());
+          const client = createClient(
+            GreeterServiceClient,
+            context.target(context.ports.peer(1)),
+            context.clientSettings(),
+          );
           try {
             const object = { name: options.name, value: options.value, tags: options.tag, attributes: options.attr };
             const response = await unaryCall(client, 'exchangeObject', { object });

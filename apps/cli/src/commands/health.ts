@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { checkHealth, createHealthClient, listHealth, peerPort } from '@distlab/grpc-kit';
-import { action, CliContext } from '../context';
+import { checkHealth, createHealthClient, listHealth } from '@distlab/grpc-kit';
+import { action, CliContext, paint } from '../context';
 
 export function healthCommand(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function healthCommand(program: Command): void {
     .action(
       action(async (target: string | undefined, options: { service?: string }, command: Command) => {
         const context = CliContext.of(command);
-        const address = target ?? context.target(`127.0.0.1:${peerPort(1)}`);
+        const address = target !== undefined ? context.dial(target) : context.target(context.ports.peer(1));
         const client = createHealthClient(address, context.clientSettings());
         try {
           if (options.service !== undefined) {
@@ -22,7 +22,8 @@ export function healthCommand(program: Command): void {
           }
           const statuses = await listHealth(client);
           const rows = Object.entries(statuses).map(
-            ([service, status]) => `${status.padEnd(12)} ${service || '(server)'}`,
+            ([service, status]) =>
+              `${paint(status === 'SERVING' ? 'green' : 'red', status.padEnd(12))} ${service || '(server)'}`,
           );
           context.print({ target: address, statuses }, [`${address}`, ...rows].join('\n'));
           if (Object.values(statuses).some((status) => status !== 'SERVING')) process.exitCode = 1;

@@ -1,4 +1,5 @@
 import type { Item } from '@distlab/contracts/inventory/v1/inventory';
+import { paint } from '../context';
 
 const COLUMNS = ['ID', 'NAME', 'QUANTITY', 'VERSION', 'UPDATED'] as const;
 
@@ -19,5 +20,5 @@ export function itemTable(items: readonly Item[]): string {
       )
       .join('  ')
       .trimEnd();
-  return [line(COLUMNS), ...rows.map(line)].join('\n');
+  return [paint('bold', line(COLUMNS)), ...rows.map(line)].join('\n');
 }

@@ -1,11 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { InventoryServiceClient, Item, ListItemsResponse } from '@distlab/contracts/inventory/v1/inventory';
-import { createClient, parseInteger, unaryCall, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { createClient, parseInteger, unaryCall } from '@distlab/grpc-kit';
 import { action, CliContext } from '../context';
 import { itemTable } from './inventory-format';
 import { runInventoryMenu } from './inventory-menu';
-
-const defaultTarget = () => `127.0.0.1:${WELL_KNOWN_PORTS.inventory}`;
 
 function integer(label: string, min: bigint) {
   return (value: string): string => {
@@ -25,7 +23,11 @@ async function withInventory(
   use: (client: InventoryServiceClient, context: CliContext) => Promise<void>,
 ) {
   const context = CliContext.of(command);
-  const client = createClient(InventoryServiceClient, context.target(defaultTarget()), context.clientSettings());
+  const client = createClient(
+    InventoryServiceClient,
+    context.target(context.ports.inventory),
+    context.clientSettings(),
+  );
   try {
     await use(client, context);
   } finally {
@@ -41,16 +43,21 @@ export function inventoryCommand(program: Command): void {
   const inventory = program
     .command('inventory')
     .description('the inventory service; with no subcommand, the interactive menu')
-    .action(async (_options: unknown, command: Command) => {
-      const context = CliContext.of(command);
-      const target = context.target(defaultTarget());
-      const client = createClient(InventoryServiceClient, target, context.clientSettings());
-      try {
-        await runInventoryMenu(client, target);
-      } finally {
-        client.close();
-      }
-    });
+    .action(
+      action(async (_options: unknown, command: Command) => {
+        const context = CliContext.of(command);
+        const target = context.target(context.ports.inventory);
+        const client = createClient(InventoryServiceClient, target, context.clientSettings());
+        try {
+          // A menu whose every choice would fail must not open: one read first, and its failure is the one line
+          // (and exit 1) that `action` prints.
+          await unaryCall(client, 'listItems', { pageSize: 1, pageToken: '' });
+          await runInventoryMenu(client, target);
+        } finally {
+          client.close();
+        }
+      }),
+    );
 
   inventory
     .command('add')

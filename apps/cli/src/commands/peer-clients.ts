@@ -1,8 +1,9 @@
 import type { Client } from '@grpc/grpc-js';
 import { Command, InvalidArgumentError } from 'commander';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
-import { createClient, peerPort, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
+import { createClient, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
 import { CliContext } from '../context';
+import { lookupAddresses } from './registry';
 
 /** Parses a peer id flag. */
 export function peerId(value: string): number {
@@ -20,9 +21,26 @@ export function durationMs(value: string): number {
   return Number(match[1]) * scale;
 }
 
-/** Where peer `id` listens: --target when given, else its well-known port on this machine. */
-export function peerAddress(context: CliContext, id: number): string {
-  return context.target(`127.0.0.1:${peerPort(id)}`);
+/** How long `--peer N` waits for the registry before falling back to the port layout. */
+const REGISTRY_LOOKUP_DEADLINE_MS = 1_000;
+
+/**
+ * Where peer `id` listens: --target when given; else where the registry says `peer-<id>` is, when a registry answers
+ * (so that any layout works, a cluster spread over machines included); else its port in the --base-port layout.
+ */
+export async function peerAddress(context: CliContext, id: number): Promise<string> {
+  if (context.hasTarget) return context.target(context.ports.peer(id));
+  try {
+    const lookupContext = new CliContext({
+      ...context.options,
+      deadline: Math.min(context.options.deadline, REGISTRY_LOOKUP_DEADLINE_MS),
+    });
+    const [address] = await lookupAddresses(context.ports.registry, `peer-${id}`, lookupContext, 1);
+    if (address !== undefined) return context.dial(address);
+  } catch {
+    // No registry answers: the layout is all there is to go by.
+  }
+  return context.dial(context.ports.peer(id));
 }
 
 /** Runs `use` with a client of `Constructor`'s service on peer `id`, closing it afterwards. */
@@ -33,7 +51,7 @@ export async function withPeer<C extends Client, T>(
   use: (client: C, context: CliContext) => Promise<T>,
 ): Promise<T> {
   const context = CliContext.of(command);
-  const client = createClient(Constructor, peerAddress(context, id), context.clientSettings());
+  const client = createClient(Constructor, await peerAddress(context, id), context.clientSettings());
   try {
     return await use(client, context);
   } finally {
@@ -43,11 +61,12 @@ export async function withPeer<C extends Client, T>(
 
 /** The cluster's members and addresses, as peer `via` knows them. */
 export async function membersOf(command: Command, via: number): Promise<Array<{ peerId: number; address: string }>> {
+  const viaAddress = await peerAddress(CliContext.of(command), via);
   return withPeer(command, ClusterServiceClient, via, async (client) => {
     const listed = await unaryCall(client, 'listMembers', {});
     return listed.members.map((member) => ({
       peerId: member.peerId,
-      address: member.peerId === listed.peerId ? peerAddress(CliContext.of(command), via) : member.address,
+      address: member.peerId === listed.peerId ? viaAddress : member.address,
     }));
   });
 }
@@ -67,7 +86,9 @@ export async function onEveryMember<C extends Client, T>(
       try {
         return { peerId: id, result: await use(client, id) };
       } catch (error) {
-        return { peerId: id, error: (error as { details?: string }).details ?? String(error) };
+        const details = (error as { details?: string }).details ?? String(error);
+        // A member that is down is the usual case here (the Bully demo kills one): say so, not grpc-js's note.
+        return { peerId: id, error: /ECONNREFUSED/.test(details) ? `not answering at ${address}` : details };
       } finally {
         client.close();
       }

@@ -5,10 +5,8 @@ import {
   RegistryServiceClient,
   type Registration,
 } from '@distlab/contracts/registry/v1/registry';
-import { createClient, unaryCall, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
-import { action, CliContext } from '../context';
-
-const defaultRegistry = () => `127.0.0.1:${WELL_KNOWN_PORTS.balancer}`;
+import { createClient, unaryCall } from '@distlab/grpc-kit';
+import { action, CliContext, paintHeader } from '../context';
 
 export function registrationTable(registrations: readonly Registration[]): string {
   if (registrations.length === 0) return '(no live registrations)';
@@ -22,19 +20,26 @@ export function registrationTable(registrations: readonly Registration[]): strin
   ]);
   const header = ['NAME', 'ADDRESS', 'METADATA', 'EXPIRES'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return paintHeader(
+    [header, ...rows]
+      .map((row) =>
+        row
+          .map((cell, column) => cell.padEnd(widths[column]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n'),
+  );
 }
 
 /** Resolves a name through the registry to its live addresses (the seed's PYRONAME: lookup). */
-export async function lookupAddresses(registry: string, name: string, context: CliContext): Promise<string[]> {
-  const client = createClient(RegistryServiceClient, registry, context.clientSettings());
+export async function lookupAddresses(
+  registry: string,
+  name: string,
+  context: CliContext,
+  maxAttempts?: number,
+): Promise<string[]> {
+  const client = createClient(RegistryServiceClient, registry, { ...context.clientSettings(), maxAttempts });
   try {
     return (await unaryCall(client, 'lookup', { name })).registrations.map((entry) => entry.address);
   } finally {
@@ -53,7 +58,11 @@ export function registryCommand(program: Command): void {
     .action(
       action(async (options: { prefix?: string }, command: Command) => {
         const context = CliContext.of(command);
-        const client = createClient(RegistryServiceClient, context.target(defaultRegistry()), context.clientSettings());
+        const client = createClient(
+          RegistryServiceClient,
+          context.target(context.ports.registry),
+          context.clientSettings(),
+        );
         try {
           const response = await unaryCall(client, 'list', { namePrefix: options.prefix ?? '' });
           context.print(ListResponse.toJSON(response), registrationTable(response.registrations));
@@ -69,7 +78,11 @@ export function registryCommand(program: Command): void {
     .action(
       action(async (name: string, _options: unknown, command: Command) => {
         const context = CliContext.of(command);
-        const client = createClient(RegistryServiceClient, context.target(defaultRegistry()), context.clientSettings());
+        const client = createClient(
+          RegistryServiceClient,
+          context.target(context.ports.registry),
+          context.clientSettings(),
+        );
         try {
           const response = await unaryCall(client, 'lookup', { name });
           context.print(LookupResponse.toJSON(response), registrationTable(response.registrations));

@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { parseInteger } from '@distlab/grpc-kit';
 import { readEventLogs, renderShiviz, renderTraceHtml, type TraceEvent } from '@distlab/trace';
-import { action } from '../context';
+import { action, CliContext } from '../context';
 import { DemoRun } from '../demos/demo-kit';
-import { DEFAULT_BASE_PORT, layout } from '../up/system';
+import { layout } from '../up/system';
 
 /**
  * `distlab trace`: a run's space-time diagram as one self-contained HTML file, from the peers' event-log files or live
@@ -17,12 +16,6 @@ export function traceCommand(program: Command): void {
     .description("write a run's space-time diagram (HTML) or its ShiViz log, from the event logs")
     .option('--events-dir <dir>', "read the peers' event-log files from here", '.distlab/events')
     .option('--live', 'read the running peers instead (their current lives), through ListEvents')
-    .option(
-      '--base-port <port>',
-      'with --live: the layout given to distlab up',
-      parseInteger('--base-port', 1024, 65_000),
-      DEFAULT_BASE_PORT,
-    )
     .option('--algorithm <name>', 'only events of this algorithm')
     .option('--out <file.html>', 'the diagram', 'trace.html')
     .option('--shiviz <file.log>', 'also write the run for ShiViz')
@@ -33,7 +26,6 @@ export function traceCommand(program: Command): void {
           options: {
             eventsDir: string;
             live?: boolean;
-            basePort: number;
             algorithm?: string;
             out: string;
             shiviz?: string;
@@ -43,7 +35,7 @@ export function traceCommand(program: Command): void {
         ) => {
           let events: TraceEvent[];
           if (options.live) {
-            const ports = layout(options.basePort, 1, 0);
+            const ports = layout(CliContext.of(command).options.basePort, 1, 0);
             const run = await DemoRun.begin(command, {
               balancer: `127.0.0.1:${ports.balancer}`,
               inventory: `127.0.0.1:${ports.inventory}`,

@@ -1,6 +1,9 @@
-import type { Command } from 'commander';
-import { parseInteger } from '@distlab/grpc-kit';
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { CliContext } from '../context';
+import { LOG_LEVELS, parseInteger, type LogLevel } from '@distlab/grpc-kit';
 import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
+import { EventFollower } from '../up/event-follower';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
 import { DEFAULT_BASE_PORT, layout, planSystem, startSystem, type SystemOptions } from '../up/system';
 
@@ -15,29 +18,40 @@ export function upCommand(program: Command): void {
     .description('start the whole system as child processes and stop it on Ctrl-C')
     .option('--peers <n>', 'how many peers', parseInteger('--peers', 1, 9), 5)
     .option('--workers <n>', 'how many factorial workers', parseInteger('--workers', 1, 7), 2)
-    .option(
-      '--base-port <port>',
-      'balancer base+1, inventory base+2, workers base+3…, peer n base+10+n',
-      parseInteger('--base-port', 1024, 65_000),
-      DEFAULT_BASE_PORT,
-    )
     .option('--data-dir <dir>', "the inventory's SQLite data directory", '.distlab/inventory')
     .option('--events-dir <dir>', 'where the peers append their event logs', '.distlab/events')
     .option('--state-dir <dir>', 'where the peers keep their incarnations and fencing tokens', '.distlab/state')
     .option('--secure', 'TLS on every call, peer to peer too, and a bearer token required (made under --secrets-dir)')
     .option('--secrets-dir <dir>', 'where --secure keeps its local CA, certificate and token', '.distlab/tls')
-    .action(async (options: UpOptions) => {
+    .addOption(
+      new Option('--log-level <level>', "the processes' log level: info shows the lab's events, debug every call")
+        .choices(LOG_LEVELS)
+        .default('info'),
+    )
+    .option('--verbose', 'the same as --log-level debug')
+    .action(async (localOptions: Omit<UpOptions, 'basePort'>, command: Command) => {
+      // --base-port is global (balancer base+1, inventory base+2, workers base+3…, peer n base+10+n): every command
+      // reaches the system started with it when given the same one.
+      const options: UpOptions = { ...localOptions, basePort: CliContext.of(command).options.basePort };
       const secrets = options.secure ? ensureLocalSecrets(options.secretsDir) : undefined;
-      const plan = planSystem({ ...options, secrets });
+      const logLevel = options.verbose ? 'debug' : options.logLevel;
+      const plan = planSystem({ ...options, secrets, logLevel });
       const peer1 = `127.0.0.1:${layout(options.basePort, 1, 0).peers[0].port}`;
       const supervisor = new Supervisor(
         (line) => process.stdout.write(`${line}\n`),
         (name, code, signal) => process.stderr.write(`distlab up: ${name} exited unexpectedly (${signal ?? code})\n`),
         secrets === undefined ? {} : { tls: { caFile: secrets.caCert } },
+        process.stdout.isTTY && process.stdout.hasColors(),
       );
+      // The lab's events (critical sections, clock adjustments, elections) from the peers' event logs, one line each.
+      const events = new EventFollower(resolve(options.eventsDir), (name, text) =>
+        process.stdout.write(`${supervisor.prefix(name)}${text}\n`),
+      );
+      events.start();
 
       let stopping: Promise<void> | undefined;
       const stop = (exitCode: number) => {
+        events.stop();
         stopping ??= supervisor.stopAll().then(() => {
           process.stdout.write('distlab up: stopped\n');
           process.exit(exitCode);
@@ -56,16 +70,18 @@ export function upCommand(program: Command): void {
       process.stdout.write(
         `${summary(
           supervisor.processes.map((running) => ({ ...running.spec, services: running.services })),
-          plan.registry,
+          options.basePort,
         )}\n`,
       );
       if (secrets !== undefined) process.stdout.write(`${securedSummary(secrets, peer1)}\n`);
     });
 }
 
-interface UpOptions extends Omit<SystemOptions, 'secrets'> {
+interface UpOptions extends Omit<SystemOptions, 'secrets' | 'logLevel'> {
   secure?: boolean;
   secretsDir: string;
+  logLevel: LogLevel;
+  verbose?: boolean;
 }
 
 function securedSummary(secrets: LocalSecrets, peer: string): string {
@@ -73,34 +89,35 @@ function securedSummary(secrets: LocalSecrets, peer: string): string {
     `Secured: every call is TLS (CA ${secrets.caCert}) and needs the bearer token in ${secrets.tokenFile}.`,
     'Call it with:',
     `  export DISTLAB_TLS_CA=${secrets.caCert} DISTLAB_TOKEN=$(cat ${secrets.tokenFile})`,
-    '  npx distlab factorial 12',
+    '  distlab factorial 12',
     `  grpcurl -cacert ${secrets.caCert} -H "authorization: Bearer $(cat ${secrets.tokenFile})" ${peer} list`,
     '',
   ].join('\n');
 }
 
-function summary(rows: Array<ProcessSpec & { services: string[] }>, registry: string): string {
+function summary(rows: Array<ProcessSpec & { services: string[] }>, basePort: number): string {
   const lines = rows.map(
     (row) =>
       `  ${row.name.padEnd(10)} ${row.address.padEnd(17)} ${row.services.map((service) => service.split('.').at(-1)).join(', ')}`,
   );
-  const elsewhere = registry === '127.0.0.1:50051' ? '' : ` --target ${registry}`;
+  // Another layout is reached by giving every command the same --base-port (or DISTLAB_BASE_PORT).
+  const elsewhere = basePort === DEFAULT_BASE_PORT ? '' : ` --base-port ${basePort}`;
   return [
     '',
     `distlab is up: ${rows.length} processes`,
     `  ${'NAME'.padEnd(10)} ${'ADDRESS'.padEnd(17)} SERVICES`,
     ...lines,
     '',
-    'Try, in another terminal:',
-    `  npx distlab${elsewhere} factorial 12                 (through the balancer)`,
-    `  npx distlab${elsewhere} registry list`,
-    '  npx distlab hello --name Ada --lookup peer-2',
-    '  npx distlab chat --room lab --user ada        (and again as another --user)',
-    '  npx distlab inventory                         (the interactive menu)',
-    '  npx distlab mutex acquire --peer 2 --hold 2s  (and at once on another --peer; then: mutex state)',
-    "  npx distlab election leader                   (kill the leader's process, and ask again)",
-    '  npx distlab time show; npx distlab time sync --algorithm berkeley',
-    '  npx distlab demo ricart-agrawala              (every demo: npx distlab demo --help)',
+    'Try, in another terminal (after `export PATH="$PWD/node_modules/.bin:$PATH"`, or with `npx` in front):',
+    `  distlab${elsewhere} factorial 12                 (through the balancer)`,
+    `  distlab${elsewhere} registry list`,
+    `  distlab${elsewhere} hello --name Ada --lookup peer-2`,
+    `  distlab${elsewhere} chat --room lab --user ada        (and again as another --user)`,
+    `  distlab${elsewhere} inventory                         (the interactive menu)`,
+    `  distlab${elsewhere} mutex acquire --peer 2 --hold 2s  (and at once on another --peer; then: mutex state)`,
+    `  distlab${elsewhere} election leader                   (kill the leader's process, and ask again)`,
+    `  distlab${elsewhere} time show; distlab${elsewhere} time sync --algorithm berkeley`,
+    `  distlab${elsewhere} demo ricart-agrawala              (every demo: distlab demo --help)`,
     'Ctrl-C stops everything.',
     '',
   ].join('\n');

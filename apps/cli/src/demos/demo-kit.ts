@@ -4,7 +4,7 @@ import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { createClient, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
 import { formatCheck, type CheckResult, type TraceEvent } from '@distlab/trace';
 import type { Client } from '@grpc/grpc-js';
-import { CliContext } from '../context';
+import { CliContext, paintVerdicts } from '../context';
 
 const KIND_NAMES: Record<number, TraceEvent['kind']> = {
   [EventKind.EVENT_KIND_LOCAL]: 'local',
@@ -114,7 +114,7 @@ export class DemoRun {
 
   check(result: CheckResult): void {
     this.checks.push(result);
-    this.say(formatCheck(result));
+    this.say(paintVerdicts(formatCheck(result)));
   }
 
   /** Prints the verdict (unless `report` is false) and closes the clients; returns whether every check passed. */
@@ -123,7 +123,7 @@ export class DemoRun {
     if (!report) return true;
     const passed = this.checks.length > 0 && this.checks.every((check) => check.passed);
     if (this.context.json) process.stdout.write(`${JSON.stringify({ demo: name, passed, checks: this.checks })}\n`);
-    else process.stdout.write(`${passed ? 'PASS' : 'FAIL'}: demo ${name}\n`);
+    else process.stdout.write(`${paintVerdicts(passed ? 'PASS' : 'FAIL')}: demo ${name}\n`);
     return passed;
   }
 

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { styleText } from 'node:util';
 import { checkHealth, createHealthClient, listHealth, type ClientSettings } from '@distlab/grpc-kit';
 
 /** One process for the supervisor to run: an app's entry point with its arguments. */
@@ -21,7 +23,18 @@ export interface RunningProcess {
   services: string[];
 }
 
-const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');
+/**
+ * The workspace root, found upwards from this file: it runs from apps/cli/src/up under tsx and from apps/cli/.bundle
+ * in the compiled CLI.
+ */
+function findWorkspaceRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+  }
+  throw new Error(`no workspace (a directory with nx.json) above ${from}`);
+}
+
+const WORKSPACE_ROOT = findWorkspaceRoot(__dirname);
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const RESTART_DELAY_MS = 1_000;
@@ -40,7 +53,18 @@ export class Supervisor {
     private readonly onUnexpectedExit: (name: string, code: number | null, signal: string | null) => void,
     /** How to reach the children's health service: TLS under `distlab up --secure`. */
     private readonly health: ClientSettings = {},
+    /** Colour each process's prefix and the levels (`distlab up` on a terminal). */
+    private readonly colour = false,
   ) {}
+
+  /** The prefix of a process's lines: its name in a column, in its own colour on a terminal. */
+  prefix(name: string): string {
+    const column = `${name.padEnd(10)}│ `;
+    if (!this.colour) return column;
+    const palette = ['cyan', 'magenta', 'blue', 'green', 'yellow'] as const;
+    const index = [...name].reduce((sum, character) => sum + character.charCodeAt(0), 0) % palette.length;
+    return styleText(palette[index], column, { validateStream: false });
+  }
 
   async start(spec: ProcessSpec): Promise<RunningProcess> {
     const running: RunningProcess = { spec, child: this.spawn(spec), services: [] };
@@ -63,11 +87,11 @@ export class Supervisor {
       if (this.stopping) return;
       setTimeout(() => {
         if (this.stopping) return;
-        this.print(`${running.spec.name.padEnd(10)}│ restarting after an unexpected exit`);
+        this.print(`${this.prefix(running.spec.name)}restarting after an unexpected exit`);
         running.child = this.spawn(running.spec);
         void waitUntilServing(running.spec.address, running.child, this.health).then(
           () => this.superviseExit(running),
-          (error: Error) => this.print(`${running.spec.name.padEnd(10)}│ did not restart: ${error.message}`),
+          (error: Error) => this.print(`${this.prefix(running.spec.name)}did not restart: ${error.message}`),
         );
       }, RESTART_DELAY_MS).unref();
     });
@@ -85,9 +109,9 @@ export class Supervisor {
         detached: true,
       },
     );
-    const prefix = `${spec.name.padEnd(10)}│ `;
+    const prefix = this.prefix(spec.name);
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => this.print(prefix + formatLogLine(line)));
+      createInterface({ input: stream }).on('line', (line) => this.print(prefix + formatLogLine(line, this.colour)));
     }
     child.on('exit', (code, signal) => {
       if (!this.stopping) this.onUnexpectedExit(spec.name, code, signal);
@@ -148,8 +172,19 @@ async function waitUntilServing(address: string, child: ChildProcess, settings: 
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
-/** A pino JSON line as one readable line: time, level, message, then the other fields as key=value. */
-export function formatLogLine(line: string): string {
+const LEVEL_STYLES: Record<string, 'dim' | 'yellow' | 'red'> = {
+  TRACE: 'dim',
+  DEBUG: 'dim',
+  WARN: 'yellow',
+  ERROR: 'red',
+  FATAL: 'red',
+};
+
+/**
+ * A pino JSON line as one readable line: time, level, message, then the other fields as key=value (the process's own
+ * name, pid and host are in the prefix already). With `colour`, warnings and errors stand out and debug lines recede.
+ */
+export function formatLogLine(line: string, colour = false): string {
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(line) as Record<string, unknown>;
@@ -161,7 +196,13 @@ export function formatLogLine(line: string): string {
   const details = Object.entries(fields)
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
-  return `${clock} ${(LEVELS[level as number] ?? String(level)).padEnd(5)} ${String(msg ?? '')} ${details}`.trimEnd();
+  const levelName = LEVELS[level as number] ?? String(level);
+  const style = LEVEL_STYLES[levelName];
+  const levelText =
+    colour && style !== undefined
+      ? styleText(style, levelName.padEnd(5), { validateStream: false })
+      : levelName.padEnd(5);
+  return `${clock} ${levelText} ${String(msg ?? '')} ${details}`.trimEnd();
 }
 
 /**

@@ -27,6 +27,8 @@ export interface SystemOptions {
   stateDir: string;
   /** TLS on every call and a bearer token required (`distlab up --secure`). */
   secrets?: LocalSecrets;
+  /** Every process's log level (each process's own default, info, when absent). */
+  logLevel?: string;
 }
 
 /** The whole system as processes: the balancer (the registry) first, then everything that registers with it. */
@@ -58,13 +60,14 @@ export function planSystem(options: SystemOptions): SystemPlan {
       .map(({ id, port }) => `${id}=127.0.0.1:${port}`)
       .join(',');
   const registry = `127.0.0.1:${ports.balancer}`;
-  const registered = ['--registry', registry];
+  const logged = options.logLevel === undefined ? [] : ['--log-level', options.logLevel];
+  const registered = ['--registry', registry, ...logged];
   return {
     registry,
     balancer: {
       name: 'balancer',
       app: 'balancer',
-      args: ['--port', String(ports.balancer), ...secured],
+      args: ['--port', String(ports.balancer), ...logged, ...secured],
       address: registry,
     },
     others: [
