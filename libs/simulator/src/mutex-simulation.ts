@@ -76,7 +76,8 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
   const trace = options.trace;
   const input = (id: number, value: MutexInput, messageId?: string) => {
     const node = entry(nodes, id);
-    if (!node.alive) return;
+    // After the run was cut short, what is still in flight arrives nowhere: the run is over.
+    if (!node.alive || truncated) return;
     if (options.maxSteps !== undefined && steps >= options.maxSteps) {
       truncated = true;
       queue.clear();

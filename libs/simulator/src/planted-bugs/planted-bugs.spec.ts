@@ -16,7 +16,7 @@ describe.each(PLANTED_BUGS)('planted bug $name', (bug) => {
     const first = result.first!;
     process.stdout.write(
       `${bug.name}: caught at seed ${first.seed} (${result.runs} seeds run)` +
-        `${first.prefixSteps === undefined ? '' : `, shortest failing prefix ${first.prefixSteps} of ${first.steps} steps`}` +
+        `${first.prefixSteps === undefined ? '' : `, shortest failing prefix ${first.prefixSteps} steps (the run had ${first.steps})`}` +
         `: ${first.violation.slice(0, 160)}\n`,
     );
     expect(first.violation).toContain(bug.breaks);
