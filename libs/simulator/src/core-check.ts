@@ -41,6 +41,7 @@ export function runSeed(algorithm: CheckableAlgorithm, seed: number, options: Ru
       const clocks = core?.clocks;
       const result = simulateLogicalClocks(seed, {
         faults,
+        recorder,
         createLamportClock: algorithm === 'lamport' ? clocks?.createLamportClock : undefined,
         vector: algorithm === 'vector' ? clocks?.vector : undefined,
       });

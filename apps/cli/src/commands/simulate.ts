@@ -89,7 +89,7 @@ Examples:
             process.stdout.write(
               `     shown only by the whole run (${first.steps} steps): liveness cannot be cut shorter\n`,
             );
-          const drawable = ['ricart-agrawala', 'bully', 'ring'].includes(options.algorithm);
+          const drawable = options.algorithm !== 'berkeley';
           process.stdout.write(
             `     replay: distlab simulate ${replay}${drawable ? ` --trace seed-${first.seed}.html` : ''}\n`,
           );
