@@ -71,10 +71,12 @@ describe('distlab new', () => {
     60_000,
   );
 
-  it('writes skeletons that compile against the interfaces (and a type error in one is caught)', () => {
+  it('writes skeletons that compile against the interfaces, as does the example core (and a type error is caught)', () => {
     const files = cases.map(([kind]) => join(dir, `my-${kind}.ts`));
     expect(files.every((file) => existsSync(file))).toBe(true);
-    expect(typecheck(files)).toEqual({ ok: true, output: '' });
+    // The complete example core (examples/cores) is held to the same interface.
+    const example = join(WORKSPACE_ROOT, 'examples', 'cores', 'ricart-agrawala.ts');
+    expect(typecheck([...files, example])).toEqual({ ok: true, output: '' });
     const broken = join(dir, 'broken.ts');
     writeFileSync(
       broken,

@@ -55,7 +55,7 @@ describe('distlab simulate --core', () => {
     process.stdout.write(`${result.output}\n`);
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/FAIL at seed \d+: .*mutual exclusion violated/);
-    expect(result.output).toMatch(/shortest failing prefix: \d+ of \d+ steps/);
+    expect(result.output).toMatch(/shortest failing prefix: (\d+) steps \(the first \d+ pass\)/);
     expect(existsSync(diagram)).toBe(true);
     const page = readFileSync(diagram, 'utf8');
     expect(page).toContain('✗ t=');

@@ -2,6 +2,7 @@ import {
   berkeleyRound,
   compareVectors,
   EMPTY_VECTOR,
+  formatVector,
   incrementVector,
   LamportClock,
   receiveVector,
@@ -12,6 +13,7 @@ import {
   type VectorClockRules,
 } from '@distlab/clock';
 import { EventQueue } from './event-queue';
+import type { RunRecorder } from './run-recorder';
 import { NO_FAULTS, SimNetwork } from './network';
 import { SeededRandom } from './random';
 import type { SimulationResult } from './simulation-result';
@@ -39,6 +41,8 @@ export interface ClockSimulationOptions {
   vector?: VectorClockRules;
   /** The master's averaging; the reference `berkeleyRound` by default. */
   berkeleyRound?: BerkeleyAverager;
+  /** Receives the logical-clock run as event records; labels carry the stamps the clocks under test gave. */
+  recorder?: RunRecorder;
 }
 
 const REFERENCE_VECTOR: VectorClockRules = { incrementVector, receiveVector };
@@ -57,6 +61,9 @@ export function simulateLogicalClocks(seed: number, options: ClockSimulationOpti
   );
   const ids = Array.from({ length: random.int(2, 6) }, (_, index) => index + 1);
   const events: LoggedEvent[] = [];
+  const recorder = options.recorder;
+  recorder?.attach(() => queue.nowMs);
+  const stamped = (lamport: number, clock: VectorClock) => `L=${lamport} V=${formatVector(clock)}`;
   const state = new Map(ids.map((id) => [id, { lamport: createLamportClock(), vector: EMPTY_VECTOR, last: -1 }]));
   const log = (process: number, lamport: number, vector: VectorClock, extraCause?: number) => {
     const own = entry(state, process);
@@ -78,16 +85,21 @@ export function simulateLogicalClocks(seed: number, options: ClockSimulationOpti
       const lamport = own.lamport.tick();
       if (ids.length === 1 || random.chance(0.4)) {
         log(id, lamport, own.vector);
+        recorder?.local(id, 1, 'local', `event ${events.length - 1}: ${stamped(lamport, own.vector)}`);
         return;
       }
       const sendIndex = log(id, lamport, own.vector);
       const stamp = { lamport, vector: own.vector };
       const to = random.pick(ids.filter((other) => other !== id));
       messages += 1;
+      const messageId = recorder?.send(id, 1, to, `event ${sendIndex}: ${stamped(lamport, own.vector)}`);
       network.sendReliable(id, to, () => {
         const receiver = entry(state, to);
         receiver.vector = vector.receiveVector(receiver.vector, stamp.vector, to);
-        log(to, receiver.lamport.receive(stamp.lamport), receiver.vector, sendIndex);
+        const receiveLamport = receiver.lamport.receive(stamp.lamport);
+        log(to, receiveLamport, receiver.vector, sendIndex);
+        const label = `event ${events.length - 1}: ${stamped(receiveLamport, receiver.vector)}`;
+        if (messageId !== undefined) recorder?.receive(to, 1, id, messageId, label);
       });
     });
   }
@@ -119,6 +131,9 @@ export function simulateLogicalClocks(seed: number, options: ClockSimulationOpti
       }
     }
   }
+  // The first violation is marked at the later of its two events' processes, at the end of the run.
+  const blamed = /event \d+ \S+ event (\d+)/.exec(violations[0] ?? '');
+  if (blamed !== null) recorder?.local(events[Number(blamed[1])].process, 1, 'local', `✗ ${violations[0]}`);
   return { algorithm: 'clocks', seed, faults: options.faults, violations, operations: events.length, messages };
 }
 

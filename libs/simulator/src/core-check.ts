@@ -41,6 +41,7 @@ export function runSeed(algorithm: CheckableAlgorithm, seed: number, options: Ru
       const clocks = core?.clocks;
       const result = simulateLogicalClocks(seed, {
         faults,
+        recorder,
         createLamportClock: algorithm === 'lamport' ? clocks?.createLamportClock : undefined,
         vector: algorithm === 'vector' ? clocks?.vector : undefined,
       });
@@ -74,8 +75,9 @@ export interface SweepResult {
 
 /**
  * Runs seeds `firstSeed …` until `seeds` have run (or, with `stopAtFirst`, until one fails) and shrinks the first
- * failure: a run's first safety violation is pinned to the step that caused it, and a replay of that prefix is
- * confirmed to break the same invariant, so the prefix printed is the shortest one.
+ * failure: a run's first safety violation is pinned to the step that caused it, and the step count is bisected
+ * below it by replaying the seed cut to fewer steps, so the prefix printed is the shortest that fails (one step
+ * fewer passes).
  */
 export function sweep(
   algorithm: CheckableAlgorithm,
@@ -98,11 +100,20 @@ export function sweep(
 function shrink(algorithm: CheckableAlgorithm, run: SimulationResult, options: RunOptions): FailedSeed {
   const failed: FailedSeed = { seed: run.seed, violation: run.violations[0], steps: run.steps };
   if (run.violationStep === undefined) return failed;
-  const replay = runSeed(algorithm, run.seed, { ...options, maxSteps: run.violationStep });
-  // The same seed draws the same faults and workload, so the prefix replays exactly; a mismatch is a simulator bug.
-  if (replay.violations.length === 0)
-    throw new Error(`simulator bug: seed ${run.seed} cut to ${run.violationStep} steps passed`);
-  return { ...failed, violation: replay.violations[0], prefixSteps: run.violationStep };
+  const replay = (maxSteps: number) => runSeed(algorithm, run.seed, { ...options, maxSteps });
+  // The same seed draws the same faults and workload, so a prefix replays exactly, and a safety violation found in a
+  // prefix stays in every longer one: bisect between a prefix that passes (none) and one that fails.
+  let passing = 0;
+  let failing = run.violationStep;
+  let violation = replay(failing).violations[0];
+  if (violation === undefined) throw new Error(`simulator bug: seed ${run.seed} cut to ${failing} steps passed`);
+  while (failing - passing > 1) {
+    const middle = Math.floor((passing + failing) / 2);
+    const found = replay(middle).violations[0];
+    if (found === undefined) passing = middle;
+    else [failing, violation] = [middle, found];
+  }
+  return { ...failed, violation, prefixSteps: failing };
 }
 
 /** A replay of one seed (cut to `maxSteps` when given) as event records and as the diagram page, violation marked. */

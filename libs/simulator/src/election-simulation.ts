@@ -178,17 +178,24 @@ export function simulateElection(seed: number, options: ElectionSimulationOption
   }
 
   const finished = queue.runUntil(HEAL_AT_MS + AGREEMENT_BOUND_MS, MAX_EVENTS_PER_RUN);
-  if (!finished) violations.push(`the run hit its cap of ${MAX_EVENTS_PER_RUN} events`);
+  /** A violation found at the end of the run, marked on the diagram at the end of the process it concerns. */
+  const note = (id: number, text: string) => {
+    violations.push(text);
+    recorder?.local(id, entry(nodes, id).incarnation, 'local', `✗ ${text}`);
+  };
+  if (!finished) note(ids[0], `the run hit its cap of ${MAX_EVENTS_PER_RUN} events`);
   const live = ids.filter((id) => entry(nodes, id).alive);
   const expected = Math.max(...live);
   const believed = live.map((id) => `${id}→${entry(nodes, id).core.describe().leader ?? 'none'}`);
-  if (!truncated && live.some((id) => entry(nodes, id).core.describe().leader !== expected)) {
-    violations.push(
+  const astray = live.find((id) => entry(nodes, id).core.describe().leader !== expected);
+  if (!truncated && astray !== undefined) {
+    note(
+      astray,
       `agreement: ${AGREEMENT_BOUND_MS} ms after the heal the live processes believe ${believed.join(' ')}, not all ${expected}`,
     );
   }
   if (!options.faults && options.algorithm === 'ring' && counted > 3 * ids.length) {
-    violations.push(`messages: a ring election among ${ids.length} used ${counted}, more than 3N`);
+    note(ids[0], `messages: a ring election among ${ids.length} used ${counted}, more than 3N`);
   }
   // Without faults, the figures are those of the one counted election; with faults, of everything that happened.
   return {

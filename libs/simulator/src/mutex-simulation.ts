@@ -62,7 +62,7 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
     queue.clear();
     recorder?.local(peerId, incarnation, 'local', `✗ ${text}`);
   };
-  const grants: Array<{ peerId: number; timestamp: number; token: number; step: number }> = [];
+  const grants: Array<{ peerId: number; incarnation: number; timestamp: number; token: number; step: number }> = [];
   const holders = new Set<number>();
   let messages = 0;
 
@@ -76,7 +76,8 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
   const trace = options.trace;
   const input = (id: number, value: MutexInput, messageId?: string) => {
     const node = entry(nodes, id);
-    if (!node.alive) return;
+    // After the run was cut short, what is still in flight arrives nowhere: the run is over.
+    if (!node.alive || truncated) return;
     if (options.maxSteps !== undefined && steps >= options.maxSteps) {
       truncated = true;
       queue.clear();
@@ -122,7 +123,13 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
             incarnation,
             `t=${queue.nowMs}: mutual exclusion violated: ${[...holders].join(' and ')} hold the critical section`,
           );
-        grants.push({ peerId: id, timestamp: output.requestTimestamp, token: output.fencingToken, step: steps });
+        grants.push({
+          peerId: id,
+          incarnation,
+          timestamp: output.requestTimestamp,
+          token: output.fencingToken,
+          step: steps,
+        });
         queue.after(random.int(1, 20), () => {
           if (node.alive && node.incarnation === incarnation && node.core.state === 'held')
             input(id, { kind: 'release' });
@@ -193,10 +200,16 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
   const finished = queue.runUntil(HEAL_AT_MS + LIVENESS_LIMIT_MS, MAX_EVENTS_PER_RUN);
   // A run cut short (a replay of a prefix, or a core that threw) is judged on safety alone: the rest never happened.
   const complete = !truncated;
-  if (!finished) violations.push(`the run hit its cap of ${MAX_EVENTS_PER_RUN} events`);
+  /** A violation found at the end of the run, marked on the diagram at the end of the process it concerns. */
+  const note = (peerId: number, text: string) => {
+    violations.push(text);
+    recorder?.local(peerId, entry(nodes, peerId).incarnation, 'local', `✗ ${text}`);
+  };
+  if (!finished) note(ids[0], `the run hit its cap of ${MAX_EVENTS_PER_RUN} events`);
   for (const [id, node] of complete ? nodes : []) {
     if (node.remaining > 0) {
-      violations.push(
+      note(
+        id,
         `liveness: process ${id} still has ${node.remaining} entries to make after the heal (${JSON.stringify(node.core.describe())})`,
       );
     }
@@ -212,18 +225,19 @@ export function simulateRicartAgrawala(seed: number, options: MutexSimulationOpt
           { time: after.timestamp, peerId: after.peerId },
         ) > 0
       ) {
-        violations.push(
+        note(
+          after.peerId,
           `order: (${after.timestamp}, ${after.peerId}) was granted after (${before.timestamp}, ${before.peerId})`,
         );
         pin(after.step);
       }
       if (after.token <= before.token) {
-        violations.push(`fencing: token ${after.token} after ${before.token}`);
+        note(after.peerId, `fencing: token ${after.token} after ${before.token}`);
         pin(after.step);
       }
     }
     if (complete && messages !== grants.length * 2 * (ids.length - 1)) {
-      violations.push(`messages: ${messages} for ${grants.length} entries among ${ids.length}, not 2(N − 1) each`);
+      note(ids[0], `messages: ${messages} for ${grants.length} entries among ${ids.length}, not 2(N − 1) each`);
     }
   }
   return {

@@ -82,12 +82,14 @@ Examples:
             .join(' ');
           process.stdout.write(`FAIL at seed ${first.seed}: ${first.violation}\n`);
           if (first.prefixSteps !== undefined)
-            process.stdout.write(`     shortest failing prefix: ${first.prefixSteps} of ${first.steps} steps\n`);
+            process.stdout.write(
+              `     shortest failing prefix: ${first.prefixSteps} steps (the first ${first.prefixSteps - 1} pass)\n`,
+            );
           else if (first.steps !== undefined)
             process.stdout.write(
               `     shown only by the whole run (${first.steps} steps): liveness cannot be cut shorter\n`,
             );
-          const drawable = ['ricart-agrawala', 'bully', 'ring'].includes(options.algorithm);
+          const drawable = options.algorithm !== 'berkeley';
           process.stdout.write(
             `     replay: distlab simulate ${replay}${drawable ? ` --trace seed-${first.seed}.html` : ''}\n`,
           );
