@@ -9,11 +9,10 @@ import {
   type IncomingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
-import type { RetrySafety } from '@distlab/contracts';
-import { KEEPALIVE_TIME_MS, KEEPALIVE_TIMEOUT_MS, type Logger } from '@distlab/grpc-kit';
-import type { Backends } from '../balancing/backends';
+import { KEEPALIVE_TIME_MS, KEEPALIVE_TIMEOUT_MS } from '@distlab/grpc-kit';
 import { respondWithStatus, timeoutHeaderValid } from './grpc-wire';
 import { ProxiedCall, type UpstreamConnection } from './proxied-call';
+import type { ProxyOptions } from './proxy-options';
 import { headerListBytes, MAX_METADATA_BYTES, proxyStatus, type ProxyFailure } from './proxy-status';
 
 /**
@@ -21,26 +20,6 @@ import { headerListBytes, MAX_METADATA_BYTES, proxyStatus, type ProxyFailure } f
  * too much metadata gets a status that says so from the proxy, instead of a stream reset from the HTTP/2 layer.
  */
 const ACCEPTED_HEADER_LIST_BYTES = 1024 * 1024;
-
-export interface ProxyOptions {
-  backends: Backends;
-  /** The balancer's own gRPC server (registry, admin, health, reflection), on loopback. */
-  localAddress: string;
-  localServices: ReadonlySet<string>;
-  /** How safe a method is to send twice, from the contracts; `unsafe` when unknown. */
-  retrySafety: (service: string, method: string) => RetrySafety;
-  /** Whether a method answers with exactly one message (unary or client streaming), from the contracts. */
-  singleResponse: (service: string, method: string) => boolean;
-  logger: Logger;
-  /** Backends one call may try. */
-  maxAttempts?: number;
-  /** Request bytes kept to replay on another backend; a longer request stream is not retried. */
-  maxReplayBytes?: number;
-  /** Serve clients over TLS with this certificate and key. */
-  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
-  /** Reach backends over TLS, trusting this CA (the local server is always reached over loopback, in plaintext). */
-  backendCaFile?: string;
-}
 
 /**
  * A generic gRPC proxy at the HTTP/2 level: it reads the service name from `:path`, picks a backend of that service,

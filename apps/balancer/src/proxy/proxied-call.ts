@@ -6,7 +6,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Endpoint } from '../balancing/endpoint';
-import type { ProxyOptions } from './grpc-proxy';
+import type { ProxyOptions } from './proxy-options';
 import {
   deadlineFrom,
   encodeStatusMessage,
