@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
 import { createClient, unaryCall, type ClientSettings } from './client';
+import { KEEPALIVE_CHANNEL_OPTIONS } from './keepalive';
 import { msToDuration } from './durations';
 import type { Logger } from './logger';
 import { isServiceError } from './status';
@@ -37,6 +38,8 @@ export function keepRegistered(options: RegistrationOptions): KeptRegistration {
     deadlineMs: Math.min(2000, ttlMs / 3),
     maxAttempts: 1,
     ...options.client,
+    // The registration lives as long as the process: notice a registry behind a dead link within seconds.
+    channelOptions: { ...KEEPALIVE_CHANNEL_OPTIONS, ...options.client?.channelOptions },
   });
   const log = options.logger.child({ registry: options.registry, name: options.name });
   let leaseId: string | undefined;
