@@ -10,7 +10,6 @@ import {
   type ChannelCredentials,
 } from '@grpc/grpc-js';
 import { retrySafety } from '@distlab/contracts';
-import { KEEPALIVE_CHANNEL_OPTIONS } from './keepalive';
 import { channelCredentials, type ClientTlsFiles } from './tls';
 
 /** A generated client class (e.g. GreeterServiceClient): constructible, and naming its service. */
@@ -33,7 +32,10 @@ export interface ClientSettings {
    * 1 turns retries off. Other methods are never retried by the client.
    */
   maxAttempts?: number;
-  /** Extra grpc-js channel options; they override the kit's keepalive (KEEPALIVE_CHANNEL_OPTIONS). */
+  /**
+   * Extra grpc-js channel options. Long-lived channels between processes pass KEEPALIVE_CHANNEL_OPTIONS here (the
+   * registry client and the balancer's health watches do), so that a silent link is noticed within seconds.
+   */
   channelOptions?: Partial<ChannelOptions>;
   /** The caller's own interceptors, run after the kit's (which set the deadline and auth metadata). */
   interceptors?: readonly Interceptor[];
@@ -87,8 +89,8 @@ function defaultsInterceptor(settings: ClientSettings): Interceptor {
 
 /**
  * A client for `target` (host:port, or any grpc-js target such as "ipv4:127.0.0.1:1,127.0.0.1:2") with distlab's
- * defaults: a deadline on every unary call, auth metadata, TLS, retries of UNAVAILABLE for the methods the
- * contract marks safe to retry, and keepalive pings so that a silent link is noticed within seconds.
+ * defaults: a deadline on every unary call, auth metadata, TLS, and retries of UNAVAILABLE for the methods the
+ * contract marks safe to retry. Keepalive is for long-lived channels only: see KEEPALIVE_CHANNEL_OPTIONS.
  */
 export function createClient<C extends Client>(
   Constructor: ClientConstructor<C>,
@@ -98,7 +100,6 @@ export function createClient<C extends Client>(
   const serviceConfig = retryServiceConfig(Constructor.serviceName, settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   return new Constructor(target, channelCredentials(settings.tls), {
     'grpc.service_config': JSON.stringify(serviceConfig),
-    ...KEEPALIVE_CHANNEL_OPTIONS,
     ...settings.channelOptions,
     interceptors: [defaultsInterceptor(settings), ...(settings.interceptors ?? [])],
   } as Partial<ChannelOptions>);

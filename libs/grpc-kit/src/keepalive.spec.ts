@@ -53,7 +53,7 @@ describe('keepalive', () => {
   });
 
   it('keeps an idle kit client channel connected across several keepalive rounds', async () => {
-    const client = createHealthClient(server.address);
+    const client = createHealthClient(server.address, { channelOptions: KEEPALIVE_CHANNEL_OPTIONS });
     expect(await checkHealth(client)).toBe('SERVING');
     await new Promise((resolve) => setTimeout(resolve, KEEPALIVE_TIME_MS * 3));
     // READY is 2 in grpc-js's connectivity states: the channel never dropped while it pinged with no call open.

@@ -22,9 +22,14 @@ export const KEEPALIVE_TIMEOUT_MS = 1000;
 export const RECONNECT_BACKOFF_MAX_MS = 1000;
 
 /**
- * Channel options for every client channel between distlab processes (peer links, registry clients, health watches,
- * CLI watch streams): keepalive pings even while no call is open (a watch stream that waits for events is exactly
- * the connection that must notice a dead link), and a short reconnect backoff.
+ * Channel options for the long-lived client channels between distlab processes (peer links, registry clients, health
+ * watches, CLI watch streams): keepalive pings even while no call is open (a watch stream that waits for events is
+ * exactly the connection that must notice a dead link), and a short reconnect backoff. Pass them as
+ * `channelOptions` to createClient.
+ *
+ * Not a default of every client: a process whose event loop stalls past the timeout (seen at a load average of 22
+ * on two cores) has its connections dropped and the calls on them failed with "Connection dropped", so short-lived
+ * clients, which a deadline already bounds, go without.
  */
 export const KEEPALIVE_CHANNEL_OPTIONS: Readonly<Partial<ChannelOptions>> = Object.freeze({
   'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,

@@ -3,6 +3,7 @@ import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
 import {
   createClient,
   isServiceError,
+  KEEPALIVE_CHANNEL_OPTIONS,
   msToDuration,
   unaryCall,
   type ClientSettings,
@@ -41,6 +42,8 @@ export function keepRegistered(options: RegistrationOptions): KeptRegistration {
     deadlineMs: Math.min(2000, ttlMs / 3),
     maxAttempts: 1,
     ...options.client,
+    // The registration lives as long as the process: notice a registry behind a dead link within seconds.
+    channelOptions: { ...KEEPALIVE_CHANNEL_OPTIONS, ...options.client?.channelOptions },
   });
   const log = options.logger.child({ registry: options.registry, name: options.name });
   let leaseId: string | undefined;

@@ -3,6 +3,7 @@ import {
   checkHealth,
   createHealthClient,
   isServiceError,
+  KEEPALIVE_CHANNEL_OPTIONS,
   type ClientSettings,
   type HealthClient,
   type ServingStatus,
@@ -47,7 +48,13 @@ export function watchHealth(
     deadlineMs: options.timeoutMs ?? 700,
     maxAttempts: 1,
     // Dial a restarted backend again quickly: the kit's keepalive already caps the backoff, this shortens its start.
-    channelOptions: { ...options.client?.channelOptions, 'grpc.initial_reconnect_backoff_ms': retryMs },
+    // Keepalive lets a watch on a backend behind a dead link (or a paused process) fail within seconds, and a
+    // restarted backend is dialled again quickly.
+    channelOptions: {
+      ...KEEPALIVE_CHANNEL_OPTIONS,
+      ...options.client?.channelOptions,
+      'grpc.initial_reconnect_backoff_ms': retryMs,
+    },
   });
   let service = serviceName;
   let stopped = false;

@@ -2,7 +2,7 @@ import type { RetrySafety } from '@distlab/contracts';
 import type { Logger } from '@distlab/grpc-kit';
 import type { Backends } from '../balancing/backends';
 
-/** What GrpcProxy is built with, and what each ProxiedCall reads of it (its own file, so neither imports the other). */
+/** What a GrpcProxy is built with; its calls (ProxiedCall) read the same settings. */
 export interface ProxyOptions {
   backends: Backends;
   /** The balancer's own gRPC server (registry, admin, health, reflection), on loopback. */
