@@ -20,6 +20,7 @@ const STYLE = `
   .section { fill: #1f77b4; opacity: 0.3; }
   .leader-mark { fill: #d62728; font-size: 16px; }
   .clock-mark { fill: #8c564b; }
+  .selected-mark { stroke: #000; stroke-width: 2.5; }
   #tooltip { position: absolute; display: none; background: #222; color: #fff; padding: 4px 8px; border-radius: 4px;
     font: 12px ui-monospace, monospace; pointer-events: none; max-width: 700px; z-index: 10; }
 `;

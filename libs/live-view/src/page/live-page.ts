@@ -1,0 +1,116 @@
+/// <reference lib="dom" />
+import { parseVector } from '@distlab/clock';
+import { buildDiagram, drawDiagram, type DiagramHandle, type DiagramModel, type TraceEvent } from '@distlab/trace';
+import type { SystemView, WireEvent } from '../wire';
+import { ControlsPanel } from './controls-panel';
+import { byId } from './page-dom';
+import { showMoment } from './step-panel';
+import { SystemTable } from './system-table';
+
+/**
+ * The live view's page: it opens the bridge's event stream, keeps every event it receives, and redraws the system
+ * table, the space-time diagram (the very drawing of `distlab trace`, from @distlab/trace) and the step-through panel.
+ * The diagram's model is rebuilt from all events at most a few times a second; the drawing itself only draws the rows
+ * in view, so an hour-long run stays smooth.
+ */
+const received: WireEvent[] = [];
+const seen = new Set<string>();
+let view: SystemView | undefined;
+let model: DiagramModel = buildDiagram([], 'live');
+let diagram: DiagramHandle | undefined;
+/** The selected event, by identity: rows move as events with earlier Lamport times arrive. */
+let selected: string | undefined;
+let rebuildTimer: number | undefined;
+let lastBuildMs = 0;
+
+const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =>
+  `${event.peer}/${event.incarnation}/${event.sequence}`;
+
+// What the page holds stays reachable, for a look in the console and for the end-to-end tests.
+(window as unknown as { distlabLive: object }).distlabLive = {
+  received,
+  get view() {
+    return view;
+  },
+  get model() {
+    return model;
+  },
+};
+
+function toTraceEvent(event: WireEvent): TraceEvent {
+  return { ...event, vector: parseVector(event.vector) };
+}
+
+function selectedRow(): number | undefined {
+  if (selected === undefined) return undefined;
+  const row = model.events.findIndex((event) => keyOf(event) === selected);
+  return row < 0 ? undefined : row;
+}
+
+function rebuild(): void {
+  rebuildTimer = undefined;
+  const started = performance.now();
+  model = buildDiagram(received.map(toTraceEvent), 'live');
+  if (diagram === undefined) diagram = drawDiagram(model, { follow: true, onSelect: (row) => select(row) });
+  else diagram.refresh(model);
+  lastBuildMs = performance.now() - started;
+  const count = byId('event-count');
+  count.textContent = `${received.length} events`;
+  count.dataset['count'] = String(received.length);
+  if (selected !== undefined) showMoment(model, selectedRow());
+}
+
+/** Redraws soon: at most every few hundred milliseconds, more rarely the longer a rebuild takes. */
+function scheduleRebuild(): void {
+  if (rebuildTimer !== undefined) return;
+  rebuildTimer = window.setTimeout(rebuild, Math.max(150, lastBuildMs * 4));
+}
+
+function select(row: number | undefined): void {
+  selected = row === undefined ? undefined : keyOf(model.events[row]);
+  byId('follow-state').textContent = row === undefined ? '(live)' : '(stepping: Esc returns to live)';
+  diagram?.select(row);
+  showMoment(model, row);
+}
+
+function onKey(key: KeyboardEvent): void {
+  const target = key.target as HTMLElement;
+  if (['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName) || model.events.length === 0) return;
+  const current = selectedRow();
+  if (key.key === 'j' || key.key === 'ArrowDown') {
+    select(current === undefined ? 0 : Math.min(model.events.length - 1, current + 1));
+  } else if (key.key === 'k' || key.key === 'ArrowUp') {
+    select(current === undefined ? model.events.length - 1 : Math.max(0, current - 1));
+  } else if (key.key === 'Escape') {
+    select(undefined);
+  } else return;
+  key.preventDefault();
+}
+
+function connect(table: SystemTable, controls: ControlsPanel): void {
+  const connection = byId('connection');
+  const source = new EventSource('/api/stream');
+  source.addEventListener('open', () => (connection.textContent = '● connected'));
+  source.addEventListener('error', () => (connection.textContent = '○ disconnected, retrying…'));
+  source.addEventListener('view', (message) => {
+    view = JSON.parse((message as MessageEvent<string>).data) as SystemView;
+    table.update(view);
+    controls.update(view);
+  });
+  source.addEventListener('events', (message) => {
+    // After a reconnect the bridge sends the whole run again: each event is kept once.
+    for (const event of JSON.parse((message as MessageEvent<string>).data) as WireEvent[]) {
+      const key = keyOf(event);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      received.push(event);
+    }
+    scheduleRebuild();
+  });
+}
+
+const table = new SystemTable();
+const controls = new ControlsPanel();
+rebuild();
+document.addEventListener('keydown', onKey);
+connect(table, controls);
