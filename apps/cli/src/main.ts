@@ -14,6 +14,7 @@ import { healthCommand } from './commands/health';
 import { registryCommand } from './commands/registry';
 import { inventoryCommand } from './commands/inventory';
 import { upCommand } from './commands/up';
+import { uiCommand } from './commands/ui';
 import { addGlobalOptions } from './context';
 
 /**
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   demoCommand(program);
   traceCommand(program);
   upCommand(program);
+  uiCommand(program);
   return program;
 }
 

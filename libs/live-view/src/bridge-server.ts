@@ -194,7 +194,7 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 
 function sendError(response: ServerResponse, error: unknown): void {
   const code = isServiceError(error) || error instanceof StatusError ? (error as { code: Code }).code : Code.INTERNAL;
-  const message = isServiceError(error) ? error.details : (error as Error).message;
+  const message = (error as { details?: string }).details ?? (error as Error).message;
   if (response.headersSent) {
     response.end();
     return;

@@ -14,6 +14,8 @@ export interface LiveSystemOptions {
   clientSettings: ClientSettings;
   /** How often each peer's mutex, leader, faults and clock are read; 500 ms by default. */
   pollIntervalMs?: number;
+  /** Names of processes by address (`distlab up` knows them: "worker-1"); others are named by their service. */
+  processNames?: Record<string, string>;
   /** The most events kept for pages that open later; the oldest are forgotten beyond it. 1,000,000 by default. */
   maxEvents?: number;
 }
@@ -173,9 +175,13 @@ export class LiveSystem {
         callsWithoutBackend: stats.callsWithoutBackend,
         error: undefined,
       };
+      const peerAddresses = new Set([...this.peers.values()].map((peer) => peer.address));
       for (const backend of stats.backends) {
+        // The peers register their greeter with the balancer too; they have their own rows.
+        if (peerAddresses.has(backend.address)) continue;
         const short = backend.serviceName.split('.').slice(-1)[0] ?? backend.serviceName;
-        this.watchProcess(`${short} ${backend.address}`, backend.address, `backend: ${backend.serviceName}`);
+        const name = this.options.processNames?.[backend.address] ?? short;
+        this.watchProcess(name, backend.address, `${short} behind the balancer`);
       }
     } catch (error) {
       if (this.balancerView !== undefined) this.balancerView.error = failureText(error);

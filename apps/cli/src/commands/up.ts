@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseInteger } from '@distlab/grpc-kit';
 import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
 import { DEFAULT_BASE_PORT, layout, planSystem, startSystem, type SystemOptions } from '../up/system';
+import { addUiOptions, serveLiveView, type UiOptions } from './ui';
 
 /**
  * `distlab up`: the whole system on one machine, as separate processes. The balancer (registry and proxy) starts
@@ -26,7 +28,8 @@ export function upCommand(program: Command): void {
     .option('--state-dir <dir>', 'where the peers keep their incarnations and fencing tokens', '.distlab/state')
     .option('--secure', 'TLS on every call, peer to peer too, and a bearer token required (made under --secrets-dir)')
     .option('--secrets-dir <dir>', 'where --secure keeps its local CA, certificate and token', '.distlab/tls')
-    .action(async (options: UpOptions) => {
+    .option('--ui', 'also serve the live view in the browser (see distlab ui)')
+    .action(async (options: UpOptions, command: Command) => {
       const secrets = options.secure ? ensureLocalSecrets(options.secretsDir) : undefined;
       const plan = planSystem({ ...options, secrets });
       const peer1 = `127.0.0.1:${layout(options.basePort, 1, 0).peers[0].port}`;
@@ -60,10 +63,19 @@ export function upCommand(program: Command): void {
         )}\n`,
       );
       if (secrets !== undefined) process.stdout.write(`${securedSummary(secrets, peer1)}\n`);
+      if (options.ui) {
+        const token = secrets === undefined ? undefined : readFileSync(secrets.tokenFile, 'utf8').trim();
+        const settings = secrets === undefined ? {} : { token, tls: { caFile: secrets.caCert } };
+        await serveLiveView(command, { ...options, peer: 1 }, settings, supervisor).catch((error: Error) =>
+          process.stderr.write(`distlab up: no live view (${error.message}); the system runs on\n`),
+        );
+      }
     });
+  addUiOptions(program.commands.at(-1)!);
 }
 
-interface UpOptions extends Omit<SystemOptions, 'secrets'> {
+interface UpOptions extends Omit<SystemOptions, 'secrets'>, UiOptions {
+  ui?: boolean;
   secure?: boolean;
   secretsDir: string;
 }
