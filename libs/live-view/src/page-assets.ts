@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DIAGRAM_LEGEND } from '@distlab/trace';
 
 /** The package's root: the page's sources and its built bundle are found from here. */
 const PACKAGE_ROOT = join(__dirname, '..');
@@ -78,7 +79,7 @@ export function pageHtml(): string {
       <h2 id="system-title">System</h2>
       <table id="peers" class="grid"><caption class="sr">Peers</caption></table>
       <table id="processes" class="grid"><caption class="sr">Other processes</caption></table>
-      <div id="balancer"></div>
+      <table id="balancer" class="grid"></table>
     </section>
     <section aria-labelledby="controls-title">
       <h2 id="controls-title">Controls</h2>
@@ -90,7 +91,8 @@ export function pageHtml(): string {
     <section id="diagram-pane" aria-labelledby="diagram-title">
       <h2 id="diagram-title">Space-time diagram <span id="follow-state">(live)</span></h2>
       <div id="filters">Show: </div>
-      <div>Zoom <input id="zoom" type="range" min="3" max="40" value="18" aria-label="zoom"></div>
+      <div>Zoom <input id="zoom" type="range" min="3" max="40" value="18" aria-label="zoom"> <span id="window-note"></span></div>
+      <div id="legend">${DIAGRAM_LEGEND.replace('; time flows down', '; click an event to step through; time flows down')}</div>
       <div id="lane-names"></div>
       <div id="scroller" tabindex="0" aria-label="space-time diagram; j and k step through events"><svg id="diagram" xmlns="http://www.w3.org/2000/svg"></svg></div>
     </section>
@@ -149,6 +151,7 @@ const PAGE_STYLE = `
   .clock-mark { fill: #8c564b; }
   .selected-mark { stroke: #000; stroke-width: 2.5; }
   #filters label { margin-right: 8px; white-space: nowrap; }
+  #legend { font-size: 12px; color: #333; } #legend span { margin-right: 10px; white-space: nowrap; }
   #tooltip { position: absolute; display: none; background: #222; color: #fff; padding: 4px 8px; border-radius: 4px;
     font: 12px ui-monospace, monospace; pointer-events: none; max-width: 700px; z-index: 10; }
   .mono { font-family: ui-monospace, monospace; }

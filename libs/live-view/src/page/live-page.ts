@@ -21,6 +21,11 @@ let diagram: DiagramHandle | undefined;
 /** The selected event, by identity: rows move as events with earlier Lamport times arrive. */
 let selected: string | undefined;
 let rebuildTimer: number | undefined;
+/**
+ * The diagram holds the newest events only: rebuilding its model costs time in proportion to its size, and an hour of
+ * heartbeats is hundreds of thousands of events. The page still keeps (and counts) every event it received.
+ */
+const DIAGRAM_WINDOW = 20_000;
 let lastBuildMs = 0;
 
 const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =>
@@ -50,7 +55,10 @@ function selectedRow(): number | undefined {
 function rebuild(): void {
   rebuildTimer = undefined;
   const started = performance.now();
-  model = buildDiagram(received.map(toTraceEvent), 'live');
+  const shown = received.length > DIAGRAM_WINDOW ? received.slice(-DIAGRAM_WINDOW) : received;
+  model = buildDiagram(shown.map(toTraceEvent), 'live');
+  byId('window-note').textContent =
+    shown.length < received.length ? `showing the newest ${shown.length} of ${received.length} events` : '';
   if (diagram === undefined) diagram = drawDiagram(model, { follow: true, onSelect: (row) => select(row) });
   else diagram.refresh(model);
   lastBuildMs = performance.now() - started;

@@ -146,15 +146,32 @@ export class SystemTable {
       }
     }
     const balancer = view.balancer;
-    byId('balancer').textContent =
-      balancer === undefined
-        ? ''
-        : `Balancer ${balancer.address} (${balancer.strategy}${balancer.error ? `; ⚠ ${balancer.error}` : ''}): ` +
-          balancer.backends
-            .map(
-              (backend) =>
-                `${backend.service.split('.').at(-1)} ${backend.address} ${backend.health}, ${backend.started} calls (${backend.failed} failed, ${backend.inFlight} in flight)`,
-            )
-            .join('; ');
+    const backends = byId<HTMLTableElement>('balancer');
+    const shown = JSON.stringify(balancer ?? null);
+    if (backends.dataset['shown'] === shown) return;
+    backends.dataset['shown'] = shown;
+    backends.replaceChildren();
+    backends.hidden = balancer === undefined;
+    if (balancer === undefined) return;
+    backends.appendChild(
+      make(
+        'caption',
+        `Balancer ${balancer.address}: ${balancer.strategy}${balancer.error ? `; ⚠ ${balancer.error}` : ''}`,
+      ),
+    );
+    const head = backends.createTHead().insertRow();
+    for (const column of ['Backend', 'Health', 'Calls', 'Failed', 'In flight'])
+      head.appendChild(make('th', column, { scope: 'col' }));
+    for (const backend of balancer.backends) {
+      const tr = backends.insertRow();
+      const cells = [
+        `${backend.service.split('.').at(-1)} ${backend.address}`,
+        `${backend.health === 'SERVING' ? '●' : '○'} ${backend.health}`,
+        backend.started,
+        backend.failed,
+        String(backend.inFlight),
+      ];
+      for (const text of cells) tr.insertCell().textContent = text;
+    }
   }
 }
