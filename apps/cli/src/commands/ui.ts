@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { formatCheck, type CheckResult } from '@distlab/trace';
 import { parseInteger, type ClientSettings } from '@distlab/grpc-kit';
 import { startLiveView, type DemoVerdict, type LiveView, type ProcessControl } from '@distlab/live-view';
-import { CliContext } from '../context';
+import { action, CliContext } from '../context';
+import { isListening } from '../demos/own-system';
 import type { Supervisor } from '../up/supervisor';
 import { DEFAULT_BASE_PORT, layout } from '../up/system';
 
@@ -133,10 +134,17 @@ export function uiCommand(program: Command): void {
       'after',
       '\nExamples:\n  npx distlab up --ui                 (the system and its live view)\n  npx distlab ui --ui-port 8080       (beside a running distlab up)\n',
     )
-    .action(async (options: UiOptions & { basePort: number; peer: number }, command: Command) => {
-      const view = await serveLiveView(command, options, CliContext.of(command).clientSettings());
-      const stop = () => void view.stop().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    .action(
+      action(async (options: UiOptions & { basePort: number; peer: number }, command: Command) => {
+        const seed = `127.0.0.1:${layout(options.basePort, options.peer, 0).peers[options.peer - 1].port}`;
+        if (!(await isListening(seed)))
+          process.stderr.write(
+            `distlab ui: nothing answers at ${seed} yet; start the system (npx distlab up), and the view will find it\n`,
+          );
+        const view = await serveLiveView(command, options, CliContext.of(command).clientSettings());
+        const stop = () => void view.stop().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      }),
+    );
 }
