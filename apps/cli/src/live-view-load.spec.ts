@@ -9,7 +9,8 @@ import { readEventLogs } from '@distlab/trace';
 // The live view keeps up: `distlab up --ui` with five peers, the page open in headless Chromium, and three runs of
 // `distlab demo ricart-agrawala` (each 15 critical sections, contended, with their Requests and Replies, over the
 // peers' steady election heartbeats). Afterwards every event in the peers' own log files has reached the page, with
-// the same stamps, and the page holds each peer life's sequence without a gap or a repeat: no event was dropped.
+// the same stamps, and the page holds each peer life's sequence without a gap or a repeat: no event was dropped. The
+// page then runs the demo itself (PASS, with the checkers' words) and kills a peer through the supervisor.
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -22,7 +23,7 @@ afterAll(async () => {
   await browser?.close();
   if (system !== undefined) {
     system.child.kill('SIGTERM');
-    await Promise.race([system.exited(), new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    await Promise.race([system.exited(), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
     await system.stop();
   }
 });
@@ -104,6 +105,19 @@ browserTest(
       ]);
     for (const sequences of lives.values()) expect(sequences).toEqual(sequences.map((_, index) => index + 1));
     expect(lives.size).toBe(5);
+
+    // The same page runs a demo and shows its verdict in the checkers' words, and kills a peer through the supervisor,
+    // which brings it back as its next life.
+    await page.getByRole('combobox', { name: 'demo' }).selectOption('ricart-agrawala');
+    await page.getByRole('button', { name: 'Run demo' }).click();
+    await page.locator('#result', { hasText: 'PASS: demo ricart-agrawala' }).waitFor({ timeout: WAIT_MS });
+    expect(await page.locator('#result').textContent()).toContain(
+      'PASS mutual exclusion: 15 critical sections by 5 peers',
+    );
+    await page.getByRole('combobox', { name: 'process' }).selectOption('peer-3');
+    await page.getByRole('button', { name: 'Kill -9' }).click();
+    await page.locator('#peers tr[data-peer="3"] td', { hasText: 'peer-3 (life 2)' }).waitFor({ timeout: WAIT_MS });
+    await page.locator('#peers tr[data-peer="3"] td', { hasText: 'SERVING' }).waitFor({ timeout: WAIT_MS });
   },
   300_000,
 );
