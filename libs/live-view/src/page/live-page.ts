@@ -68,10 +68,13 @@ function rebuild(): void {
   if (selected !== undefined) showMoment(model, selectedRow());
 }
 
-/** Redraws soon: at most every few hundred milliseconds, more rarely the longer a rebuild takes. */
+/**
+ * Redraws soon: at most about twice a second, and more rarely the longer a rebuild takes, so that the page never
+ * spends more than about a tenth of a core on it however fast events arrive (the peers it watches share the machine).
+ */
 function scheduleRebuild(): void {
   if (rebuildTimer !== undefined) return;
-  rebuildTimer = window.setTimeout(rebuild, Math.max(150, lastBuildMs * 4));
+  rebuildTimer = window.setTimeout(rebuild, Math.max(400, lastBuildMs * 10));
 }
 
 function select(row: number | undefined): void {
