@@ -21,6 +21,7 @@ const CYCLES = 1_000;
 const CONTENDED_MS = 4_000;
 const TIME_LIMIT_MS = 60_000;
 const ROUNDS = 2;
+const SETTLE_MS = 3_000;
 const CHROMIUM = '/usr/bin/chromium';
 
 /** p50 of `cycles` uncontended acquire+release cycles on one Session through peer 1, in ms. */
@@ -97,6 +98,8 @@ async function main(): Promise<void> {
       rows.push(['without the view', await uncontendedP50(cluster, CYCLES), await contendedRate(cluster)]);
       const view = await startLiveView({ seedPeer: cluster.addresses.get(1)!, clientSettings: {} });
       const closePage = await openPage(view, browser);
+      // A page that opens gets the whole run so far first; the figures are of the steady state after that.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       try {
         rows.push([
           `with the view (${browser ? 'Chromium page' : 'stream reader'})`,

@@ -223,7 +223,7 @@ export class Controls {
   }
 
   private async setLinks(id: number, to: number[], faults: Partial<LinkFaults>): Promise<string> {
-    const client = this.client(ChaosServiceClient, this.system.peerAddress(id)!);
+    const client = this.client(ChaosServiceClient, peerOf({ peer: id }, this.system).address);
     try {
       await unaryCall(client, 'setLinkFaults', { toPeerIds: to, faults: { ...NO_FAULTS, ...faults } });
       return `peer-${id} → ${to.map((other) => `peer-${other}`).join(', ')}: ${Object.keys(faults).join(', ')}`;
@@ -238,7 +238,7 @@ export class Controls {
   ): Promise<ControlResult> {
     const lines = await Promise.all(
       this.system.peerIds().map(async (id) => {
-        const client = this.client(Constructor, this.system.peerAddress(id)!);
+        const client = this.client(Constructor, peerOf({ peer: id }, this.system).address);
         try {
           return `peer-${id}: ${await use(client)}`;
         } catch (error) {
@@ -252,9 +252,10 @@ export class Controls {
   }
 
   private async factorial(input: Record<string, unknown>): Promise<ControlResult> {
-    requireInput(this.options.factorial !== undefined, 'no balancer is known: start the view with --balancer');
+    const address = this.options.factorial;
+    requireInput(address !== undefined, 'no balancer is known: start the view with --balancer');
     requireInput(isInteger(input['n'], 0, 100_000), 'n is an integer 0 to 100000 here (the CLI computes larger ones)');
-    const client = this.client(FactorialServiceClient, this.options.factorial!);
+    const client = this.client(FactorialServiceClient, address);
     try {
       const answer = await unaryCall(client, 'compute', { n: String(input['n']) });
       const digits =
@@ -266,8 +267,9 @@ export class Controls {
   }
 
   private async inventory(input: Record<string, unknown>): Promise<ControlResult> {
-    requireInput(this.options.inventory !== undefined, 'no inventory service is known: start the view with --balancer');
-    const client = this.client(InventoryServiceClient, this.options.inventory!);
+    const address = this.options.inventory;
+    requireInput(address !== undefined, 'no inventory service is known: start the view with --balancer');
+    const client = this.client(InventoryServiceClient, address);
     try {
       const action = input['action'];
       if (action === 'add') {
@@ -300,15 +302,16 @@ export class Controls {
 
   private async demo(input: Record<string, unknown>): Promise<ControlResult> {
     const name = String(input['name'] ?? '');
+    const runDemo = this.options.runDemo;
     requireInput(
-      this.options.runDemo !== undefined,
+      runDemo !== undefined,
       'demos run against `distlab up`: start the view with `distlab up --ui`, or `distlab ui` beside it',
     );
     requireInput(
       (this.options.demos ?? []).includes(name),
       `no demo "${name.slice(0, 40)}"; there are ${(this.options.demos ?? []).join(', ')}`,
     );
-    const verdict = await this.options.runDemo!(name);
+    const verdict = await runDemo(name);
     return { ok: verdict.passed, lines: [`${verdict.passed ? 'PASS' : 'FAIL'}: demo ${name}`, ...verdict.lines] };
   }
 

@@ -99,7 +99,7 @@ export class LiveSystem {
 
   view(extra: Pick<SystemView, 'canControlProcesses' | 'processNames' | 'demos'>): SystemView {
     return {
-      peers: this.peerIds().map((id) => this.peers.get(id)!.view),
+      peers: [...this.peers.values()].map((peer) => peer.view).sort((a, b) => a.peerId - b.peerId),
       processes: [...this.processHealth.values()].map(({ view }) => view),
       balancer: this.balancerView,
       ...extra,
@@ -157,11 +157,12 @@ export class LiveSystem {
   }
 
   private async refreshBalancer(): Promise<void> {
-    if (this.stopped || this.balancerClient === undefined) return;
+    const address = this.options.balancer;
+    if (this.stopped || this.balancerClient === undefined || address === undefined) return;
     try {
       const stats = await unaryCall(this.balancerClient, 'getStats', { serviceName: '' });
       this.balancerView = {
-        address: this.options.balancer!,
+        address,
         strategy: (Strategy[stats.strategy] ?? '').replace('STRATEGY_', '').toLowerCase().replace(/_/g, ' '),
         backends: stats.backends.map((backend) => ({
           service: backend.serviceName,

@@ -30,7 +30,9 @@ async function until(page: Page, what: string, condition: () => Promise<boolean>
     if (await condition()) return;
     await page.waitForTimeout(200);
   }
-  throw new Error(`not within ${WAIT_MS} ms: ${what}`);
+  await page.screenshot({ path: join(shots, 'failed.png') });
+  const result = await page.locator('#result').textContent();
+  throw new Error(`not within ${WAIT_MS} ms: ${what} (page: ${join(shots, 'failed.png')}; last result: ${result})`);
 }
 
 const systemOf = (page: Page) =>

@@ -51,7 +51,9 @@ export function showMoment(model: DiagramModel, row: number | undefined): void {
     cells.forEach((text, index) => tr.appendChild(make('td', text, index === 2 ? { class: 'mono vector' } : {})));
     return tr;
   });
-  table.replaceChildren(make('thead'), make('tbody'));
-  table.tHead!.appendChild(header);
-  table.tBodies[0].append(...rows);
+  const tableHead = make('thead');
+  tableHead.appendChild(header);
+  const body = make('tbody');
+  body.append(...rows);
+  table.replaceChildren(tableHead, body);
 }
