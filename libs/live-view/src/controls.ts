@@ -52,7 +52,7 @@ const NO_FAULTS: LinkFaults = {
 };
 
 /** How long the page waits for the lock under contention before it withdraws its request. */
-const LOCK_WAIT_MS = 20_000;
+const LOCK_WAIT_MS = 60_000;
 /** The lease of a lock the page holds: a forgotten hold ends by itself after it. */
 const LOCK_LEASE_MS = 300_000;
 

@@ -188,7 +188,7 @@ browserTest(
     // Contention: peer-1 holds the lock for the page; the others ask too, and wait.
     await page.getByRole('button', { name: 'Acquire the lock on peer-1' }).click();
     await until(page, 'peer-1 holds', async () => ((await systemOf(page))?.peers[0].mutex?.state ?? '') === 'held');
-    for (const id of [2, 3]) void page.getByRole('button', { name: `Acquire the lock on peer-${id}` }).click();
+    for (const id of [2, 3]) await page.getByRole('button', { name: `Acquire the lock on peer-${id}` }).click();
     await until(page, 'peer-2 and peer-3 waiting, peer-1 deferring', async () => {
       const peers = (await systemOf(page))?.peers ?? [];
       return (

@@ -6,6 +6,7 @@ import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { MutexServiceClient, MutexState } from '@distlab/contracts/mutex/v1/mutex';
 import {
+  Code,
   codeName,
   createClient,
   durationToMs,
@@ -84,6 +85,7 @@ export class PeerWatch {
       clockOffsetMs: undefined,
       error: undefined,
       heldByPage: undefined,
+      missedEvents: 0,
     };
     this.health = new HealthWatch(address, quick, (health) => {
       this.view.health = health;
@@ -107,12 +109,13 @@ export class PeerWatch {
 
   /** Opens WatchEvents after the last event seen of the peer's current life; again whenever the stream ends. */
   private async watchEvents(): Promise<void> {
+    let fromStart = false;
     while (!this.stopped) {
       try {
         const listed = await unaryCall(this.clients.cluster, 'listMembers', {});
         const incarnation = Number(listed.incarnation);
         this.view.incarnation = incarnation;
-        await this.followStream(incarnation);
+        fromStart = (await this.followStream(incarnation, fromStart)) === 'forgotten';
       } catch {
         // Unreachable or paused: try again shortly.
       }
@@ -120,21 +123,34 @@ export class PeerWatch {
     }
   }
 
-  private followStream(incarnation: number): Promise<void> {
-    const after = this.lastSequence.get(incarnation) ?? 0;
+  /**
+   * Streams the events after the last one seen (or, `fromStart`, all the peer still keeps) until the stream ends. A
+   * gap in the sequence means events the peer no longer keeps in memory (the bridge fell behind further than that, or
+   * opened late): they are counted as missed, and the peer's log file still has them. The stream ends with
+   * OUT_OF_RANGE when the events after the last one seen are gone: the next stream then starts from what is kept.
+   */
+  private followStream(incarnation: number, fromStart: boolean): Promise<'ended' | 'forgotten'> {
+    const after = fromStart ? 0 : (this.lastSequence.get(incarnation) ?? 0);
     const stream = this.clients.clock.watchEvents({ afterSequence: String(after) });
     this.stream = stream;
     return new Promise((resolve) => {
       stream.on('data', (response: WatchEventsResponse) => {
         if (response.event === undefined) return;
         const sequence = Number(response.event.sequence);
-        if (sequence <= (this.lastSequence.get(incarnation) ?? 0)) return;
+        const last = this.lastSequence.get(incarnation) ?? 0;
+        if (sequence <= last) return;
+        if (sequence > last + 1) {
+          this.view.missedEvents += sequence - last - 1;
+          this.onChange();
+        }
         this.lastSequence.set(incarnation, sequence);
         this.onEvent(toWireEvent(response.event, incarnation));
       });
       // A stream ends with an error when the peer goes away or finds this watcher too slow: resume either way.
-      stream.on('error', () => resolve());
-      stream.on('end', () => resolve());
+      stream.on('error', (error: { code?: number }) =>
+        resolve(error.code === Code.OUT_OF_RANGE ? 'forgotten' : 'ended'),
+      );
+      stream.on('end', () => resolve('ended'));
     });
   }
 

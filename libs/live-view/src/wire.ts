@@ -51,6 +51,8 @@ export interface PeerView {
   error: string | undefined;
   /** The fencing token of the lock this page holds through this peer, if any. */
   heldByPage: string | undefined;
+  /** Events the bridge could not get: it fell behind further than the peer keeps in memory (its log file has them). */
+  missedEvents: number;
 }
 
 /** A process that is not a peer: the balancer and the backends registered with it. */

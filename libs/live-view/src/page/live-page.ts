@@ -65,7 +65,7 @@ function rebuild(): void {
   const count = byId('event-count');
   count.textContent = `${received.length} events`;
   count.dataset['count'] = String(received.length);
-  if (selected !== undefined) showMoment(model, selectedRow());
+  if (selected !== undefined) showMoment(model, selectedRow(), received.length > DIAGRAM_WINDOW);
 }
 
 /**
@@ -81,7 +81,7 @@ function select(row: number | undefined): void {
   selected = row === undefined ? undefined : keyOf(model.events[row]);
   byId('follow-state').textContent = row === undefined ? '(live)' : '(stepping: Esc returns to live)';
   diagram?.select(row);
-  showMoment(model, row);
+  showMoment(model, row, received.length > DIAGRAM_WINDOW);
 }
 
 function onKey(key: KeyboardEvent): void {

@@ -21,7 +21,7 @@ function mutexText(moment: ProcessMoment): string {
  * Step-through: the event at the selected row, and every process's state at that moment, replayed from the events
  * (processStatesAt): Lamport and vector clocks, the mutex with its awaited replies and deferred ones, leader and term.
  */
-export function showMoment(model: DiagramModel, row: number | undefined): void {
+export function showMoment(model: DiagramModel, row: number | undefined, windowed = false): void {
   const head = byId('step-event');
   const table = byId<HTMLTableElement>('step-states');
   if (row === undefined || model.events[row] === undefined) {
@@ -32,6 +32,8 @@ export function showMoment(model: DiagramModel, row: number | undefined): void {
   const event = model.events[row];
   head.textContent = `Event ${row + 1} of ${model.events.length}: peer-${event.peer} #${event.sequence} ${event.kind} — ${event.label} (L=${event.lamport}, V=[${event.vector}])`;
   head.dataset['row'] = String(row);
+  // Replayed from the diagram's events only: with older events left out, a process's state before them is unknown.
+  if (windowed) head.textContent += ' — replayed from the newest events only';
   const header = make('tr');
   for (const column of ['Process', 'Lamport', 'Vector clock', 'Mutex', 'Leader (term)'])
     header.appendChild(make('th', column, { scope: 'col' }));

@@ -103,6 +103,7 @@ export class SystemTable {
     faults.textContent =
       peer.faults.join('; ') || (peer.error === undefined ? 'none' : `⚠ ${peer.error.split(':')[0]}`);
     faults.title = peer.error ?? '';
+    if (peer.missedEvents > 0) faults.textContent += `; ⚠ ${peer.missedEvents} events missed (see its log file)`;
     row.pause.textContent = peer.paused ? 'Resume' : 'Pause';
     row.pause.setAttribute('aria-label', `${peer.paused ? 'Resume' : 'Pause'} peer-${peer.peerId}`);
     row.lock.textContent = peer.heldByPage !== undefined ? 'Release' : 'Acquire';
