@@ -7,6 +7,7 @@
 // gives each phase and the ratio of the medians. Every loop is bounded in count and in time.
 //
 //   npx nx bench live-view
+//   node --conditions=@distlab/source --import tsx libs/live-view/bench/live-view.bench.ts --reader
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
@@ -88,9 +89,11 @@ async function openPage(view: LiveView, browser: Browser | undefined): Promise<(
 
 async function main(): Promise<void> {
   const cluster = await PeerCluster.start({ size: PEERS });
-  const browser = existsSync(CHROMIUM)
-    ? await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] })
-    : undefined;
+  // --reader: a stream reader instead of the page, to tell the bridge's cost from the browser's.
+  const browser =
+    existsSync(CHROMIUM) && !process.argv.includes('--reader')
+      ? await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] })
+      : undefined;
   try {
     await uncontendedP50(cluster, WARM_UP_CYCLES);
     const rows: Array<[string, number, number]> = [];

@@ -27,7 +27,7 @@ export interface LiveListener {
 }
 
 const MEMBERS_INTERVAL_MS = 2_000;
-const EVENT_BATCH_MS = 50;
+const EVENT_BATCH_MS = 100;
 
 /**
  * The running system as the live view watches it: every member peer (found through the seed peer and kept up to date

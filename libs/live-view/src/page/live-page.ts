@@ -25,7 +25,7 @@ let rebuildTimer: number | undefined;
  * The diagram holds the newest events only: rebuilding its model costs time in proportion to its size, and an hour of
  * heartbeats is hundreds of thousands of events. The page still keeps (and counts) every event it received.
  */
-const DIAGRAM_WINDOW = 20_000;
+const DIAGRAM_WINDOW = 5_000;
 let lastBuildMs = 0;
 
 const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =>
@@ -74,7 +74,7 @@ function rebuild(): void {
  */
 function scheduleRebuild(): void {
   if (rebuildTimer !== undefined) return;
-  rebuildTimer = window.setTimeout(rebuild, Math.max(400, lastBuildMs * 10));
+  rebuildTimer = window.setTimeout(rebuild, Math.max(500, lastBuildMs * 10));
 }
 
 function select(row: number | undefined): void {
