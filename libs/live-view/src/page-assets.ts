@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DIAGRAM_LEGEND } from '@distlab/trace';
 
 /** The package's root: the page's sources and its built bundle are found from here. */
@@ -47,7 +47,11 @@ export async function bundlePage(): Promise<string> {
 export async function pageScript(): Promise<string> {
   if (!existsSync(BUILT_PAGE)) return bundlePage();
   const builtMs = statSync(BUILT_PAGE).mtimeMs;
-  const sources = [join(PACKAGE_ROOT, 'src'), join(PACKAGE_ROOT, 'src', 'page')].flatMap((dir) =>
+  // The page's own sources, and those of the libraries it bundles (the diagram is @distlab/trace's).
+  const libraries = ['@distlab/trace', '@distlab/clock'].map((name) =>
+    join(dirname(require.resolve(`${name}/package.json`)), 'src'),
+  );
+  const sources = [join(PACKAGE_ROOT, 'src'), join(PACKAGE_ROOT, 'src', 'page'), ...libraries].flatMap((dir) =>
     readdirSync(dir)
       .filter((name) => name.endsWith('.ts'))
       .map((name) => join(dir, name)),
