@@ -20,6 +20,7 @@ import { completionCommand } from './commands/completion';
 import { simulateCommand } from './commands/simulate';
 import { checkCommand } from './commands/check';
 import { newCommand } from './commands/new';
+import { uiCommand } from './commands/ui';
 import { addGlobalOptions } from './context';
 import { addHelpAndUsage } from './help-examples';
 
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   simulateCommand(program);
   checkCommand(program);
   newCommand(program);
+  uiCommand(program);
   completionCommand(program);
   addHelpAndUsage(program);
   return program;

@@ -13,9 +13,4 @@ export type {
   MutexStateName,
   PeerId,
 } from './mutex-core';
-export {
-  RicartAgrawala,
-  FIRST_INCARNATION,
-  MutexStateError,
-  type RicartAgrawalaOptions,
-} from './ricart-agrawala';
+export { RicartAgrawala, FIRST_INCARNATION, MutexStateError, type RicartAgrawalaOptions } from './ricart-agrawala';

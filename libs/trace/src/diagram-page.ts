@@ -1,13 +1,32 @@
 /// <reference lib="dom" />
 import type { DiagramModel } from './trace-model';
 
+/** What a page that embeds the diagram can ask of it. */
+export interface DiagramOptions {
+  /** Called with an event's row when it is clicked (the live view steps to it). */
+  onSelect?: (row: number) => void;
+  /** Keep the newest rows in view while the model grows, unless the reader scrolled up. */
+  follow?: boolean;
+}
+
+/** The drawn diagram: redraw it after the model changed, or mark one event as selected. */
+export interface DiagramHandle {
+  /** Redraws after `model`'s arrays were replaced or grew (new lanes and algorithms get their filters too). */
+  refresh(model: DiagramModel): void;
+  /** Marks the event at `row` (undefined: none) and scrolls it into view. */
+  select(row: number | undefined): void;
+}
+
 /**
  * The browser half of the space-time diagram: it runs in the page, not in Node. It is written as one self-contained
- * function (no imports, no outer names) so that `trace-html.ts` can embed its source text into the page; the
- * TypeScript compiler still checks it. It draws lanes, events and arrows as SVG, but only the rows in view (and a
- * margin), so a run of 10,000+ events scrolls as easily as a small one; zoom changes the row height.
+ * function (no imports, no outer names) so that `trace-html.ts` can embed its source text into the static page, and
+ * the live view (libs/live-view) bundles the same function: one drawing for both. The TypeScript compiler still checks
+ * it. It draws lanes, events and arrows as SVG, but only the rows in view (and a margin), so a run of 10,000+ events
+ * scrolls as easily as a small one, and a live run that grows for an hour stays smooth; zoom changes the row height.
  */
-export function drawDiagram(model: DiagramModel): void {
+export function drawDiagram(initialModel: DiagramModel, options: DiagramOptions = {}): DiagramHandle {
+  let model = initialModel;
+  let selectedRow: number | undefined;
   const LANE_WIDTH = 150;
   const MARGIN_ROWS = 40;
   const COLORS: Record<string, string> = {
@@ -159,6 +178,11 @@ export function drawDiagram(model: DiagramModel): void {
         });
         note.textContent = event.label.length > 90 ? `${event.label.slice(0, 89)}…` : event.label;
       }
+      mark.setAttribute('data-row', String(row));
+      mark.setAttribute('data-peer', String(event.peer));
+      if (options.onSelect !== undefined) mark.addEventListener('click', () => options.onSelect!(row));
+      if (row === selectedRow)
+        element('circle', { class: 'selected-mark', cx: x, cy: y, r: 9, fill: 'none', 'pointer-events': 'none' });
       const text = `peer-${event.peer} #${event.sequence} ${event.kind}: ${event.label} | ${stamp(row)} | ${event.wallTime}`;
       mark.addEventListener('mouseenter', (mouse) =>
         showTooltip(text, (mouse as MouseEvent).pageX, (mouse as MouseEvent).pageY),
@@ -183,16 +207,22 @@ export function drawDiagram(model: DiagramModel): void {
   }
 
   const header = byId('lane-names');
-  model.lanes.forEach((lane, index) => {
-    const name = document.createElement('span');
-    name.className = 'lane-name';
-    name.textContent = lane.name;
-    name.style.left = `${laneX(index) - LANE_WIDTH / 2}px`;
-    name.style.width = `${LANE_WIDTH}px`;
-    header.appendChild(name);
-  });
+  const drawLaneNames = () => {
+    while (header.firstChild) header.removeChild(header.firstChild);
+    model.lanes.forEach((lane, index) => {
+      const name = document.createElement('span');
+      name.className = 'lane-name';
+      name.textContent = lane.name;
+      name.style.left = `${laneX(index) - LANE_WIDTH / 2}px`;
+      name.style.width = `${LANE_WIDTH}px`;
+      header.appendChild(name);
+    });
+  };
   const filters = byId('filters');
+  const filtered = new Set<string>();
   const checkbox = (group: string, value: string, text: string, onChange: (checked: boolean) => void) => {
+    if (filtered.has(`${group}:${value}`)) return;
+    filtered.add(`${group}:${value}`);
     const label = document.createElement('label');
     const input = document.createElement('input');
     input.type = 'checkbox';
@@ -206,14 +236,18 @@ export function drawDiagram(model: DiagramModel): void {
     label.append(input, ` ${text}`);
     filters.appendChild(label);
   };
-  for (const algorithm of model.algorithms)
-    checkbox('algorithm', algorithm, algorithm, (checked) =>
-      checked ? hiddenAlgorithms.delete(algorithm) : hiddenAlgorithms.add(algorithm),
-    );
-  for (const lane of model.lanes)
-    checkbox('peer', String(lane.peer), lane.name, (checked) =>
-      checked ? hiddenPeers.delete(lane.peer) : hiddenPeers.add(lane.peer),
-    );
+  const addFilters = () => {
+    for (const algorithm of model.algorithms)
+      checkbox('algorithm', algorithm, algorithm, (checked) =>
+        checked ? hiddenAlgorithms.delete(algorithm) : hiddenAlgorithms.add(algorithm),
+      );
+    for (const lane of model.lanes)
+      checkbox('peer', String(lane.peer), lane.name, (checked) =>
+        checked ? hiddenPeers.delete(lane.peer) : hiddenPeers.add(lane.peer),
+      );
+  };
+  drawLaneNames();
+  addFilters();
   const zoom = byId('zoom') as HTMLInputElement;
   zoom.addEventListener('input', () => {
     const centerRow = (scroller.scrollTop + scroller.clientHeight / 2) / rowHeight;
@@ -232,4 +266,25 @@ export function drawDiagram(model: DiagramModel): void {
   });
   window.addEventListener('resize', render);
   render();
+  return {
+    refresh(next: DiagramModel) {
+      const atBottom = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - rowHeight * 2;
+      const lanesChanged = next.lanes.map((lane) => lane.name).join() !== model.lanes.map((lane) => lane.name).join();
+      model = next;
+      (window as unknown as { distlabModel: DiagramModel }).distlabModel = model;
+      if (lanesChanged) drawLaneNames();
+      addFilters();
+      render();
+      if (options.follow && atBottom && selectedRow === undefined) scroller.scrollTop = scroller.scrollHeight;
+    },
+    select(row: number | undefined) {
+      selectedRow = row;
+      if (row !== undefined) {
+        const y = rowY(row);
+        if (y < scroller.scrollTop || y > scroller.scrollTop + scroller.clientHeight)
+          scroller.scrollTop = y - scroller.clientHeight / 2;
+      }
+      render();
+    },
+  };
 }

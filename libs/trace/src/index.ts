@@ -7,5 +7,7 @@ export { formatCheck, type CheckResult } from './check-result';
 export { checkLogicalClocks, happenedBefore } from './causality';
 export { checkMutualExclusion, checkMessagesPerEntry, criticalSections, type CriticalSection } from './mutex-checks';
 export { buildDiagram, messageCounts, type DiagramModel, type DiagramEvent, type DiagramMessage } from './trace-model';
-export { renderTraceHtml, renderShiviz } from './trace-html';
+export { renderTraceHtml, renderShiviz, DIAGRAM_LEGEND } from './trace-html';
 export { checkLeaderAgreement, leaderOf } from './election-checks';
+export { processStatesAt, type ProcessMoment } from './state-at';
+export { drawDiagram, type DiagramHandle, type DiagramOptions } from './diagram-page';

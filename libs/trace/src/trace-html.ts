@@ -21,11 +21,13 @@ const STYLE = `
   .leader-mark { fill: #d62728; font-size: 16px; }
   .clock-mark { fill: #8c564b; }
   .violation-mark { fill: #d62728; font-weight: 600; }
+  .selected-mark { stroke: #000; stroke-width: 2.5; }
   #tooltip { position: absolute; display: none; background: #222; color: #fff; padding: 4px 8px; border-radius: 4px;
     font: 12px ui-monospace, monospace; pointer-events: none; max-width: 700px; z-index: 10; }
 `;
 
-const LEGEND = `
+/** What the diagram's marks mean, in words and shapes (not colour alone); the live view shows it too. */
+export const DIAGRAM_LEGEND = `
   <span>● event (colour: algorithm)</span><span>→ message, send to receive (dashed: not delivered)</span>
   <span><svg width="14" height="12"><rect width="14" height="12" fill="#1f77b4" opacity="0.3"/></svg> critical section</span>
   <span style="color:#d62728">★ leader change</span><span style="color:#8c564b">◆ clock adjustment</span><span style="color:#d62728">✗ a violated invariant (simulated runs)</span>
@@ -56,7 +58,7 @@ export function renderTraceHtml(events: readonly TraceEvent[], title = 'distlab 
   <ul id="counts">${model.counts.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
   <div id="filters">Show: </div>
   <div>Zoom <input id="zoom" type="range" min="3" max="40" value="18"></div>
-  <div id="legend">${LEGEND}</div>
+  <div id="legend">${DIAGRAM_LEGEND}</div>
 </header>
 <div id="lane-names"></div>
 <div id="scroller"><svg id="diagram" xmlns="http://www.w3.org/2000/svg"></svg></div>

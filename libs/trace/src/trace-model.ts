@@ -16,6 +16,8 @@ export interface DiagramEvent {
   lamport: number;
   vector: string;
   wallTime: string;
+  /** The other end of a send or receive. */
+  remotePeer?: number;
 }
 
 /** A message: an arrow from its send to its receive (or to nowhere, when it was lost). */
@@ -68,6 +70,7 @@ export function buildDiagram(events: readonly TraceEvent[], title = 'distlab run
     lamport: event.lamport,
     vector: formatVector(event.vector),
     wallTime: event.wallTime,
+    remotePeer: event.remotePeer,
   }));
   const receives = new Map<string, TraceEvent>();
   for (const event of events) if (event.kind === 'receive' && event.messageId) receives.set(event.messageId, event);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CliContext } from '../context';
@@ -6,6 +7,7 @@ import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
 import { EventFollower } from '../up/event-follower';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
 import { DEFAULT_BASE_PORT, layout, planSystem, startSystem, type SystemOptions } from '../up/system';
+import { addUiOptions, serveLiveView, type UiOptions } from './ui';
 
 /**
  * `distlab up`: the whole system on one machine, as separate processes. The balancer (registry and proxy) starts
@@ -29,6 +31,7 @@ export function upCommand(program: Command): void {
         .default('info'),
     )
     .option('--verbose', 'the same as --log-level debug')
+    .option('--ui', 'also serve the live view in the browser (see distlab ui)')
     .action(async (localOptions: Omit<UpOptions, 'basePort'>, command: Command) => {
       // --base-port is global (balancer base+1, inventory base+2, workers base+3…, peer n base+10+n): every command
       // reaches the system started with it when given the same one.
@@ -74,10 +77,19 @@ export function upCommand(program: Command): void {
         )}\n`,
       );
       if (secrets !== undefined) process.stdout.write(`${securedSummary(secrets, peer1)}\n`);
+      if (options.ui) {
+        const token = secrets === undefined ? undefined : readFileSync(secrets.tokenFile, 'utf8').trim();
+        const settings = secrets === undefined ? {} : { token, tls: { caFile: secrets.caCert } };
+        await serveLiveView(command, { ...options, peer: 1 }, settings, supervisor).catch((error: Error) =>
+          process.stderr.write(`distlab up: no live view (${error.message}); the system runs on\n`),
+        );
+      }
     });
+  addUiOptions(program.commands.at(-1)!);
 }
 
-interface UpOptions extends Omit<SystemOptions, 'secrets' | 'logLevel'> {
+interface UpOptions extends Omit<SystemOptions, 'secrets' | 'logLevel'>, UiOptions {
+  ui?: boolean;
   secure?: boolean;
   secretsDir: string;
   logLevel: LogLevel;

@@ -124,6 +124,17 @@ export class Supervisor {
   }
 
   /**
+   * Sends `signal` to the running process named `name` (the live view's kill -9 and restart): whatever way it exits,
+   * the supervisor starts it again, as after any unexpected exit. Returns false when no such process runs now.
+   */
+  signal(name: string, signal: 'SIGKILL' | 'SIGTERM'): boolean {
+    const running = this.running.find((candidate) => candidate.spec.name === name);
+    const child = running?.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return false;
+    return child.kill(signal);
+  }
+
+  /**
    * SIGTERM to every child, then SIGKILL to any still running after the bound. The first process started (the
    * registry the others register with) stops last, so that the others can deregister on their way out.
    */

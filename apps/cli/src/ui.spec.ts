@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { freePortRange, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
+
+// `distlab ui` on its own: with nothing running yet it says so and what to do, prints where the view listens, and
+// serves the page there (loopback only); it stops on SIGTERM.
+
+const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
+let ui: SpawnedProcess | undefined;
+afterEach(async () => ui?.stop());
+
+it('says nothing answers yet, prints the view address, and serves the page there', async () => {
+  const base = await freePortRange(40);
+  ui = spawnTypeScript(CLI, ['ui', '--base-port', String(base)]);
+  const line = await ui.waitForLine((printed) => printed.startsWith('live view: '), 60_000);
+  expect(line).toBe(`live view: http://127.0.0.1:${base + 30}/`);
+  expect(ui.stderr).toContain(`nothing answers at 127.0.0.1:${base + 11} yet; start the system (npx distlab up)`);
+  const page = await fetch(`http://127.0.0.1:${base + 30}/`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<title>distlab live</title>');
+  ui.child.kill('SIGTERM');
+  expect(await ui.exited()).toBe(0);
+}, 90_000);
+
+it('refuses to listen beyond loopback unless told, saying how', async () => {
+  ui = spawnTypeScript(CLI, ['ui', '--ui-host', '0.0.0.0', '--ui-port', '0']);
+  ui.child.stdin!.end();
+  expect(await ui.exited()).toBe(1);
+  expect(ui.stderr).toContain('listens on loopback only; to listen on 0.0.0.0, say so (--ui-allow-remote)');
+}, 90_000);

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'live-view',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};

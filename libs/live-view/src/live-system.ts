@@ -1,0 +1,204 @@
+import { BackendHealth, BalancerServiceClient, Strategy } from '@distlab/contracts/balancer/v1/balancer';
+import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
+import { createClient, unaryCall, type ClientSettings } from '@distlab/grpc-kit';
+import { HealthWatch } from './health-watch';
+import { failureText, PeerWatch } from './peer-watch';
+import type { BalancerView, HealthText, ProcessView, SystemView, WireEvent } from './wire';
+
+export interface LiveSystemOptions {
+  /** A peer to learn the cluster's members from (ClusterService.ListMembers), host:port. */
+  seedPeer: string;
+  /** The balancer (registry and proxy), host:port; its backends join the table. */
+  balancer?: string;
+  /** Deadline, TLS and token for every call, as the CLI's global options give them. */
+  clientSettings: ClientSettings;
+  /** How often each peer's mutex, leader, faults and clock are read; 500 ms by default. */
+  pollIntervalMs?: number;
+  /** Names of processes by address (`distlab up` knows them: "worker-1"); others are named by their service. */
+  processNames?: Record<string, string>;
+  /** The most events kept for pages that open later; the oldest are forgotten beyond it. 1,000,000 by default. */
+  maxEvents?: number;
+}
+
+/** What a page connection hears: each batch of new events, and that the system's view changed. */
+export interface LiveListener {
+  onEvents(events: readonly WireEvent[]): void;
+  onViewChanged(): void;
+}
+
+const MEMBERS_INTERVAL_MS = 2_000;
+const EVENT_BATCH_MS = 100;
+
+/**
+ * The running system as the live view watches it: every member peer (found through the seed peer and kept up to date
+ * as members come and go), the balancer and its backends. It keeps every event it has seen, in arrival order, so a
+ * page that opens late still gets the whole run, and hands new ones to the listeners in batches (one write per batch,
+ * not per event, so a busy cluster does not cost a write per event per page).
+ */
+export class LiveSystem {
+  readonly events: WireEvent[] = [];
+  /** Events forgotten because more than maxEvents arrived. */
+  forgotten = 0;
+  private readonly peers = new Map<number, PeerWatch>();
+  private readonly processHealth = new Map<string, { view: ProcessView; watch: HealthWatch }>();
+  private balancerView: BalancerView | undefined;
+  private readonly listeners = new Set<LiveListener>();
+  private pending: WireEvent[] = [];
+  private batchTimer: NodeJS.Timeout | undefined;
+  private viewTimer: NodeJS.Timeout | undefined;
+  private membersTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly cluster: ClusterServiceClient;
+  private readonly balancerClient: BalancerServiceClient | undefined;
+
+  constructor(private readonly options: LiveSystemOptions) {
+    const quick = { ...options.clientSettings, deadlineMs: 2_000, maxAttempts: 1 };
+    this.cluster = createClient(ClusterServiceClient, options.seedPeer, quick);
+    this.balancerClient =
+      options.balancer === undefined ? undefined : createClient(BalancerServiceClient, options.balancer, quick);
+    if (options.balancer !== undefined) this.watchProcess('balancer', options.balancer, 'registry and load balancer');
+  }
+
+  /** Starts watching; resolves once the members are known (or the seed peer did not answer, which is retried). */
+  async start(): Promise<void> {
+    await this.refreshMembers();
+    await this.refreshBalancer();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.batchTimer);
+    clearTimeout(this.viewTimer);
+    clearTimeout(this.membersTimer);
+    for (const peer of this.peers.values()) peer.stop();
+    for (const { watch } of this.processHealth.values()) watch.stop();
+    this.cluster.close();
+    this.balancerClient?.close();
+  }
+
+  subscribe(listener: LiveListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The address of peer `id`, for the controls; undefined when it is not a member. */
+  peerAddress(id: number): string | undefined {
+    return this.peers.get(id)?.address;
+  }
+
+  peerIds(): number[] {
+    return [...this.peers.keys()].sort((a, b) => a - b);
+  }
+
+  /** Notes which lock the page holds through a peer, so the table can say so and the page can release it. */
+  setHeldByPage(peerId: number, fencingToken: string | undefined): void {
+    const peer = this.peers.get(peerId);
+    if (peer !== undefined) peer.view.heldByPage = fencingToken;
+    this.viewChanged();
+  }
+
+  view(extra: Pick<SystemView, 'canControlProcesses' | 'processNames' | 'demos'>): SystemView {
+    return {
+      peers: [...this.peers.values()].map((peer) => peer.view).sort((a, b) => a.peerId - b.peerId),
+      processes: [...this.processHealth.values()].map(({ view }) => view),
+      balancer: this.balancerView,
+      ...extra,
+    };
+  }
+
+  private addEvent(event: WireEvent): void {
+    this.events.push(event);
+    const maxEvents = this.options.maxEvents ?? 1_000_000;
+    if (this.events.length > maxEvents) {
+      this.forgotten += this.events.length - maxEvents;
+      this.events.splice(0, this.events.length - maxEvents);
+    }
+    this.pending.push(event);
+    this.batchTimer ??= setTimeout(() => {
+      this.batchTimer = undefined;
+      const batch = this.pending;
+      this.pending = [];
+      for (const listener of this.listeners) listener.onEvents(batch);
+    }, EVENT_BATCH_MS);
+  }
+
+  /** Tells the listeners the view changed, at most once per batch interval. */
+  private viewChanged(): void {
+    this.viewTimer ??= setTimeout(() => {
+      this.viewTimer = undefined;
+      for (const listener of this.listeners) listener.onViewChanged();
+    }, EVENT_BATCH_MS);
+  }
+
+  private async refreshMembers(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const listed = await unaryCall(this.cluster, 'listMembers', {});
+      for (const member of listed.members) {
+        if (this.peers.has(member.peerId)) continue;
+        const address = member.peerId === listed.peerId ? this.options.seedPeer : member.address;
+        const pollIntervalMs = this.options.pollIntervalMs ?? 500;
+        const watch = new PeerWatch(
+          member.peerId,
+          address,
+          this.options.clientSettings,
+          pollIntervalMs,
+          (event) => this.addEvent(event),
+          () => this.viewChanged(),
+        );
+        this.peers.set(member.peerId, watch);
+        watch.start();
+      }
+      this.viewChanged();
+    } catch {
+      // The seed peer may be paused or restarting: its members are asked again shortly.
+    }
+    if (!this.stopped) this.membersTimer = setTimeout(() => void this.refreshMembers(), MEMBERS_INTERVAL_MS);
+  }
+
+  private async refreshBalancer(): Promise<void> {
+    const address = this.options.balancer;
+    if (this.stopped || this.balancerClient === undefined || address === undefined) return;
+    try {
+      const stats = await unaryCall(this.balancerClient, 'getStats', { serviceName: '' });
+      this.balancerView = {
+        address,
+        strategy: (Strategy[stats.strategy] ?? '').replace('STRATEGY_', '').toLowerCase().replace(/_/g, ' '),
+        backends: stats.backends.map((backend) => ({
+          service: backend.serviceName,
+          address: backend.address,
+          health: (BackendHealth[backend.health] ?? '').replace('BACKEND_HEALTH_', ''),
+          started: backend.callsStarted,
+          succeeded: backend.callsSucceeded,
+          failed: backend.callsFailed,
+          inFlight: backend.callsInFlight,
+        })),
+        callsWithoutBackend: stats.callsWithoutBackend,
+        error: undefined,
+      };
+      const peerAddresses = new Set([...this.peers.values()].map((peer) => peer.address));
+      for (const backend of stats.backends) {
+        // The peers register their greeter with the balancer too; they have their own rows.
+        if (peerAddresses.has(backend.address)) continue;
+        const short = backend.serviceName.split('.').slice(-1)[0] ?? backend.serviceName;
+        const name = this.options.processNames?.[backend.address] ?? short;
+        this.watchProcess(name, backend.address, `${short} behind the balancer`);
+      }
+    } catch (error) {
+      if (this.balancerView !== undefined) this.balancerView.error = failureText(error);
+    }
+    this.viewChanged();
+    if (!this.stopped) setTimeout(() => void this.refreshBalancer(), 1_000).unref();
+  }
+
+  private watchProcess(name: string, address: string, role: string): void {
+    if (this.processHealth.has(address)) return;
+    const view: ProcessView = { name, address, role, health: 'CHECKING' as HealthText };
+    const watch = new HealthWatch(address, { ...this.options.clientSettings, maxAttempts: 1 }, (health) => {
+      view.health = health;
+      this.viewChanged();
+    });
+    this.processHealth.set(address, { view, watch });
+    watch.start();
+  }
+}

@@ -1,0 +1,235 @@
+/// <reference lib="dom" />
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PeerCluster, WORKSPACE_ROOT } from '@distlab/testing';
+import { formatVector } from '@distlab/clock';
+import { readEventLogs } from '@distlab/trace';
+import { startLiveView, type LiveView, type SystemView } from './index';
+
+// The live view of a fresh cluster of four real peer processes, driven from headless Chromium like a student would:
+// the page lists every peer, pausing the leader from the page makes a new leader appear in the table and as a leader
+// mark on the space-time diagram, acquiring the lock from the page shows the holder with its fencing token, and
+// stepping back to an earlier event shows each process's vector clock at that moment, equal to what that peer's own
+// log file says. Screenshots go to a temporary directory (and, with DISTLAB_DOCS_SCREENSHOTS=1, to docs/images).
+// Chromium comes from Debian's `chromium` package (.ci/run installs it); without it the test is skipped, saying why.
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const shots = mkdtempSync(join(tmpdir(), 'distlab-live-'));
+const WAIT_MS = 60_000;
+let cluster: PeerCluster;
+let view: LiveView;
+let browser: Browser | undefined;
+
+/** Polls `condition` in the page until it holds, with a generous bound (never a timing assertion). */
+async function until(page: Page, what: string, condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await page.waitForTimeout(200);
+  }
+  await page.screenshot({ path: join(shots, 'failed.png') });
+  const result = await page.locator('#result').textContent();
+  throw new Error(`not within ${WAIT_MS} ms: ${what} (page: ${join(shots, 'failed.png')}; last result: ${result})`);
+}
+
+const systemOf = (page: Page) =>
+  page.evaluate(() => (window as unknown as { distlabLive: { view: SystemView | undefined } }).distlabLive.view);
+
+beforeAll(async () => {
+  cluster = await PeerCluster.start({ size: 4 });
+  view = await startLiveView({ seedPeer: cluster.addresses.get(1)!, clientSettings: {} });
+  if (haveChromium)
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await view?.stop();
+  await cluster?.stop();
+});
+
+const browserTest = haveChromium ? it : it.skip;
+browserTest(
+  `shows every peer, a new leader after the leader is paused, the lock holder, and a peer's vector clock at an earlier event${haveChromium ? '' : ` (skipped: no ${CHROMIUM}; .ci/run installs Debian's chromium)`}`,
+  async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(view.url);
+
+    // Every process, with its health.
+    await until(
+      page,
+      'four serving peers in the table',
+      async () =>
+        (await page.locator('#peers tr[data-peer] td:nth-child(2)').allTextContents()).filter((text) =>
+          text.includes('SERVING'),
+        ).length === 4,
+    );
+    expect(await page.locator('#peers tr[data-peer]').count()).toBe(4);
+
+    // Pause the leader from the page; another peer takes over, in the table and on the diagram.
+    await until(page, 'a leader in the table', async () => (await page.locator('#peers td.leader').count()) === 1);
+    const oldLeader = Number(await page.locator('#peers tr:has(td.leader)').getAttribute('data-peer'));
+    await page.getByRole('button', { name: `Pause peer-${oldLeader}` }).click();
+    await until(page, 'the page to say the leader is paused', async () =>
+      (await page.locator(`#peers tr[data-peer="${oldLeader}"] td:nth-child(2)`).textContent())!.includes('PAUSED'),
+    );
+    let newLeader = 0;
+    await until(page, 'a new leader in the table', async () => {
+      const leaders = ((await systemOf(page))?.peers ?? [])
+        .filter((peer) => peer.peerId !== oldLeader && peer.leaderId === peer.peerId)
+        .map((peer) => peer.peerId);
+      newLeader = leaders[0] ?? 0;
+      return (
+        leaders.length === 1 && (await page.locator(`#peers tr[data-peer="${newLeader}"] td.leader`).count()) === 1
+      );
+    });
+    expect(await page.locator(`#peers tr[data-peer="${newLeader}"] td.leader`).textContent()).toContain('★ leader');
+    const leaderRow = async () =>
+      page.evaluate((leader) => {
+        const model = (
+          window as unknown as {
+            distlabLive: { model: { events: Array<{ kind: string; peer: number; label: string }> } };
+          }
+        ).distlabLive.model;
+        return model.events.findIndex(
+          (event) =>
+            event.kind === 'leader-changed' && event.peer === leader && event.label.startsWith(`leader is ${leader} `),
+        );
+      }, newLeader);
+    await until(page, 'the new leader on the diagram', async () => (await leaderRow()) >= 0);
+    await page.evaluate(
+      (row) => (document.getElementById('scroller')!.scrollTop = 20 + row * 18 - 200),
+      await leaderRow(),
+    );
+    await until(
+      page,
+      'the leader mark drawn',
+      async () => (await page.locator(`.leader-mark[data-peer="${newLeader}"]`).count()) > 0,
+    );
+    await page.screenshot({ path: join(shots, 'leader-paused.png') });
+
+    // Ricart–Agrawala needs every member's reply, a paused one's too: resume it before asking for the lock.
+    await page.getByRole('button', { name: `Resume peer-${oldLeader}` }).click();
+    await until(
+      page,
+      'the old leader resumed',
+      async () =>
+        !(await page.locator(`#peers tr[data-peer="${oldLeader}"] td:nth-child(2)`).textContent())!.includes('PAUSED'),
+    );
+
+    // Acquire the lock from the page: the holder and its fencing token appear.
+    const holder = [1, 2, 3, 4].find((id) => id !== oldLeader)!;
+    await page.getByRole('button', { name: `Acquire the lock on peer-${holder}` }).click();
+    await until(page, 'the holder in the table', async () =>
+      /■ holds, token \d+/.test(
+        (await page.locator(`#peers tr[data-peer="${holder}"] td:nth-child(4)`).textContent()) ?? '',
+      ),
+    );
+    expect(await page.locator('#result').textContent()).toMatch(/^✓ peer-\d entered the critical section/);
+    await page.screenshot({ path: join(shots, 'lock-held.png') });
+
+    // Step back event by event from the newest, then read a peer's vector clock at that moment.
+    await page.locator('#scroller').focus();
+    for (let step = 0; step < 25; step += 1) await page.keyboard.press('k');
+    const stepped = await page.locator('#step-event').getAttribute('data-row');
+    expect(Number(stepped)).toBeGreaterThan(0);
+    const shown = await page.evaluate((row) => {
+      const model = (
+        window as unknown as {
+          distlabLive: { model: { events: Array<{ peer: number; incarnation: number; sequence: number }> } };
+        }
+      ).distlabLive.model;
+      return model.events[row];
+    }, Number(stepped));
+    const cell = await page.locator(`#step-states tr[data-peer="${shown.peer}"] td.vector`).textContent();
+    // What the peer's own log file says of that event.
+    const logged = readEventLogs(cluster.eventsDir).find(
+      (event) =>
+        event.peer === shown.peer && event.incarnation === shown.incarnation && event.sequence === shown.sequence,
+    );
+    expect(logged).toBeDefined();
+    expect(cell).toBe(`[${formatVector(logged!.vector)}]`);
+    await page.screenshot({ path: join(shots, 'step-through.png') });
+
+    await page.getByRole('button', { name: `Release the lock on peer-${holder}` }).click();
+    await until(page, 'released', async () => ((await systemOf(page))?.peers[holder - 1].heldByPage ?? '') === '');
+    for (const file of ['leader-paused.png', 'lock-held.png', 'step-through.png'])
+      expect(statSync(join(shots, file)).size).toBeGreaterThan(10_000);
+    await context.close();
+  },
+  180_000,
+);
+
+/** For docs/live-view.md: the page during a partition and during Ricart–Agrawala contention. */
+browserTest(
+  `shows a partition and Ricart–Agrawala contention${haveChromium ? '' : ` (skipped: no ${CHROMIUM})`}`,
+  async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(view.url);
+    await until(page, 'four peers', async () => (await page.locator('#peers tr[data-peer]').count()) === 4);
+
+    // Contention: peer-1 holds the lock for the page; the others ask too, and wait.
+    await page.getByRole('button', { name: 'Acquire the lock on peer-1' }).click();
+    await until(page, 'peer-1 holds', async () => ((await systemOf(page))?.peers[0].mutex?.state ?? '') === 'held');
+    for (const id of [2, 3]) await page.getByRole('button', { name: `Acquire the lock on peer-${id}` }).click();
+    await until(page, 'peer-2 and peer-3 waiting, peer-1 deferring', async () => {
+      const peers = (await systemOf(page))?.peers ?? [];
+      return (
+        peers[1].mutex?.state === 'wanted' &&
+        peers[2].mutex?.state === 'wanted' &&
+        peers[0].mutex!.deferred.length === 2
+      );
+    });
+    await page.waitForTimeout(400); // Let the diagram draw the requests that just arrived (a picture, not an assertion).
+    await page.screenshot({ path: join(shots, 'live-view-contention.png') });
+    expect(await page.locator('#peers tr[data-peer="1"] td:nth-child(4)').textContent()).toContain('defers');
+    for (const id of [1, 2, 3]) {
+      await until(
+        page,
+        `peer-${id} holds for the page`,
+        async () => ((await systemOf(page))?.peers[id - 1].heldByPage ?? '') !== '',
+      );
+      await page.getByRole('button', { name: `Release the lock on peer-${id}` }).click();
+    }
+
+    // A partition: {1,2} | {3,4}, set from the page.
+    await page.locator('#partition-groups').fill('1,2 | 3,4');
+    await page.getByRole('button', { name: 'Partition' }).click();
+    await until(page, 'the faults in the table', async () =>
+      ((await page.locator('#peers tr[data-peer="1"]').textContent()) ?? '').includes('→ peer-3: blocked'),
+    );
+    await page.getByRole('button', { name: 'Start a Ring election from peer-1' }).click();
+    await until(page, 'the ring election answered', async () =>
+      /election|✗/.test((await page.locator('#result').textContent()) ?? ''),
+    );
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(shots, 'live-view-partition.png') });
+    await page.getByRole('button', { name: 'Heal all' }).click();
+    await until(page, 'healed', async () => ((await page.locator('#result').textContent()) ?? '').includes('healed'));
+
+    if (process.env['DISTLAB_DOCS_SCREENSHOTS'] === '1') {
+      mkdirSync(join(WORKSPACE_ROOT, 'docs', 'images'), { recursive: true });
+      for (const file of ['live-view-contention.png', 'live-view-partition.png'])
+        copyFileSync(join(shots, file), join(WORKSPACE_ROOT, 'docs', 'images', file));
+    }
+    await context.close();
+  },
+  180_000,
+);
