@@ -59,7 +59,12 @@ export const EXAMPLES: Record<string, string[]> = {
   'chaos show': ['distlab chaos show'],
   demo: ['distlab demo ricart-agrawala', 'distlab demo all', 'distlab demo bully --trace bully.html'],
   trace: ['distlab trace --out trace.html', 'distlab trace --live --algorithm bully --shiviz run.log'],
-  up: ['distlab up', 'distlab up --peers 3 --workers 1', 'distlab up --base-port 51000 --secure'],
+  up: [
+    'distlab up',
+    'distlab up --peers 3 --workers 1',
+    'distlab up --base-port 51000 --secure',
+    'distlab up --mutex-core ./my-ra.ts     # the peers drive your core; then: distlab demo ricart-agrawala',
+  ],
   completion: [
     'distlab completion bash > ~/.distlab-completion.bash && echo "source ~/.distlab-completion.bash" >> ~/.bashrc',
     'distlab completion zsh > "${fpath[1]}/_distlab"',

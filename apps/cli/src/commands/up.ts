@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CoreLoadError, loadElectionCore, loadMutexCore } from '@distlab/simulator';
 import { CliContext } from '../context';
 import { LOG_LEVELS, parseInteger, type LogLevel } from '@distlab/grpc-kit';
 import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
@@ -32,6 +33,16 @@ export function upCommand(program: Command): void {
     )
     .option('--verbose', 'the same as --log-level debug')
     .option('--ui', 'also serve the live view in the browser (see distlab ui)')
+    .option(
+      '--mutex-core <file>',
+      'every peer drives your Ricart–Agrawala core (.ts or .js exporting createMutexCore; distlab new mutex-core)',
+      (file: string) => checkedCore(file, loadMutexCore),
+    )
+    .option(
+      '--election-core <file>',
+      'every peer drives your election core (.ts or .js exporting createElectionCore; distlab new election-core)',
+      (file: string) => checkedCore(file, loadElectionCore),
+    )
     .action(async (localOptions: Omit<UpOptions, 'basePort'>, command: Command) => {
       // --base-port is global (balancer base+1, inventory base+2, workers base+3…, peer n base+10+n): every command
       // reaches the system started with it when given the same one.
@@ -86,6 +97,19 @@ export function upCommand(program: Command): void {
       }
     });
   addUiOptions(program.commands.at(-1)!);
+}
+
+/**
+ * A user's core, loaded and checked against its interface here, so that a broken module is a usage error (exit 2,
+ * naming what is wrong) instead of five peers failing to start; the peers load it again, by its absolute path.
+ */
+function checkedCore(file: string, load: (file: string) => unknown): string {
+  try {
+    load(file);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof CoreLoadError ? error.message : String(error));
+  }
+  return resolve(file);
 }
 
 interface UpOptions extends Omit<SystemOptions, 'secrets' | 'logLevel'>, UiOptions {

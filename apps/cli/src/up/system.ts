@@ -29,6 +29,10 @@ export interface SystemOptions {
   secrets?: LocalSecrets;
   /** Every process's log level (each process's own default, info, when absent). */
   logLevel?: string;
+  /** A user's Ricart–Agrawala core for every peer to drive (an absolute path). */
+  mutexCore?: string;
+  /** A user's election core for every peer to drive (an absolute path). */
+  electionCore?: string;
 }
 
 /** The whole system as processes: the balancer (the registry) first, then everything that registers with it. */
@@ -90,6 +94,8 @@ export function planSystem(options: SystemOptions): SystemPlan {
           ...['--id', String(id), '--port', String(port), '--peers', peerList(id), ...registered],
           ...['--clock-skew-ms', String(skewMs(id, options.peers)), '--clock-drift-ppm', String(id % 2 ? 50 : -50)],
           ...['--events-dir', resolve(options.eventsDir), '--state-dir', resolve(options.stateDir)],
+          ...(options.mutexCore === undefined ? [] : ['--mutex-core', resolve(options.mutexCore)]),
+          ...(options.electionCore === undefined ? [] : ['--election-core', resolve(options.electionCore)]),
           ...secured,
         ],
         address: `127.0.0.1:${port}`,
