@@ -25,6 +25,12 @@ const EXTERNAL = [
   'grpc-health-check',
   '@grpc/reflection',
   'pg',
+  // The core loader (distlab simulate --core, up --mutex-core) transpiles a user's TypeScript with tsx at run time;
+  // tsx finds its own files from import.meta.url, which a CommonJS bundle does not have.
+  'tsx',
+  'tsx/*',
+  // The live view checks and rebuilds its page with esbuild, whose JavaScript finds its own binary at run time.
+  'esbuild',
 ];
 
 /**

@@ -253,8 +253,9 @@ describe('the unary transport (--mutex-transport unary)', () => {
   const unaryServers: RunningServer[] = [];
   const unaryAddresses = new Map<number, string>();
   const methodsCalled: string[] = [];
+  // At debug: a call that went well is logged at that level (the default level shows only the lab's events).
   const callLog = pino(
-    { level: 'info' },
+    { level: 'debug' },
     {
       write: (line: string) => void methodsCalled.push((JSON.parse(line) as { method?: string }).method ?? ''),
     },
