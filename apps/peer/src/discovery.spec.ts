@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
+import { TimeServiceClient } from '@distlab/contracts/clock/v1/time';
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import { Code, isServiceError, msToDuration, unaryCall } from '@distlab/grpc-kit';
 import { PeerCluster, startServerProcess, WORKSPACE_ROOT, type ServerProcessHandle } from '@distlab/testing';
@@ -109,6 +110,14 @@ describe('peers that discover each other through the registry', () => {
     await expect(unaryCall(election, 'heartbeat', { fromPeerId: 99, term: '1' })).rejects.toMatchObject({
       code: Code.FAILED_PRECONDITION,
     });
+    const mutex = peers.of(MutexServiceClient, 1);
+    await expect(
+      unaryCall(mutex, 'request', { fromPeerId: 99, timestamp: '5', incarnation: '1' }),
+    ).rejects.toMatchObject({ code: Code.FAILED_PRECONDITION, details: expect.stringContaining('peer-99') });
+    const time = peers.of(TimeServiceClient, 1);
+    await expect(
+      unaryCall(time, 'adjustTime', { round: '1', adjustment: msToDuration(1), masterPeerId: 99 }),
+    ).rejects.toMatchObject({ code: Code.FAILED_PRECONDITION, details: expect.stringContaining('peer-99') });
     await peers.untilAgreed([1, 2, 3, 4], 4); // The stranger changed nothing.
   });
 });
