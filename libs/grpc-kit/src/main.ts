@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { addServerOptions, serverConfigFrom, type ServerConfig } from './config';
 import { createLogger, type Logger } from './logger';
+import { withMetricsEndpoint } from './metrics';
 /** What a server process runs: anything that can drain and stop (a RunningServer, or a composition of them). */
 export interface Stoppable {
   shutdown(graceMs?: number): Promise<void>;
@@ -46,6 +47,7 @@ export async function runServerProcess(spec: ServerProcess, argv: readonly strin
   let server: Stoppable;
   try {
     server = await spec.start({ config, options, logger });
+    if (config.metrics !== undefined) server = await withMetricsEndpoint(server, config.metrics, logger);
   } catch (error) {
     logger.fatal({ err: error }, 'failed to start');
     process.exit(1);

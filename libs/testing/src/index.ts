@@ -19,3 +19,4 @@ export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
 export { cpuTimeMs, cpuTimeMsOf, measurePhase, type MeasuredPhase } from './cpu';
 export { fuzzService, fuzzInChildProcess, formatFuzzReports, type FuzzOptions, type FuzzReport } from './fuzz';
 export { hostileMessage, fuzzInput } from './fuzz-messages';
+export { parsePrometheusText, scrapeMetrics, type Scrape, type MetricSample } from './prometheus';
