@@ -14,6 +14,8 @@ import { healthCommand } from './commands/health';
 import { registryCommand } from './commands/registry';
 import { inventoryCommand } from './commands/inventory';
 import { upCommand } from './commands/up';
+import { joinCommand } from './commands/join';
+import { certsCommand } from './commands/certs';
 import { addGlobalOptions } from './context';
 
 /**
@@ -42,6 +44,8 @@ export function buildProgram(): Command {
   demoCommand(program);
   traceCommand(program);
   upCommand(program);
+  joinCommand(program);
+  certsCommand(program);
   return program;
 }
 

@@ -53,3 +53,11 @@ export {
   type MetricsEndpointConfig,
 } from './metrics';
 export { addMetricsOptions, metricsConfigFrom } from './metrics-options';
+export {
+  advertisedAddress,
+  requireAdvertisable,
+  parseAdvertise,
+  isLoopbackHost,
+  hostOf,
+  UnreachableAdvertiseError,
+} from './advertise';

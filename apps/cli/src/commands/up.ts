@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseInteger } from '@distlab/grpc-kit';
 import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
-import { DEFAULT_BASE_PORT, layout, planSystem, startSystem, type SystemOptions } from '../up/system';
+import { DEFAULT_BASE_PORT, layout, parseUpHost, planSystem, startSystem, type SystemOptions } from '../up/system';
 
 /**
  * `distlab up`: the whole system on one machine, as separate processes. The balancer (registry and proxy) starts
@@ -25,9 +25,12 @@ export function upCommand(program: Command): void {
     .option('--events-dir <dir>', 'where the peers append their event logs', '.distlab/events')
     .option('--state-dir <dir>', 'where the peers keep their incarnations and fencing tokens', '.distlab/state')
     .option('--secure', 'TLS on every call, peer to peer too, and a bearer token required (made under --secrets-dir)')
+    .option('--host <addr>', 'bind and advertise this routable address, so that other machines can join', parseUpHost)
     .option('--secrets-dir <dir>', 'where --secure keeps its local CA, certificate and token', '.distlab/tls')
     .action(async (options: UpOptions) => {
-      const secrets = options.secure ? ensureLocalSecrets(options.secretsDir) : undefined;
+      const secrets = options.secure
+        ? ensureLocalSecrets(options.secretsDir, options.host ? [options.host] : [])
+        : undefined;
       const plan = planSystem({ ...options, secrets });
       const peer1 = `127.0.0.1:${layout(options.basePort, 1, 0).peers[0].port}`;
       const supervisor = new Supervisor(
