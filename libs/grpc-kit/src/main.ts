@@ -27,6 +27,7 @@ export interface ServerProcess {
 export async function runServerProcess(spec: ServerProcess, argv: readonly string[] = process.argv): Promise<void> {
   const command: Command = addServerOptions(new Command(spec.name).description(spec.description), spec.defaultPort);
   spec.configure?.(command);
+  command.option('--check-config', 'parse the options and environment, print them as JSON, and exit without serving');
   // Usage errors exit 2 (the shell convention), not commander's default 1, which is reserved for failures to start.
   command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   command.parse([...argv]);
@@ -37,6 +38,11 @@ export async function runServerProcess(spec: ServerProcess, argv: readonly strin
     config = serverConfigFrom(options);
   } catch (error) {
     command.error(`error: ${(error as Error).message}`, { exitCode: 2 });
+  }
+  if (options['checkConfig'] === true) {
+    // A dry run for deployment files (compose, Kubernetes): the same parsing as a real start, and nothing started.
+    process.stdout.write(`${JSON.stringify({ process: spec.name, config, options }, jsonSafe)}\n`);
+    process.exit(0);
   }
   const logger = createLogger({ name: spec.name, level: config.logLevel });
   process.on('uncaughtException', (error) => {
@@ -76,4 +82,10 @@ export async function runServerProcess(spec: ServerProcess, argv: readonly strin
   if (process.env['DISTLAB_SUPERVISED'] === '1') {
     process.stdin.on('end', () => onSignal('SIGTERM')).resume();
   }
+}
+
+/** JSON for parsed options: a Map (the peer's --peers) as an object, a secret token never. */
+function jsonSafe(key: string, value: unknown): unknown {
+  if (key === 'token') return value === undefined ? undefined : '(set)';
+  return value instanceof Map ? Object.fromEntries(value) : value;
 }
