@@ -57,7 +57,7 @@ export function planJoin(options: JoinOptions): ProcessSpec {
       'a secured cluster dials its members over TLS: this machine needs a certificate for the address it advertises ' +
         "(`distlab certs issue --host <address> --out DIR` on the cluster's machine, then --certs DIR here)",
     );
-  const port = options.port ?? (options.worker ? WELL_KNOWN_PORTS.factorialWorker : peerPort(options.id!));
+  const port = options.port ?? (options.worker ? WELL_KNOWN_PORTS.factorialWorker : peerPort(options.id ?? 1));
   const listening = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '[::1]' : options.host;
   // Health is checked at the advertised address when there is one: a certificate names that address, not loopback.
   const advertised =
