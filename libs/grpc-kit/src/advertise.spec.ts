@@ -1,4 +1,11 @@
-import { advertisedAddress, isLoopbackHost, parseAdvertise, UnreachableAdvertiseError } from './advertise';
+import { hostname } from 'node:os';
+import {
+  advertisedAddress,
+  isLoopbackHost,
+  isThisMachine,
+  parseAdvertise,
+  UnreachableAdvertiseError,
+} from './advertise';
 
 // The address a server hands to others: --advertise wins, a wildcard or loopback listener is refused when the
 // registry is on another machine (its users could not dial what it would register), and is fine when it is local.
@@ -47,6 +54,7 @@ describe('advertisedAddress', () => {
     expect(advertisedAddress(wildcard, undefined, '127.0.0.1:50051')).toBe('127.0.0.1:50061');
     expect(advertisedAddress(wildcard, undefined, 'localhost:50051')).toBe('127.0.0.1:50061');
     expect(advertisedAddress(wildcard, undefined, undefined)).toBe('127.0.0.1:50061');
+    expect(advertisedAddress(loopback, undefined, `${hostname()}:50051`)).toBe('127.0.0.1:50061');
   });
 });
 
@@ -56,5 +64,13 @@ describe('isLoopbackHost', () => {
       expect(isLoopbackHost(host)).toBe(true);
     for (const host of ['10.0.0.1', '0.0.0.0', 'peer-0.peers', '128.0.0.1', '127.example.org'])
       expect(isLoopbackHost(host)).toBe(false);
+  });
+});
+
+describe('isThisMachine', () => {
+  it("knows loopback and this machine's own name, and not a name that resolves nowhere", () => {
+    expect(isThisMachine('127.0.0.1')).toBe(true);
+    expect(isThisMachine(hostname())).toBe(true);
+    expect(isThisMachine('registry.invalid')).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 
 /** Addresses that mean "every interface of this machine": bound, they accept from anywhere; dialled, nowhere useful. */
@@ -15,6 +16,18 @@ export function hostOf(address: string): string {
   const bracketed = /^\[([^\]]+)\]:\d+$/.exec(address);
   if (bracketed !== null) return bracketed[1];
   return address.slice(0, address.lastIndexOf(':'));
+}
+
+/**
+ * Whether a host surely names this machine: loopback, this machine's host name, or an address of one of its
+ * interfaces (in its network namespace). A registry there is dialled from here, so a loopback address is fine for it.
+ */
+export function isThisMachine(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (isLoopbackHost(bare) || bare === hostname().toLowerCase()) return true;
+  return Object.values(networkInterfaces()).some((addresses) =>
+    (addresses ?? []).some((address) => address.address.toLowerCase() === bare),
+  );
 }
 
 /**
@@ -47,10 +60,11 @@ export class UnreachableAdvertiseError extends Error {}
  * Refuses, before a server starts, to go on with an address its registry's other users could not reach: a server bound
  * to a wildcard (0.0.0.0 or ::) without `--advertise` would announce a loopback address, and one bound to loopback
  * cannot be reached at all, when the registry is on another machine. Throws UnreachableAdvertiseError saying what to
- * pass. With the registry on this machine (or none), loopback is fine: everything that dials it is here too.
+ * pass. With the registry on this machine (or none), loopback is fine: everything that dials it is here too (only
+ * this machine's own names and addresses are known to be here; any other name counts as another machine).
  */
 export function requireAdvertisable(listenHost: string, advertise: string | undefined, registry: string | undefined) {
-  const registryIsRemote = registry !== undefined && !isLoopbackHost(hostOf(registry));
+  const registryIsRemote = registry !== undefined && !isThisMachine(hostOf(registry));
   if (advertise !== undefined || !registryIsRemote) return;
   if (WILDCARD_HOSTS.has(listenHost))
     throw new UnreachableAdvertiseError(

@@ -58,6 +58,7 @@ export {
   requireAdvertisable,
   parseAdvertise,
   isLoopbackHost,
+  isThisMachine,
   hostOf,
   UnreachableAdvertiseError,
 } from './advertise';
