@@ -1,15 +1,16 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FactorialServiceClient } from '@distlab/contracts/factorial/v1/factorial';
 import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
 import { checkHealth, createClient, createHealthClient, unaryCall } from '@distlab/grpc-kit';
-import { freePortRange, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
+import { freePortRange, hasOpenssl, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
 import { layout } from './system';
 
 // `distlab up --host ADDR` binds and advertises ADDR for everything it starts. Proves it on 127.0.0.2, a loopback
 // address other than the default: every process serves there and not on 127.0.0.1, everything registers its 127.0.0.2
-// address, and a factorial goes through the balancer to a worker found at that address.
+// address, and a factorial goes through the balancer to a worker found at that address. With --secure, the CA's
+// certificate covers that address too, so every TLS call (the supervisor's, the peers', a client's) verifies.
 
 const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 const HOST = '127.0.0.2';
@@ -60,4 +61,28 @@ describe('distlab up --host', () => {
       factorial.close();
     }
   }, 120_000);
+
+  (hasOpenssl() ? it : it.skip)(
+    'with --secure, serves TLS with a certificate that names the address',
+    async () => {
+      const base = await freePortRange(20);
+      const dir = mkdtempSync(join(tmpdir(), 'distlab-up-host-'));
+      supervisor = spawnTypeScript(CLI, [
+        ...['up', '--host', HOST, '--secure', '--secrets-dir', join(dir, 'tls'), '--peers', '2', '--workers', '1'],
+        ...['--base-port', String(base), '--data-dir', join(dir, 'inventory')],
+        ...['--events-dir', join(dir, 'events'), '--state-dir', join(dir, 'state')],
+      ]);
+      await supervisor.waitForLine((line) => line === 'distlab is up: 5 processes', 120_000);
+      const factorial = createClient(FactorialServiceClient, `${HOST}:${layout(base, 2, 1).balancer}`, {
+        tls: { caFile: join(dir, 'tls', 'ca.crt') },
+        token: readFileSync(join(dir, 'tls', 'token'), 'utf8').trim(),
+      });
+      try {
+        expect(await unaryCall(factorial, 'compute', { n: '12' })).toMatchObject({ value: '479001600' });
+      } finally {
+        factorial.close();
+      }
+    },
+    180_000,
+  );
 });
