@@ -32,7 +32,7 @@ export function upCommand(program: Command): void {
         ? ensureLocalSecrets(options.secretsDir, options.host ? [options.host] : [])
         : undefined;
       const plan = planSystem({ ...options, secrets });
-      const peer1 = `127.0.0.1:${layout(options.basePort, 1, 0).peers[0].port}`;
+      const peer1 = `${options.host ?? '127.0.0.1'}:${layout(options.basePort, 1, 0).peers[0].port}`;
       const supervisor = new Supervisor(
         (line) => process.stdout.write(`${line}\n`),
         (name, code, signal) => process.stderr.write(`distlab up: ${name} exited unexpectedly (${signal ?? code})\n`),
