@@ -16,6 +16,7 @@ describe('--check-config', () => {
     run = spawnTypeScript(FIXTURE, ['--check-config', '--listen', '0.0.0.0:7000', '--token', 'secret'], {
       DISTLAB_METRICS_PORT: '9464',
       DISTLAB_METRICS_HOST: '0.0.0.0',
+      DISTLAB_TLS_CA: 'postgres://inventory:hunter2@db:5432/x',
     });
     expect(await run.exited()).toBe(0);
     expect(run.lines.join('\n')).not.toContain('"listening"');
@@ -24,6 +25,9 @@ describe('--check-config', () => {
     expect(printed.config).toMatchObject({ host: '0.0.0.0', port: 7000, metrics: { host: '0.0.0.0', port: 9464 } });
     expect(printed.config['token']).toBe('(set)');
     expect(run.lines.join('\n')).not.toContain('secret');
+    // A password in a URL is hidden too (any option may hold one: here a URL where a file would go).
+    expect(run.lines.join('\n')).toContain('postgres://inventory:(set)@db:5432/x');
+    expect(run.lines.join('\n')).not.toContain('hunter2');
   });
 
   it('fails as a start would on a bad variable, with exit code 2', async () => {

@@ -84,8 +84,10 @@ export async function runServerProcess(spec: ServerProcess, argv: readonly strin
   }
 }
 
-/** JSON for parsed options: a Map (the peer's --peers) as an object, a secret token never. */
+/** JSON for parsed options: a Map (the peer's --peers) as an object; a secret (a token, a URL's password) never. */
 function jsonSafe(key: string, value: unknown): unknown {
   if (key === 'token') return value === undefined ? undefined : '(set)';
+  if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/]*:[^/@]*@/i.test(value))
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:]*:)[^/@]*@/i, '$1(set)@');
   return value instanceof Map ? Object.fromEntries(value) : value;
 }
