@@ -21,6 +21,8 @@ import { simulateCommand } from './commands/simulate';
 import { checkCommand } from './commands/check';
 import { newCommand } from './commands/new';
 import { uiCommand } from './commands/ui';
+import { joinCommand } from './commands/join';
+import { certsCommand } from './commands/certs';
 import { addGlobalOptions } from './context';
 import { addHelpAndUsage } from './help-examples';
 
@@ -56,6 +58,8 @@ export function buildProgram(): Command {
   checkCommand(program);
   newCommand(program);
   uiCommand(program);
+  joinCommand(program);
+  certsCommand(program);
   completionCommand(program);
   addHelpAndUsage(program);
   return program;

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { parseInteger, runServerProcess, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { parseAdvertise, parseInteger, runServerProcess, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
 import type { FactorialArithmetic } from './compute/factorial-task';
 import { startWorker } from './worker-server';
 
@@ -14,7 +14,14 @@ void runServerProcess({
           'DISTLAB_REGISTRY',
         ),
       )
-      .addOption(new Option('--advertise <host:port>', 'the address to register (default: the listening address)'))
+      .addOption(
+        new Option(
+          '--advertise <host[:port]>',
+          'the address to register, as other machines dial it (default: the listening address)',
+        )
+          .env('DISTLAB_ADVERTISE')
+          .argParser(parseAdvertise),
+      )
       .addOption(new Option('--worker-id <id>', "this worker's id in answers and in the registry"))
       .addOption(
         new Option('--max-n <n>', 'the largest n accepted')

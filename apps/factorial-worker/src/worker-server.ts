@@ -6,6 +6,8 @@ import {
   type ServerConfig,
   DEFAULT_MAX_MESSAGE_BYTES,
   outgoingClientSettings,
+  advertisedAddress,
+  requireAdvertisable,
 } from '@distlab/grpc-kit';
 import { keepRegistered } from '@distlab/service-clients';
 import { FactorialEngine } from './compute/factorial-engine';
@@ -35,6 +37,7 @@ export interface WorkerOptions {
 export async function startWorker(
   options: WorkerOptions,
 ): Promise<RunningServer & { engine: FactorialEngine; workerId: string }> {
+  requireAdvertisable(options.server.host, options.advertise, options.registry); // Before anything starts.
   const engine = new FactorialEngine({ threads: options.threads, arithmetic: options.arithmetic });
   // Load the arithmetic now (a first computation should not pay for it) and say which one this worker uses.
   const arithmetic = await engine.arithmetic();
@@ -55,7 +58,7 @@ export async function startWorker(
     logger: options.logger,
     services: [{ definition: FactorialServiceService, implementation: service }],
   });
-  const advertise = options.advertise ?? server.address;
+  const advertise = advertisedAddress(server, options.advertise, options.registry);
   workerId ||= `worker@${advertise}`;
   if (options.registry !== undefined) {
     const registration = keepRegistered({

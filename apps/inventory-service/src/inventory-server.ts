@@ -5,6 +5,8 @@ import {
   type RunningServer,
   type ServerConfig,
   outgoingClientSettings,
+  advertisedAddress,
+  requireAdvertisable,
 } from '@distlab/grpc-kit';
 import { keepRegistered } from '@distlab/service-clients';
 import { inventoryService } from './inventory-service';
@@ -35,6 +37,7 @@ export async function startInventory(options: {
   advertise?: string;
 }): Promise<RunningServer> {
   const { store, logger } = options;
+  requireAdvertisable(options.server.host, options.advertise, options.registry); // Before anything starts.
   await store.purgeRequestKeys(REQUEST_KEY_TTL_MS);
   const purge = setInterval(() => {
     store
@@ -51,7 +54,7 @@ export async function startInventory(options: {
       client: outgoingClientSettings(options.server),
       registry: options.registry,
       name: 'distlab.inventory.v1.InventoryService',
-      address: options.advertise ?? server.address,
+      address: advertisedAddress(server, options.advertise, options.registry),
       metadata: { engine: store.engine, pid: String(process.pid) },
       logger,
     });

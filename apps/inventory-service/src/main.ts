@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Option } from 'commander';
-import { runServerProcess, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
+import { parseAdvertise, runServerProcess, WELL_KNOWN_PORTS } from '@distlab/grpc-kit';
 import { openStore, startInventory, type StorageOptions } from './inventory-server';
 
 void runServerProcess({
@@ -24,7 +24,14 @@ void runServerProcess({
           'DISTLAB_REGISTRY',
         ),
       )
-      .addOption(new Option('--advertise <host:port>', 'the address to register (default: the listening address)'))
+      .addOption(
+        new Option(
+          '--advertise <host[:port]>',
+          'the address to register, as other machines dial it (default: the listening address)',
+        )
+          .env('DISTLAB_ADVERTISE')
+          .argParser(parseAdvertise),
+      )
       .addOption(
         new Option('--database-url <url>', 'use PostgreSQL (postgres://…), shared by every replica').env(
           'DISTLAB_DATABASE_URL',

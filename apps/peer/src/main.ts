@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
-import { parseInteger, peerPort, runServerProcess } from '@distlab/grpc-kit';
+import { parseAdvertise, parseInteger, peerPort, runServerProcess } from '@distlab/grpc-kit';
 import { EVENTS_FILE_MAX_BYTES_DEFAULT, EVENTS_IN_MEMORY_DEFAULT } from './messaging';
 import { loadElectionCore, loadMutexCore } from '@distlab/simulator';
 import { startPeer } from './peer-server';
@@ -53,6 +53,14 @@ void runServerProcess({
           '--registry <host:port>',
           'register as "peer-<id>" (and a GreeterService endpoint); discover the other peers there',
         ).env('DISTLAB_REGISTRY'),
+      )
+      .addOption(
+        new Option(
+          '--advertise <host[:port]>',
+          'the address to register and announce, as other machines dial it (default: the listening address)',
+        )
+          .env('DISTLAB_ADVERTISE')
+          .argParser(parseAdvertise),
       )
       .addOption(
         new Option(
@@ -156,6 +164,7 @@ void runServerProcess({
       server: config,
       logger: logger.child({ peerId: options['id'] }),
       registry: options['registry'] as string | undefined,
+      advertise: options['advertise'] as string | undefined,
       peers: (options['peers'] as Map<number, string> | undefined) ?? new Map(),
       eventsFile: join(resolve(options['eventsDir'] as string), `peer-${options['id'] as number}.jsonl`),
       eventsInMemory: options['eventsInMemory'] as number,

@@ -15,6 +15,8 @@ import {
   type RunningServer,
   type ServerConfig,
   outgoingClientSettings,
+  advertisedAddress,
+  requireAdvertisable,
 } from '@distlab/grpc-kit';
 import { keepRegistered } from '@distlab/service-clients';
 import { chaosService } from './chaos/chaos-service';
@@ -62,6 +64,8 @@ export interface PeerOptions {
   registry?: string;
   /** The other members' addresses by id. */
   peers?: ReadonlyMap<number, string>;
+  /** The address to register and announce (`--advertise`: host or host:port); the listening address by default. */
+  advertise?: string;
   /** When set, the event log is also appended to this file as JSON lines. */
   eventsFile?: string;
   /** The newest events kept in memory for ListEvents and WatchEvents (EVENTS_IN_MEMORY_DEFAULT by default). */
@@ -89,6 +93,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningServer> {
   const stateFile = options.stateDir && join(options.stateDir, `${serverId}.json`);
   // Before anything is read or written: a second process of this peer must not bump the incarnation of the first.
   const owned: OwnerLock[] = [];
+  requireAdvertisable(options.server.host, options.advertise, options.registry); // Before anything starts.
   try {
     for (const file of [stateFile, options.eventsFile]) if (file !== undefined) owned.push(OwnerLock.claim(file));
     return await startOwnedPeer(options, serverId, stateFile, owned);
@@ -174,7 +179,8 @@ async function startOwnedPeer(
     ],
   });
   logger.info({ incarnation: state.incarnation, members: links.members() }, 'peer started');
-  cluster.announce(server.address);
+  const advertised = advertisedAddress(server, options.advertise, options.registry);
+  cluster.announce(advertised);
   election.start();
   server.onDrain(() => chat.drain());
   server.onDrain(() => clockApi.close());
@@ -201,7 +207,7 @@ async function startOwnedPeer(
         client: outgoingClientSettings(options.server),
         registry: options.registry,
         name,
-        address: server.address,
+        address: advertised,
         // The pid lets a lab's demo on this machine kill -9 the process it finds (the Bully demo kills the coordinator).
         metadata: { peerId: String(options.id), pid: String(process.pid) },
         logger,

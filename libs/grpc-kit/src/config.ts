@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS, type LogLevel } from './logger';
 import type { ClientSettings } from './client';
 import type { ClientTlsFiles, ServerTlsFiles } from './tls';
+import type { MetricsEndpointConfig } from './metrics';
+import { addMetricsOptions, metricsConfigFrom } from './metrics-options';
 
 /**
  * The options every distlab server takes, each from a flag or from an environment variable (the flag wins), so that
@@ -18,6 +20,8 @@ export interface ServerConfig {
   clientTls?: ClientTlsFiles;
   shutdownGraceMs: number;
   maxMessageBytes: number;
+  /** Where to serve Prometheus metrics (`--metrics-port`, `--metrics-host`); none when undefined. */
+  metrics?: MetricsEndpointConfig;
 }
 
 export function parseInteger(label: string, min: number, max: number) {
@@ -43,7 +47,7 @@ export function parseListenAddress(raw: string): { host: string; port: number } 
 
 /** Adds the common server options to a command; `defaultPort` is the app's well-known port. */
 export function addServerOptions(command: Command, defaultPort: number): Command {
-  return command
+  return addMetricsOptions(command)
     .addOption(new Option('--host <host>', 'address to listen on').env('DISTLAB_HOST').default('127.0.0.1'))
     .addOption(
       new Option('--port <port>', 'port to listen on (0 picks a free one)')
@@ -117,6 +121,7 @@ export function serverConfigFrom(options: Record<string, unknown>): ServerConfig
     clientTls: options['tlsCa'] === undefined ? undefined : { caFile: options['tlsCa'] as string },
     shutdownGraceMs: options['shutdownGraceMs'] as number,
     maxMessageBytes: options['maxMessageBytes'] as number,
+    metrics: metricsConfigFrom(options),
   };
 }
 

@@ -48,3 +48,25 @@ export { durationToMs, msToDuration } from './durations';
 export { createHealthClient, checkHealth, listHealth, type HealthClient, type ServingStatus } from './health-client';
 export { WELL_KNOWN_PORTS, peerPort } from './ports';
 export { pageTokens, type PageTokens, type PageTokenOptions } from './page-tokens';
+export {
+  metricsRegistry,
+  sharedCounter,
+  sharedGauge,
+  sharedHistogram,
+  metricsInterceptor,
+  startMetricsEndpoint,
+  withMetricsEndpoint,
+  LATENCY_BUCKETS_SECONDS,
+  type MetricsEndpoint,
+  type MetricsEndpointConfig,
+} from './metrics';
+export { addMetricsOptions, metricsConfigFrom } from './metrics-options';
+export {
+  advertisedAddress,
+  requireAdvertisable,
+  parseAdvertise,
+  isLoopbackHost,
+  isThisMachine,
+  hostOf,
+  UnreachableAdvertiseError,
+} from './advertise';

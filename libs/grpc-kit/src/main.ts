@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { addServerOptions, serverConfigFrom, type ServerConfig } from './config';
 import { createLogger, type Logger } from './logger';
+import { withMetricsEndpoint } from './metrics';
 /** What a server process runs: anything that can drain and stop (a RunningServer, or a composition of them). */
 export interface Stoppable {
   shutdown(graceMs?: number): Promise<void>;
@@ -26,6 +27,7 @@ export interface ServerProcess {
 export async function runServerProcess(spec: ServerProcess, argv: readonly string[] = process.argv): Promise<void> {
   const command: Command = addServerOptions(new Command(spec.name).description(spec.description), spec.defaultPort);
   spec.configure?.(command);
+  command.option('--check-config', 'parse the options and environment, print them as JSON, and exit without serving');
   // Usage errors exit 2 (the shell convention), not commander's default 1, which is reserved for failures to start.
   command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   command.parse([...argv]);
@@ -37,6 +39,11 @@ export async function runServerProcess(spec: ServerProcess, argv: readonly strin
   } catch (error) {
     command.error(`error: ${(error as Error).message}`, { exitCode: 2 });
   }
+  if (options['checkConfig'] === true) {
+    // A dry run for deployment files (compose, Kubernetes): the same parsing as a real start, and nothing started.
+    process.stdout.write(`${JSON.stringify({ process: spec.name, config, options }, jsonSafe)}\n`);
+    process.exit(0);
+  }
   const logger = createLogger({ name: spec.name, level: config.logLevel });
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception');
@@ -46,6 +53,7 @@ export async function runServerProcess(spec: ServerProcess, argv: readonly strin
   let server: Stoppable;
   try {
     server = await spec.start({ config, options, logger });
+    if (config.metrics !== undefined) server = await withMetricsEndpoint(server, config.metrics, logger);
   } catch (error) {
     logger.fatal({ err: error }, 'failed to start');
     process.exit(1);
@@ -74,4 +82,12 @@ export async function runServerProcess(spec: ServerProcess, argv: readonly strin
   if (process.env['DISTLAB_SUPERVISED'] === '1') {
     process.stdin.on('end', () => onSignal('SIGTERM')).resume();
   }
+}
+
+/** JSON for parsed options: a Map (the peer's --peers) as an object; a secret (a token, a URL's password) never. */
+function jsonSafe(key: string, value: unknown): unknown {
+  if (key === 'token') return value === undefined ? undefined : '(set)';
+  if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/]*:[^/@]*@/i.test(value))
+    return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:]*:)[^/@]*@/i, '$1(set)@');
+  return value instanceof Map ? Object.fromEntries(value) : value;
 }

@@ -8,6 +8,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { KEEPALIVE_SERVER_OPTIONS } from './keepalive';
 import { bearerTokenInterceptor, callLogInterceptor, InFlightCalls } from './interceptors';
 import type { Logger } from './logger';
+import { metricsInterceptor } from './metrics';
 import { addReflection } from './reflection';
 import { installRequestGate, type RequestGate } from './request-gate';
 import { serverCredentials, type ServerTlsFiles } from './tls';
@@ -145,6 +146,7 @@ async function withinMs(promise: Promise<unknown>, ms: number): Promise<boolean>
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const inFlight = new InFlightCalls();
   const interceptors = [callLogInterceptor(options.logger, inFlight)];
+  interceptors.push(metricsInterceptor()); // Per-method counts and latency (metrics.ts); before auth, to count refusals.
   if (options.token !== undefined) interceptors.push(bearerTokenInterceptor(options.token));
   interceptors.push(...(options.interceptors ?? []));
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;

@@ -29,3 +29,4 @@ export {
   type FuzzReport,
 } from './fuzz';
 export { hostileMessage, fuzzInput } from './fuzz-messages';
+export { parsePrometheusText, scrapeMetrics, type Scrape, type MetricSample } from './prometheus';

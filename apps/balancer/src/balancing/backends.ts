@@ -1,6 +1,7 @@
 import type { Logger } from '@distlab/grpc-kit';
 import type { LeaseTable, RegistryChange } from '../registry/lease-table';
 import { Endpoint, type EndpointHealth } from './endpoint';
+import { forgetBackend, recordBackendHealth, recordPick } from './backend-metrics';
 import { watchHealth, type HealthWatch, type HealthWatchOptions } from './health-watcher';
 import type { Picker } from './picker';
 import { STRATEGIES, type StrategyName } from './picker-strategies';
@@ -48,7 +49,7 @@ export class Backends {
   }
 
   pick(serviceName: string, exclude?: ReadonlySet<Endpoint>): Endpoint | undefined {
-    return this.services.get(serviceName)?.picker.pick(exclude);
+    return recordPick(this.services.get(serviceName)?.picker.pick(exclude));
   }
 
   /**
@@ -87,10 +88,12 @@ export class Backends {
       const endpoint = new Endpoint(name, address);
       const watch = watchHealth(address, name, (health) => this.setHealth(endpoint, health), this.options.health);
       backends.endpoints.set(address, { endpoint, watch });
+      recordBackendHealth(endpoint);
       this.options.logger.info({ service: name, address }, 'backend added');
     } else if ((change.kind === 'deregistered' || change.kind === 'expired') && existing !== undefined) {
       existing.watch.stop();
       backends.endpoints.delete(address);
+      forgetBackend(existing.endpoint);
       this.options.logger.info({ service: name, address, reason: change.kind }, 'backend removed');
     }
     backends.picker = this.buildPicker(name, backends);
@@ -105,6 +108,7 @@ export class Backends {
       'backend health',
     );
     endpoint.health = health;
+    recordBackendHealth(endpoint);
     backends.picker = this.buildPicker(endpoint.serviceName, backends);
   }
 

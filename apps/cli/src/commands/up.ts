@@ -7,7 +7,7 @@ import { LOG_LEVELS, parseInteger, type LogLevel } from '@distlab/grpc-kit';
 import { ensureLocalSecrets, type LocalSecrets } from '../up/local-ca';
 import { EventFollower } from '../up/event-follower';
 import { Supervisor, type ProcessSpec } from '../up/supervisor';
-import { DEFAULT_BASE_PORT, layout, planSystem, startSystem, type SystemOptions } from '../up/system';
+import { DEFAULT_BASE_PORT, layout, parseUpHost, planSystem, startSystem, type SystemOptions } from '../up/system';
 import { addUiOptions, serveLiveView, type UiOptions } from './ui';
 
 /**
@@ -25,6 +25,7 @@ export function upCommand(program: Command): void {
     .option('--events-dir <dir>', 'where the peers append their event logs', '.distlab/events')
     .option('--state-dir <dir>', 'where the peers keep their incarnations and fencing tokens', '.distlab/state')
     .option('--secure', 'TLS on every call, peer to peer too, and a bearer token required (made under --secrets-dir)')
+    .option('--host <addr>', 'bind and advertise this routable address, so that other machines can join', parseUpHost)
     .option('--secrets-dir <dir>', 'where --secure keeps its local CA, certificate and token', '.distlab/tls')
     .addOption(
       new Option('--log-level <level>', "the processes' log level: info shows the lab's events, debug every call")
@@ -47,10 +48,12 @@ export function upCommand(program: Command): void {
       // --base-port is global (balancer base+1, inventory base+2, workers base+3…, peer n base+10+n): every command
       // reaches the system started with it when given the same one.
       const options: UpOptions = { ...localOptions, basePort: CliContext.of(command).options.basePort };
-      const secrets = options.secure ? ensureLocalSecrets(options.secretsDir) : undefined;
+      const secrets = options.secure
+        ? ensureLocalSecrets(options.secretsDir, options.host ? [options.host] : [])
+        : undefined;
       const logLevel = options.verbose ? 'debug' : options.logLevel;
       const plan = planSystem({ ...options, secrets, logLevel });
-      const peer1 = `127.0.0.1:${layout(options.basePort, 1, 0).peers[0].port}`;
+      const peer1 = `${options.host ?? '127.0.0.1'}:${layout(options.basePort, 1, 0).peers[0].port}`;
       const supervisor = new Supervisor(
         (line) => process.stdout.write(`${line}\n`),
         (name, code, signal) => process.stderr.write(`distlab up: ${name} exited unexpectedly (${signal ?? code})\n`),

@@ -41,14 +41,18 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-it('logs at most one line a second at rest, at the default level', async () => {
-  await sleep(SETTLE_MS);
-  const before = supervisor.lines.length;
-  await sleep(WINDOW_MS);
-  const atRest = supervisor.lines.slice(before);
-  // At most one line a second: whatever goes beyond that count is shown when this fails.
-  expect(atRest.slice(WINDOW_MS / 1000)).toEqual([]);
-}, WINDOW_MS + 60_000);
+it(
+  'logs at most one line a second at rest, at the default level',
+  async () => {
+    await sleep(SETTLE_MS);
+    const before = supervisor.lines.length;
+    await sleep(WINDOW_MS);
+    const atRest = supervisor.lines.slice(before);
+    // At most one line a second: whatever goes beyond that count is shown when this fails.
+    expect(atRest.slice(WINDOW_MS / 1000)).toEqual([]);
+  },
+  WINDOW_MS + 60_000,
+);
 
 it('shows a leader change as one line per peer', () => {
   for (let id = 1; id <= PEERS; id += 1) {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import type { LocalSecrets } from './local-ca';
 import type { ProcessSpec, Supervisor } from './supervisor';
 
@@ -33,6 +34,8 @@ export interface SystemOptions {
   mutexCore?: string;
   /** A user's election core for every peer to drive (an absolute path). */
   electionCore?: string;
+  /** The address every process binds and advertises (`distlab up --host`): 127.0.0.1 unless told. */
+  host?: string;
 }
 
 /** The whole system as processes: the balancer (the registry) first, then everything that registers with it. */
@@ -48,6 +51,10 @@ export interface SystemPlan {
  */
 export function planSystem(options: SystemOptions): SystemPlan {
   const ports = layout(options.basePort, options.peers, options.workers);
+  // One routable address for everything (`--host`), so that other machines can join; loopback by default.
+  const host = options.host ?? '127.0.0.1';
+  const at = (port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const bound = ['--host', host];
   const secrets = options.secrets;
   // Under --secure every process serves TLS, calls the others over TLS, and requires (and sends) the token.
   const secured =
@@ -61,9 +68,9 @@ export function planSystem(options: SystemOptions): SystemPlan {
   const peerList = (self: number) =>
     ports.peers
       .filter(({ id }) => id !== self)
-      .map(({ id, port }) => `${id}=127.0.0.1:${port}`)
+      .map(({ id, port }) => `${id}=${at(port)}`)
       .join(',');
-  const registry = `127.0.0.1:${ports.balancer}`;
+  const registry = at(ports.balancer);
   const logged = options.logLevel === undefined ? [] : ['--log-level', options.logLevel];
   const registered = ['--registry', registry, ...logged];
   return {
@@ -71,34 +78,37 @@ export function planSystem(options: SystemOptions): SystemPlan {
     balancer: {
       name: 'balancer',
       app: 'balancer',
-      args: ['--port', String(ports.balancer), ...logged, ...secured],
+      args: [...bound, '--port', String(ports.balancer), ...logged, ...secured],
       address: registry,
     },
     others: [
       ...ports.workers.map((port, index) => ({
         name: `worker-${index + 1}`,
         app: 'factorial-worker',
-        args: ['--port', String(port), '--worker-id', `worker-${index + 1}`, ...registered, ...secured],
-        address: `127.0.0.1:${port}`,
+        args: [...bound, '--port', String(port), '--worker-id', `worker-${index + 1}`, ...registered, ...secured],
+        address: at(port),
       })),
       {
         name: 'inventory',
         app: 'inventory-service',
-        args: ['--port', String(ports.inventory), '--data-dir', resolve(options.dataDir), ...registered, ...secured],
-        address: `127.0.0.1:${ports.inventory}`,
+        args: [
+          ...[...bound, '--port', String(ports.inventory), '--data-dir', resolve(options.dataDir)],
+          ...[...registered, ...secured],
+        ],
+        address: at(ports.inventory),
       },
       ...ports.peers.map(({ id, port }) => ({
         name: `peer-${id}`,
         app: 'peer',
         args: [
-          ...['--id', String(id), '--port', String(port), '--peers', peerList(id), ...registered],
+          ...['--id', String(id), ...bound, '--port', String(port), '--peers', peerList(id), ...registered],
           ...['--clock-skew-ms', String(skewMs(id, options.peers)), '--clock-drift-ppm', String(id % 2 ? 50 : -50)],
           ...['--events-dir', resolve(options.eventsDir), '--state-dir', resolve(options.stateDir)],
           ...(options.mutexCore === undefined ? [] : ['--mutex-core', resolve(options.mutexCore)]),
           ...(options.electionCore === undefined ? [] : ['--election-core', resolve(options.electionCore)]),
           ...secured,
         ],
-        address: `127.0.0.1:${port}`,
+        address: at(port),
       })),
     ],
   };
@@ -116,4 +126,19 @@ export async function startSystem(supervisor: Supervisor, plan: SystemPlan): Pro
  */
 function skewMs(id: number, peers: number): number {
   return peers === 1 ? 0 : Math.round(-500 + ((id - 1) * 1000) / (peers - 1));
+}
+
+/**
+ * `distlab up --host`: one address of this machine that the others can dial. A wildcard is refused: every process
+ * must advertise the address it binds, and 0.0.0.0 is not one anybody can dial.
+ */
+export function parseUpHost(raw: string): string {
+  const host = raw.trim().replace(/^\[(.*)\]$/, '$1');
+  if (host === '0.0.0.0' || host === '::')
+    throw new InvalidArgumentError(
+      `--host ${host} binds every interface but names none to advertise: give this machine's address (e.g. 192.168.1.10)`,
+    );
+  if (!/^[A-Za-z0-9.:-]+$/.test(host))
+    throw new InvalidArgumentError(`--host must be an address or a name, not "${raw.slice(0, 80)}"`);
+  return host;
 }

@@ -11,6 +11,7 @@ import {
 } from '@distlab/election';
 import type { Envelope } from '@distlab/contracts/mutex/v1/mutex';
 import { envelopeMetadata, type EventLog, type LogicalClocks, type MessageKind, type PeerLinks } from '../messaging';
+import { labMetrics } from '../peer-metrics';
 
 /** What this peer knows of the leader. */
 export interface LeaderView {
@@ -48,6 +49,8 @@ export class ElectionDriver {
   private timer: NodeJS.Timeout | undefined;
   private timerAtMs = Infinity;
   private electTime: Date | undefined;
+  /** performance.now() when this peer's current election started, for the duration metric. */
+  private electionStartedAtMs: number | undefined;
   private readonly leaderWaiters = new Set<() => void>();
   private stopped = false;
   private readonly unsubscribe: () => void;
@@ -139,9 +142,11 @@ export class ElectionDriver {
   private feed(outputs: ElectionOutput[]): void {
     for (const output of outputs) {
       if (output.kind === 'send') this.send(output.to, output.message);
-      else if (output.kind === 'election-started')
+      else if (output.kind === 'election-started') {
         this.logStep('election', `start ${output.algorithm} election, term ${output.term}`, output.algorithm);
-      else this.onLeaderChanged(output.leader, output.term, output.algorithm);
+        this.electionStartedAtMs ??= performance.now();
+        labMetrics().electionsStarted.inc({ algorithm: output.algorithm });
+      } else this.onLeaderChanged(output.leader, output.term, output.algorithm);
     }
     for (const wake of [...this.leaderWaiters]) wake();
     this.schedule();
@@ -151,6 +156,12 @@ export class ElectionDriver {
     this.electTime = this.options.wallClock();
     this.logStep('leader-changed', `leader is ${leader} (term ${term})`, algorithm);
     this.options.logger.info({ leader, term, algorithm }, 'leader changed');
+    const metrics = labMetrics();
+    metrics.leaderChanges.inc({ algorithm });
+    metrics.leaderId.set(leader);
+    if (this.electionStartedAtMs !== undefined)
+      metrics.electionSeconds.observe({ algorithm }, (performance.now() - this.electionStartedAtMs) / 1000);
+    this.electionStartedAtMs = undefined;
   }
 
   private schedule(): void {

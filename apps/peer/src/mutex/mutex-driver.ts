@@ -16,6 +16,7 @@ import {
   type PeerLinks,
 } from '../messaging';
 import type { PeerState } from '../peer-state';
+import { labMetrics } from '../peer-metrics';
 import { MutexExchange, type ExchangedMessage } from './mutex-exchange';
 
 export const ALGORITHM = 'ricart-agrawala';
@@ -37,6 +38,8 @@ export interface Grant {
 
 interface Waiter {
   leaseMs: number;
+  /** performance.now() at Acquire, for the wait metric. */
+  sinceMs: number;
   clientName: string;
   grant(grant: Grant): void;
   fail(error: Error): void;
@@ -119,7 +122,7 @@ export class MutexDriver {
     if (this.waiters.length >= limit)
       return Promise.reject(new TooManyWaitersError(`${limit} clients already wait on this peer: try later`));
     return new Promise<Grant>((resolve, reject) => {
-      const waiter: Waiter = { leaseMs, clientName, grant: resolve, fail: reject };
+      const waiter: Waiter = { leaseMs, sinceMs: performance.now(), clientName, grant: resolve, fail: reject };
       this.waiters.push(waiter);
       signal?.addEventListener('abort', () => this.withdraw(waiter), { once: true });
       this.requestIfIdle();
@@ -136,7 +139,9 @@ export class MutexDriver {
     this.holder = undefined;
     this.feed(this.core.handle({ kind: 'release' }), reason);
     this.requestIfIdle();
-    return performance.now() - holder.enteredAtMs;
+    const heldMs = performance.now() - holder.enteredAtMs;
+    labMetrics().lockHoldSeconds.observe(heldMs / 1000);
+    return heldMs;
   }
 
   /** A Request or Reply from a peer. */
@@ -204,6 +209,7 @@ export class MutexDriver {
     this.logStep('cs-enter', `enter CS token=${fencingToken} for ${waiter.clientName || 'a client'}`);
     const leaseTimer = setTimeout(() => this.release(fencingToken, 'lease expired'), waiter.leaseMs).unref();
     this.holder = { fencingToken, clientName: waiter.clientName, enteredAtMs: performance.now(), leaseTimer };
+    labMetrics().lockWaitSeconds.observe((this.holder.enteredAtMs - waiter.sinceMs) / 1000);
     const leaseExpireTime = new Date(this.options.wallClock().getTime() + waiter.leaseMs);
     waiter.grant({ fencingToken, requestTimestamp, leaseExpireTime });
   }

@@ -26,6 +26,7 @@ import {
   type PeerLinks,
 } from '../messaging';
 import type { VirtualClock } from './virtual-clock';
+import { labMetrics } from '../peer-metrics';
 
 /** Readings of each clock per synchronization unless the request says: the fastest of them is kept. */
 const SAMPLES_DEFAULT = 8;
@@ -62,13 +63,15 @@ export function timeService(options: TimeServiceOptions): TimeServiceServer {
   const handlers = createHandlers({ logger: options.logger, mapError: timeErrorToStatus });
   let lastRound = 0;
 
-  const logAdjustment = (algorithm: string, adjustmentMs: number, detail: string) =>
+  const logAdjustment = (algorithm: string, adjustmentMs: number, detail: string) => {
+    recordAdjustment(algorithm, adjustmentMs, clock.offsetFromSystemMs());
     options.log.append({
       kind: 'clock-adjusted',
       stamp: options.clocks.tick(),
       algorithm,
       label: `clock ${adjustmentMs >= 0 ? '+' : ''}${adjustmentMs.toFixed(3)} ms (${detail})`,
     });
+  };
 
   /** Reads a peer's clock `samples` times: one Cristian sample per reading, by this peer's clock. */
   const sample = async (peerId: number, samples: number, algorithm: string): Promise<CristianSample[]> => {
@@ -226,6 +229,14 @@ export function timeService(options: TimeServiceOptions): TimeServiceServer {
       );
     }),
   };
+}
+
+/** The clock metrics after an applied adjustment (peer-metrics.ts). */
+function recordAdjustment(algorithm: string, adjustmentMs: number, offsetFromSystemMs: number): void {
+  const metrics = labMetrics();
+  metrics.clockAdjustmentSeconds.set({ algorithm }, adjustmentMs / 1000);
+  metrics.clockOffsetSeconds.set(offsetFromSystemMs / 1000);
+  metrics.clockSyncs.inc({ algorithm });
 }
 
 /** Fractional Unix milliseconds as whole nanoseconds, exactly (a double cannot hold 19 digits). */

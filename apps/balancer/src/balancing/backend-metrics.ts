@@ -1,0 +1,47 @@
+import { sharedCounter, sharedGauge } from '@distlab/grpc-kit';
+import type { Endpoint } from './endpoint';
+
+/**
+ * The balancer's own figures on its /metrics endpoint: whether each backend is usable, and how many calls were given
+ * to each. Series are labelled by service and backend address; a backend's health series goes when it leaves the
+ * registry, so that a scrape shows the backends the balancer has now. (Its pick count stays: counters only grow.)
+ */
+function makeBackendMetrics() {
+  return {
+    up: sharedGauge({
+      name: 'distlab_balancer_backend_up',
+      help: 'Whether the balancer picks this backend (1: its health check says SERVING; 0: not serving or unreachable).',
+      labelNames: ['service', 'backend'],
+    }),
+    picks: sharedCounter({
+      name: 'distlab_balancer_picks_total',
+      help: 'Calls the balancer gave to this backend, retries included.',
+      labelNames: ['service', 'backend'],
+    }),
+  };
+}
+
+let made: ReturnType<typeof makeBackendMetrics> | undefined;
+
+function metrics(): ReturnType<typeof makeBackendMetrics> {
+  made ??= makeBackendMetrics();
+  return made;
+}
+
+const labelsOf = (endpoint: Endpoint) => ({ service: endpoint.serviceName, backend: endpoint.address });
+
+/** Sets a backend's health series from what its health watch last saw. */
+export function recordBackendHealth(endpoint: Endpoint): void {
+  metrics().up.set(labelsOf(endpoint), endpoint.usable ? 1 : 0);
+}
+
+/** Removes a backend's health series when it leaves the registry. */
+export function forgetBackend(endpoint: Endpoint): void {
+  metrics().up.remove(labelsOf(endpoint));
+}
+
+/** Counts a pick of a backend. */
+export function recordPick(endpoint: Endpoint | undefined): Endpoint | undefined {
+  if (endpoint !== undefined) metrics().picks.inc(labelsOf(endpoint));
+  return endpoint;
+}

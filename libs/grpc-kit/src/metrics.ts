@@ -1,0 +1,214 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+} from 'prom-client';
+import type { Logger } from './logger';
+import { codeName } from './status';
+
+/**
+ * Latency buckets in seconds for gRPC calls and the lab's own waits: from a loopback call (a fraction of a
+ * millisecond) to a lock held across a slow demo (tens of seconds).
+ */
+export const LATENCY_BUCKETS_SECONDS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
+
+let processRegistry: Registry | undefined;
+
+/**
+ * The one metrics registry of this process. The kit records every server's calls in it, and apps register their own
+ * gauges and histograms (lock waits, elections, clock offsets, backend health) in it, so that one /metrics endpoint
+ * shows them all. Node's process metrics (CPU, memory, event-loop delay) are collected with it.
+ */
+export function metricsRegistry(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/**
+ * A counter in the process registry, made on first use and shared after: several servers in one process (tests, a
+ * demo that runs a cluster in one process) record into the same series instead of failing on a second registration.
+ */
+export function sharedCounter<Label extends string>(config: CounterConfiguration<Label>): Counter<Label> {
+  const existing = metricsRegistry().getSingleMetric(config.name);
+  return (existing as Counter<Label> | undefined) ?? new Counter({ ...config, registers: [metricsRegistry()] });
+}
+
+/** A gauge in the process registry, made on first use and shared after (see sharedCounter). */
+export function sharedGauge<Label extends string>(config: GaugeConfiguration<Label>): Gauge<Label> {
+  const existing = metricsRegistry().getSingleMetric(config.name);
+  return (existing as Gauge<Label> | undefined) ?? new Gauge({ ...config, registers: [metricsRegistry()] });
+}
+
+/** A histogram in the process registry, made on first use and shared after (see sharedCounter). */
+export function sharedHistogram<Label extends string>(config: HistogramConfiguration<Label>): Histogram<Label> {
+  const existing = metricsRegistry().getSingleMetric(config.name);
+  return (
+    (existing as Histogram<Label> | undefined) ??
+    new Histogram({ buckets: LATENCY_BUCKETS_SECONDS, ...config, registers: [metricsRegistry()] })
+  );
+}
+
+/**
+ * Records every call a server handles, under the names go-grpc-prometheus made common (so that existing dashboards
+ * fit): calls started, calls handled by status code, and handling time. Labels come only from methods the server
+ * hosts: grpc-js answers a call to an unknown method UNIMPLEMENTED before any interceptor runs, so a client cannot
+ * grow the series without bound. Place it right after the call log, before auth, so that auth's refusals are counted.
+ */
+export function metricsInterceptor(): ServerInterceptor {
+  const started = sharedCounter({
+    name: 'grpc_server_started_total',
+    help: 'gRPC calls started on this server, by service and method.',
+    labelNames: ['grpc_service', 'grpc_method', 'grpc_type'],
+  });
+  const handled = sharedCounter({
+    name: 'grpc_server_handled_total',
+    help: 'gRPC calls completed on this server, by service, method and status code.',
+    labelNames: ['grpc_service', 'grpc_method', 'grpc_type', 'grpc_code'],
+  });
+  const handling = sharedHistogram({
+    name: 'grpc_server_handling_seconds',
+    help: 'Time from the start of a gRPC call to its status, in seconds, by service and method.',
+    labelNames: ['grpc_service', 'grpc_method', 'grpc_type'],
+  });
+  // Each method's series, looked up once: labelling on every call costs more than the rest of the recording.
+  const seriesByPath = new Map<string, MethodSeries>();
+  const seriesOf = (path: string, type: string): MethodSeries => {
+    let series = seriesByPath.get(path);
+    if (series === undefined) {
+      const [, service = '', method = ''] = path.split('/');
+      const labels = { grpc_service: service, grpc_method: method, grpc_type: type };
+      const byCode = new Map<status, Counter.Internal>();
+      series = {
+        started: started.labels(labels),
+        handling: handling.labels(labels),
+        handled: (code) => {
+          let counter = byCode.get(code);
+          if (counter === undefined) {
+            counter = handled.labels({ ...labels, grpc_code: codeName(code) });
+            byCode.set(code, counter);
+          }
+          return counter;
+        },
+      };
+      seriesByPath.set(path, series);
+    }
+    return series;
+  };
+  return (methodDescriptor, call) => {
+    const series = seriesOf(
+      methodDescriptor.path,
+      callType(methodDescriptor.requestStream, methodDescriptor.responseStream),
+    );
+    series.started.inc();
+    const stopTimer = series.handling.startTimer();
+    let finished = false;
+    const finish = (code: status) => {
+      if (finished) return;
+      finished = true;
+      stopTimer();
+      series.handled(code).inc();
+    };
+    return new ServerInterceptingCall(call, {
+      // As in the call log: grpc-js does not call sendStatus for a call the client cancelled, so count it here.
+      start: (next) => next({ onCancel: () => finish(status.CANCELLED) }),
+      sendStatus: (statusObject, next) => {
+        finish(statusObject.code);
+        next(statusObject);
+      },
+    });
+  };
+}
+
+/** One method's series, labelled once. */
+interface MethodSeries {
+  started: Counter.Internal;
+  handling: Histogram.Internal<string>;
+  handled(code: status): Counter.Internal;
+}
+
+function callType(requestStream: boolean, responseStream: boolean): string {
+  if (requestStream) return responseStream ? 'bidi_stream' : 'client_stream';
+  return responseStream ? 'server_stream' : 'unary';
+}
+
+/** Where /metrics is served: loopback unless --metrics-host widens it, since metrics tell a lot about a system. */
+export interface MetricsEndpointConfig {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+/** A running /metrics endpoint. */
+export interface MetricsEndpoint {
+  port: number;
+  /** The URL to scrape, e.g. http://127.0.0.1:9464/metrics. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the process registry in Prometheus text format at GET /metrics on a plain HTTP server of its own, apart from
+ * the gRPC port (Prometheus scrapes HTTP/1.1, and a metrics port can be firewalled apart from the service).
+ */
+export async function startMetricsEndpoint(config: MetricsEndpointConfig, logger: Logger): Promise<MetricsEndpoint> {
+  const registry = metricsRegistry();
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are at GET /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (error: unknown) => {
+        logger.error({ err: error }, 'metrics could not be rendered');
+        response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics could not be rendered\n');
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}/metrics`;
+  logger.info({ url }, 'metrics');
+  return {
+    port,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A server process with its /metrics endpoint: the endpoint stays up while the server drains, then closes. */
+export async function withMetricsEndpoint<Server extends { shutdown(graceMs?: number): Promise<void> }>(
+  server: Server,
+  config: MetricsEndpointConfig,
+  logger: Logger,
+): Promise<{ shutdown(graceMs?: number): Promise<void> }> {
+  const endpoint = await startMetricsEndpoint(config, logger);
+  return {
+    shutdown: async (graceMs) => {
+      await server.shutdown(graceMs);
+      await endpoint.close();
+    },
+  };
+}
