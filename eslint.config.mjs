@@ -6,7 +6,18 @@ import tseslint from 'typescript-eslint';
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
-  { ignores: ['**/dist', '**/gen/**', '**/node_modules', '**/*.cjs', '**/coverage'] },
+  {
+    ignores: [
+      '**/dist',
+      '**/gen/**',
+      '**/node_modules',
+      '**/*.cjs',
+      '**/coverage',
+      '**/out-tsc',
+      '**/.bundle',
+      '**/dist-page',
+    ],
+  },
   {
     files: ['**/*.ts'],
     rules: {
