@@ -58,6 +58,32 @@ export const EXAMPLES: Record<string, string[]> = {
   'chaos heal': ['distlab chaos heal'],
   'chaos show': ['distlab chaos show'],
   demo: ['distlab demo ricart-agrawala', 'distlab demo all', 'distlab demo bully --trace bully.html'],
+  simulate: [
+    'distlab simulate --algorithm ricart-agrawala --seeds 500          # the reference core',
+    'distlab simulate --algorithm ricart-agrawala --core ./my-ra.ts --seeds 500 --trace out.html',
+    'distlab simulate --algorithm ricart-agrawala --core ./my-ra.ts --explore   # every delivery order, 3 processes',
+    'distlab simulate --algorithm bully --core ./my-bully.ts --seed 42          # replay one seed',
+  ],
+  check: [
+    'distlab check                                # the logs of npm start',
+    'distlab check --events-dir ./my-logs',
+  ],
+  new: [
+    'distlab new mutex-core my-ra.ts              # a skeleton to fill in; then distlab simulate --core my-ra.ts',
+    'distlab new election-core my-bully.ts',
+    'distlab new clock-core my-clocks.ts',
+  ],
+  ui: ['distlab up --ui                              # the system and its live view', 'distlab ui --ui-port 8080'],
+  join: [
+    'distlab join --registry 192.168.1.10:50051 --id 7 --advertise 192.168.1.23:50061',
+    'distlab join --registry teacher:50051 --id 7 --certs ./cluster-certs     # a secured cluster',
+    'distlab join --registry teacher:50051 --worker --host 192.168.1.23',
+  ],
+  certs: ['distlab certs issue --host 192.168.1.23 --out ./laptop', 'distlab certs export --out ./cluster-certs'],
+  'certs issue': ['distlab certs issue --host 192.168.1.23 --host laptop.local --out ./laptop'],
+  'certs export': [
+    'distlab certs export --out laptop-7   # then copy laptop-7/ there: distlab join --certs laptop-7 …',
+  ],
   trace: ['distlab trace --out trace.html', 'distlab trace --live --algorithm bully --shiviz run.log'],
   up: [
     'distlab up',

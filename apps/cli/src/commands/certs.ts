@@ -18,11 +18,6 @@ export function certsCommand(program: Command): void {
     .requiredOption('--host <name-or-address>', 'a DNS name or IP address to cover (repeat for more)', collect)
     .requiredOption('--out <dir>', 'where to write server.crt and server.key')
     .option('--secrets-dir <dir>', 'the CA made by `distlab up --secure`', '.distlab/tls')
-    .addHelpText(
-      'after',
-      '\nExample:\n  distlab certs issue --host 192.168.1.23 --host laptop-7.lab --out laptop-7\n' +
-        '  distlab certs export --out laptop-7   (then copy laptop-7/ to that machine: distlab join --certs laptop-7 …)',
-    )
     .action((options: { host: string[]; out: string; secretsDir: string }) => {
       const { cert, key } = fail(() => issueCertificate(options.secretsDir, options.out, options.host));
       process.stdout.write(`issued ${cert} and ${key} for ${options.host.join(', ')}\n`);

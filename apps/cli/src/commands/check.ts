@@ -27,11 +27,7 @@ export function checkCommand(program: Command): void {
       'after',
       `
 Checks: Lamport and vector clocks against happened-before (always); mutual exclusion (when the logs hold
-cs-enter events of ricart-agrawala); leader agreement (when they hold leader-changed events).
-
-Examples:
-  distlab check                                   # the logs of the last \`distlab up\`
-  distlab check --events-dir ./my-run/events      # logs your own implementation wrote`,
+cs-enter events of ricart-agrawala); leader agreement (when they hold leader-changed events).`,
     )
     .action(
       action(async (options: { eventsDir: string }) => {

@@ -41,15 +41,6 @@ export function joinCommand(program: Command): void {
     .option('--token-file <file>', "the cluster's token (from `distlab certs export`), when it is secured")
     .option('--tls-cert <file>', "this machine's certificate (from `distlab certs issue`), when it is secured")
     .option('--tls-key <file>', 'the key of --tls-cert')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  distlab join --registry 192.168.1.10:50051 --id 7 --advertise 192.168.1.23',
-        '  distlab join --registry teacher.lab:50051 --worker --host 192.168.1.23',
-      ].join('\n'),
-    )
     .action(async (given: JoinOptions & { certs?: string }) => {
       const options = withCertsDir(given);
       let spec;

@@ -28,13 +28,6 @@ export function newCommand(program: Command): void {
     .description('write the skeleton of your own core (mutex, election or clocks) to fill in and check')
     .addArgument(new Argument('<kind>', 'which core').choices(Object.keys(STARTERS)))
     .argument('<file>', 'where to write it (a .ts file; it is never overwritten)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  distlab new mutex-core my-ra.ts
-  distlab simulate --algorithm ricart-agrawala --core my-ra.ts`,
-    )
     .action(
       action(async (kind: StarterKind, file: string) => {
         if (existsSync(file)) throw new Error(`${file} exists already: give another name, or remove it first`);

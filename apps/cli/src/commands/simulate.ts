@@ -51,15 +51,6 @@ export function simulateCommand(program: Command): void {
     .option('--explore', 'search every delivery order (and crash point) of 3 processes entering once (ricart-agrawala)')
     .option('--crashes <n>', 'with --explore: crash-and-restart events per path', parseInteger('--crashes', 0, 3), 0)
     .option('--max-depth <n>', 'with --explore: the longest path, in events', parseInteger('--max-depth', 1, 1000), 60)
-    .addHelpText(
-      'after',
-      `
-Examples:
-  distlab simulate --algorithm ricart-agrawala --core ./my-ra.ts --seeds 500
-  distlab simulate --algorithm ricart-agrawala --core ./my-ra.ts --seed 17 --trace seed-17.html
-  distlab simulate --algorithm bully --core ./my-bully.ts --no-faults
-  distlab simulate --algorithm ricart-agrawala --core ./my-ra.ts --explore --trace counterexample.html`,
-    )
     .action(
       action(async (options: SimulateOptions) => {
         const core = loadCore(options.algorithm, options.core);

@@ -7,7 +7,7 @@ import { startLiveView, type DemoVerdict, type LiveView, type ProcessControl } f
 import { action, CliContext } from '../context';
 import { isListening } from '../demos/own-system';
 import type { Supervisor } from '../up/supervisor';
-import { DEFAULT_BASE_PORT, layout } from '../up/system';
+import { layout } from '../up/system';
 
 /** The live view's port in `distlab up`'s layout, unless --ui-port says otherwise: base + 30 (50080). */
 export const uiPort = (basePort: number) => basePort + 30;
@@ -122,29 +122,20 @@ export function uiCommand(program: Command): void {
     program
       .command('ui')
       .description('serve the live view of the running system (distlab up) in the browser, on a loopback port')
-      .option(
-        '--base-port <port>',
-        "the running system's layout, as given to distlab up",
-        parseInteger('--base-port', 1024, 65_000),
-        DEFAULT_BASE_PORT,
-      )
       .option('--peer <id>', 'the peer to learn the members from', parseInteger('--peer', 1, 9), 1),
-  )
-    .addHelpText(
-      'after',
-      '\nExamples:\n  npx distlab up --ui                 (the system and its live view)\n  npx distlab ui --ui-port 8080       (beside a running distlab up)\n',
-    )
-    .action(
-      action(async (options: UiOptions & { basePort: number; peer: number }, command: Command) => {
-        const seed = `127.0.0.1:${layout(options.basePort, options.peer, 0).peers[options.peer - 1].port}`;
-        if (!(await isListening(seed)))
-          process.stderr.write(
-            `distlab ui: nothing answers at ${seed} yet; start the system (npx distlab up), and the view will find it\n`,
-          );
-        const view = await serveLiveView(command, options, CliContext.of(command).clientSettings());
-        const stop = () => void view.stop().then(() => process.exit(0));
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      }),
-    );
+  ).action(
+    action(async (localOptions: UiOptions & { peer: number }, command: Command) => {
+      // --base-port is global: the layout of the running system, as given to distlab up.
+      const options = { ...localOptions, basePort: CliContext.of(command).options.basePort };
+      const seed = `127.0.0.1:${layout(options.basePort, options.peer, 0).peers[options.peer - 1].port}`;
+      if (!(await isListening(seed)))
+        process.stderr.write(
+          `distlab ui: nothing answers at ${seed} yet; start the system (npx distlab up), and the view will find it\n`,
+        );
+      const view = await serveLiveView(command, options, CliContext.of(command).clientSettings());
+      const stop = () => void view.stop().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }),
+  );
 }
