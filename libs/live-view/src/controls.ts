@@ -1,4 +1,4 @@
-import { ChaosServiceClient, type LinkFaults } from '@distlab/contracts/chaos/v1/chaos';
+import { ChaosServiceClient, LinkFaults } from '@distlab/contracts/chaos/v1/chaos';
 import { ElectionAlgorithm, ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { FactorialServiceClient } from '@distlab/contracts/factorial/v1/factorial';
 import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventory';
@@ -42,15 +42,8 @@ export interface ControlOptions {
   processes?: ProcessControl;
 }
 
-const NO_FAULTS: LinkFaults = {
-  toPeerId: 0,
-  blocked: false,
-  hang: false,
-  dropProbability: 0,
-  delay: undefined,
-  jitter: undefined,
-  duplicateProbability: 0,
-};
+/** Every fault off: ts-proto's zero value of LinkFaults. */
+const NO_FAULTS: LinkFaults = LinkFaults.fromPartial({});
 
 /** How long the page waits for the lock under contention before it withdraws its request. */
 const LOCK_WAIT_MS = 60_000;

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ChaosServiceClient, type LinkFaults } from '@distlab/contracts/chaos/v1/chaos';
+import { ChaosServiceClient, LinkFaults } from '@distlab/contracts/chaos/v1/chaos';
 import { durationToMs, msToDuration, unaryCall } from '@distlab/grpc-kit';
 import { action, CliContext } from '../context';
 import { durationMs, onEveryMember, peerId, withPeer } from './peer-clients';
@@ -17,15 +17,8 @@ function probability(value: string): number {
   return parsed;
 }
 
-const NO_FAULTS: LinkFaults = {
-  toPeerId: 0,
-  blocked: false,
-  hang: false,
-  dropProbability: 0,
-  delay: undefined,
-  jitter: undefined,
-  duplicateProbability: 0,
-};
+/** Every fault off: ts-proto's zero value of LinkFaults. */
+const NO_FAULTS: LinkFaults = LinkFaults.fromPartial({});
 
 function describeLink(link: LinkFaults): string {
   const parts = [];
