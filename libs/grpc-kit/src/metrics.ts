@@ -1,15 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
-import {
-  collectDefaultMetrics,
+import type {
   Counter,
+  CounterConfiguration,
   Gauge,
+  GaugeConfiguration,
   Histogram,
+  HistogramConfiguration,
   Registry,
-  type CounterConfiguration,
-  type GaugeConfiguration,
-  type HistogramConfiguration,
 } from 'prom-client';
 import type { Logger } from './logger';
 import { codeName } from './status';
@@ -25,12 +24,22 @@ export const LATENCY_BUCKETS_SECONDS = [
 let processRegistry: Registry | undefined;
 
 /**
+ * prom-client, loaded when a metric is first made: a process that records none (the CLI, which shares the kit with
+ * the servers) never pays for loading it, a fifth of the CLI's start-up before this.
+ */
+function promClient(): typeof import('prom-client') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('prom-client') as typeof import('prom-client');
+}
+
+/**
  * The one metrics registry of this process. The kit records every server's calls in it, and apps register their own
  * gauges and histograms (lock waits, elections, clock offsets, backend health) in it, so that one /metrics endpoint
  * shows them all. Node's process metrics (CPU, memory, event-loop delay) are collected with it.
  */
 export function metricsRegistry(): Registry {
   if (processRegistry === undefined) {
+    const { collectDefaultMetrics, Registry } = promClient();
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
   }
@@ -43,13 +52,18 @@ export function metricsRegistry(): Registry {
  */
 export function sharedCounter<Label extends string>(config: CounterConfiguration<Label>): Counter<Label> {
   const existing = metricsRegistry().getSingleMetric(config.name);
-  return (existing as Counter<Label> | undefined) ?? new Counter({ ...config, registers: [metricsRegistry()] });
+  return (
+    (existing as Counter<Label> | undefined) ??
+    new (promClient().Counter)({ ...config, registers: [metricsRegistry()] })
+  );
 }
 
 /** A gauge in the process registry, made on first use and shared after (see sharedCounter). */
 export function sharedGauge<Label extends string>(config: GaugeConfiguration<Label>): Gauge<Label> {
   const existing = metricsRegistry().getSingleMetric(config.name);
-  return (existing as Gauge<Label> | undefined) ?? new Gauge({ ...config, registers: [metricsRegistry()] });
+  return (
+    (existing as Gauge<Label> | undefined) ?? new (promClient().Gauge)({ ...config, registers: [metricsRegistry()] })
+  );
 }
 
 /** A histogram in the process registry, made on first use and shared after (see sharedCounter). */
@@ -57,7 +71,7 @@ export function sharedHistogram<Label extends string>(config: HistogramConfigura
   const existing = metricsRegistry().getSingleMetric(config.name);
   return (
     (existing as Histogram<Label> | undefined) ??
-    new Histogram({ buckets: LATENCY_BUCKETS_SECONDS, ...config, registers: [metricsRegistry()] })
+    new (promClient().Histogram)({ buckets: LATENCY_BUCKETS_SECONDS, ...config, registers: [metricsRegistry()] })
   );
 }
 

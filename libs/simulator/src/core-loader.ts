@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { require as tsxRequire } from 'tsx/cjs/api';
 import type { BerkeleyAverager, LamportClockCore, VectorClockRules } from '@distlab/clock';
 import type { LeaderElectionCore, LeaderElectionCoreFactory, LeaderElectionCoreOptions } from '@distlab/election';
 import type { MutexCore, MutexCoreFactory, MutexCoreOptions } from '@distlab/mutex';
@@ -38,6 +37,9 @@ export function loadModule(file: string): Record<string, unknown> {
     if (!needsTranspiling(error)) throw new CoreLoadError(`${file}: loading it failed: ${String(error)}`);
   }
   try {
+    // tsx is loaded only here, when a file needs transpiling: loading it costs every process that merely could.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { require: tsxRequire } = require('tsx/cjs/api') as typeof import('tsx/cjs/api');
     return tsxRequire(path, __filename) as Record<string, unknown>;
   } catch (error) {
     throw new CoreLoadError(`${file}: loading it failed: ${String(error)}`);
