@@ -51,6 +51,8 @@ export function keepRegistered(options: RegistrationOptions): KeptRegistration {
   let timer: NodeJS.Timeout | undefined;
   let failures = 0;
   let markRegistered: () => void = () => undefined;
+  /** The beat under way, if any: `stop` waits for it, so that no registration it makes outlives the deregistration. */
+  let inFlight: Promise<void> = Promise.resolve();
   const registered = new Promise<void>((resolve) => (markRegistered = resolve));
 
   const register = async () => {
@@ -75,8 +77,9 @@ export function keepRegistered(options: RegistrationOptions): KeptRegistration {
           await unaryCall(client, 'keepAlive', { leaseId });
         } catch (error) {
           if (!isServiceError(error) || error.code !== status.NOT_FOUND) throw error;
-          log.warn('the registry forgot this lease: registering again');
           leaseId = undefined;
+          if (stopped) return;
+          log.warn('the registry forgot this lease: registering again');
           await register();
         }
       }
@@ -90,15 +93,16 @@ export function keepRegistered(options: RegistrationOptions): KeptRegistration {
     }
     if (stopped) return;
     const delayMs = failures === 0 ? ttlMs / 3 : Math.min(ttlMs / 3, 100 * 2 ** Math.min(failures, 10));
-    timer = setTimeout(() => void beat(), delayMs).unref();
+    timer = setTimeout(() => void (inFlight = beat()), delayMs).unref();
   };
-  void beat();
+  inFlight = beat();
 
   return {
     registered,
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
+      await inFlight;
       if (leaseId !== undefined) {
         await unaryCall(client, 'deregister', { leaseId }).then(
           () => log.info('deregistered'),
