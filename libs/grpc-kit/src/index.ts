@@ -25,7 +25,7 @@ export {
 } from './keepalive';
 export { createHandlers, type Handlers } from './handlers';
 export { StatusError, Code, codeName, isServiceError, serviceError, toStatusError, type ErrorMapper } from './status';
-export { requireHostPort } from './addresses';
+export { isHostPort, requireHostPort } from './addresses';
 export { quoteClientInput, QUOTE_MAX_CHARS } from './quoting';
 export { requireText, limitText, requirePresent, requireAtMost, requireCounter, COUNTER_MAX } from './validation';
 export { addServerOptions, serverConfigFrom, parseInteger, outgoingClientSettings, type ServerConfig } from './config';

@@ -8,15 +8,14 @@ import {
   durationToMs,
   limitText,
   msToDuration,
-  quoteClientInput,
   requireAtMost,
+  requireHostPort,
   StatusError,
   type Logger,
 } from '@distlab/grpc-kit';
 import { LeaseNotFoundError, type LeaseTable, type Registration } from './lease-table';
 
 const NAME_FORMAT = /^[A-Za-z0-9._/-]{1,200}$/;
-const ADDRESS_FORMAT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/;
 const METADATA_MAX = 32;
 const TEXT_MAX = 200;
 const TTL_DEFAULT_MS = 10_000;
@@ -41,7 +40,7 @@ export function registryService(
   return {
     register: handlers.unary((request) => {
       const name = validName(request.name);
-      const address = validAddress(request.address);
+      const address = requireHostPort(request.address, 'address');
       const metadata = validMetadata(request.metadata);
       const ttlMs = durationToMs(request.ttl) || TTL_DEFAULT_MS;
       if (ttlMs < TTL_MIN_MS || ttlMs > TTL_MAX_MS) {
@@ -104,18 +103,6 @@ function validName(name: string): string {
     );
   }
   return name;
-}
-
-function validAddress(address: string): string {
-  const match = ADDRESS_FORMAT.exec(address);
-  const port = match === null ? 0 : Number(match[2]);
-  if (match === null || port < 1 || port > 65_535) {
-    throw new StatusError(
-      Code.INVALID_ARGUMENT,
-      `address must be host:port with a port from 1 to 65535 (got ${quoteClientInput(address)})`,
-    );
-  }
-  return address;
 }
 
 function validMetadata(metadata: Record<string, string>): Record<string, string> {

@@ -4,6 +4,7 @@ import {
   Code,
   createHealthClient,
   createHandlers,
+  isHostPort,
   requireCounter,
   requireHostPort,
   StatusError,
@@ -90,15 +91,6 @@ export function clusterService(
     }
   };
   return { implementation, announce };
-}
-
-function isHostPort(address: string): boolean {
-  try {
-    requireHostPort(address, 'address');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Whether a server answers health at `address` within the probe time (any answer counts: it is alive). */

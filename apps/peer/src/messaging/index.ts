@@ -8,9 +8,9 @@
  * interceptor reads each envelope, merges its stamps and logs the receive before a handler runs.
  */
 export { PeerLinks, PEER_CALL_DEADLINE_MS, MembershipNotReadyError, NotMemberError } from './peer-links';
-export type { MembershipChange, MembershipSource, PeerLinksOptions } from './peer-links';
-export { ENVELOPE_KEYS, STAMP_KEYS, envelopeMetadata, metadataCarrier, type MessageKind } from './envelope';
-export { MessageStamper, BadStampError, readStamp, type StampedSend } from './message-stamper';
+export type { MembershipChange, MembershipSource } from './peer-links';
+export { envelopeMetadata, metadataCarrier, type MessageKind } from './envelope';
+export { MessageStamper, BadStampError, readStamp } from './message-stamper';
 export { receiveInterceptor, receiveSequenceOf } from './receive-interceptor';
 export { LogicalClocks, type Stamp } from './logical-clocks';
 export {
@@ -18,9 +18,8 @@ export {
   ForgottenEventsError,
   EVENTS_IN_MEMORY_DEFAULT,
   EVENTS_FILE_MAX_BYTES_DEFAULT,
-  rotatedFileOf,
   type EventKindName,
   type LoggedEvent,
 } from './event-log';
-export { FaultInjector, NO_FAULTS, type LinkFaultSettings } from './fault-injector';
+export { FaultInjector, type LinkFaultSettings } from './fault-injector';
 export { pauseInterceptor } from './pause-interceptor';

@@ -14,12 +14,6 @@ export class BadStampError extends Error {}
 /** Who sent a message and as which incarnation: what a receiver learns of restarts from. */
 export type SenderSeen = (peerId: number, incarnation: number) => void;
 
-/** A send, stamped: the envelope to carry, and the send event logged for it. */
-export interface StampedSend {
-  envelope: Envelope;
-  event: LoggedEvent;
-}
-
 /**
  * Stamps, merges and logs peer-to-peer messages for one peer: the one place where an envelope is filled (a send) and
  * read (a receive). A send ticks the clocks, logs the send and fills every field of the envelope; a receive checks the
@@ -45,7 +39,7 @@ export class MessageStamper {
   }
 
   /** A send of a message of `kind` to `to`: the clocks tick, the send is logged, and its envelope is returned. */
-  stampSend(to: number, kind: MessageKind): StampedSend {
+  stampSend(to: number, kind: MessageKind): Envelope {
     const stamp = this.clocks.tick();
     this.sent += 1;
     const messageId = `${this.peerId}.${this.incarnation}.${this.sent}`;
@@ -60,15 +54,8 @@ export class MessageStamper {
       label,
       algorithm,
     };
-    const event = this.log.append({
-      kind: 'send',
-      stamp,
-      algorithm,
-      label: `send ${label} to ${to}`,
-      remotePeerId: to,
-      messageId,
-    });
-    return { envelope, event };
+    this.log.append({ kind: 'send', stamp, algorithm, label: `send ${label} to ${to}`, remotePeerId: to, messageId });
+    return envelope;
   }
 
   /**

@@ -216,7 +216,7 @@ export class PeerLinks {
    */
   send<T>(to: number, kind: MessageKind, attempt: (envelope: Envelope) => Promise<T>): Promise<T> {
     const stamper = this.options.stamper;
-    return this.throughFaults(to, () => attempt(stamper.stampSend(to, kind).envelope));
+    return this.throughFaults(to, () => attempt(stamper.stampSend(to, kind)));
   }
 
   /** A probe of `to` (a heartbeat): through the injected faults as a message goes, but with no envelope and no log. */
