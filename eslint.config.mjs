@@ -30,6 +30,7 @@ export default [
             { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:core', 'type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:lib'] },
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:core', 'type:lib'] },
           ],
         },
       ],

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'anchor-bench',
+  preset: '../../jest.preset.cjs',
+  rootDir: __dirname,
+};
