@@ -109,9 +109,12 @@ export class LiveSystem {
   private addEvent(event: WireEvent): void {
     this.events.push(event);
     const maxEvents = this.options.maxEvents ?? 1_000_000;
+    // The oldest tenth goes at once: moving a million kept events for every new one would cost the bridge more than
+    // everything else it does.
     if (this.events.length > maxEvents) {
-      this.forgotten += this.events.length - maxEvents;
-      this.events.splice(0, this.events.length - maxEvents);
+      const dropped = this.events.length - maxEvents + Math.floor(maxEvents / 10);
+      this.forgotten += dropped;
+      this.events.splice(0, dropped);
     }
     this.pending.push(event);
     this.batchTimer ??= setTimeout(() => {

@@ -1,6 +1,6 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
 import { ChaosServiceClient } from '@distlab/contracts/chaos/v1/chaos';
-import { ClockServiceClient, type WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
+import { ClockServiceClient, type Event, type WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
 import { TimeServiceClient } from '@distlab/contracts/clock/v1/time';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
@@ -11,6 +11,7 @@ import {
   createClient,
   durationToMs,
   isServiceError,
+  msToDuration,
   unaryCall,
   type ClientSettings,
 } from '@distlab/grpc-kit';
@@ -20,6 +21,11 @@ import type { PeerView, WireEvent } from './wire';
 
 /** How long to wait before opening a stream again after it ended (a peer restarting, paused, or gone). */
 const RECONNECT_DELAY_MS = 500;
+/**
+ * The peers send their events in batches gathered over this window: one message per event cost a busy peer as much
+ * CPU as its algorithm (see the peer's event-stream.ts). The page redraws twice a second, so 50 ms is not seen.
+ */
+const EVENT_BATCH_WINDOW_MS = 50;
 
 const MUTEX_STATES: Record<number, 'released' | 'wanted' | 'held'> = {
   [MutexState.MUTEX_STATE_RELEASED]: 'released',
@@ -131,20 +137,15 @@ export class PeerWatch {
    */
   private followStream(incarnation: number, fromStart: boolean): Promise<'ended' | 'forgotten'> {
     const after = fromStart ? 0 : (this.lastSequence.get(incarnation) ?? 0);
-    const stream = this.clients.clock.watchEvents({ afterSequence: String(after) });
+    const stream = this.clients.clock.watchEvents({
+      afterSequence: String(after),
+      batchWindow: msToDuration(EVENT_BATCH_WINDOW_MS),
+    });
     this.stream = stream;
     return new Promise((resolve) => {
       stream.on('data', (response: WatchEventsResponse) => {
-        if (response.event === undefined) return;
-        const sequence = Number(response.event.sequence);
-        const last = this.lastSequence.get(incarnation) ?? 0;
-        if (sequence <= last) return;
-        if (sequence > last + 1) {
-          this.view.missedEvents += sequence - last - 1;
-          this.onChange();
-        }
-        this.lastSequence.set(incarnation, sequence);
-        this.onEvent(toWireEvent(response.event, incarnation));
+        if (response.event !== undefined) this.take(response.event, incarnation);
+        for (const event of response.events) this.take(event, incarnation);
       });
       // A stream ends with an error when the peer goes away or finds this watcher too slow: resume either way.
       stream.on('error', (error: { code?: number }) =>
@@ -152,6 +153,19 @@ export class PeerWatch {
       );
       stream.on('end', () => resolve('ended'));
     });
+  }
+
+  /** Hands on an event not seen before, counting any gap before it as missed. */
+  private take(event: Event, incarnation: number): void {
+    const sequence = Number(event.sequence);
+    const last = this.lastSequence.get(incarnation) ?? 0;
+    if (sequence <= last) return;
+    if (sequence > last + 1) {
+      this.view.missedEvents += sequence - last - 1;
+      this.onChange();
+    }
+    this.lastSequence.set(incarnation, sequence);
+    this.onEvent(toWireEvent(event, incarnation));
   }
 
   /** One look at the peer's mutex, leader, faults and clock; then again after the interval. */

@@ -131,6 +131,42 @@ describe('ClockService', () => {
     expect(seen.at(-1)?.label).toBe('watched');
   });
 
+  it('streams the log in batches when asked: a long replay in order and whole, then the new events', async () => {
+    // More than one replay batch (512 events) of past events, so the replay goes in several batches.
+    for (let index = 0; index < 600; index += 1) await unaryCall(client(2), 'localEvent', { label: `past ${index}` });
+    const batches: Event[][] = [];
+    const stream = client(2).watchEvents({ afterSequence: '0', batchWindow: { seconds: '0', nanos: 50_000_000 } });
+    stream.on('data', (response: { event?: Event; events: Event[] }) => {
+      expect(response.event).toBeUndefined();
+      batches.push(response.events);
+    });
+    stream.on('error', () => undefined);
+    const before = (await allEvents(2)).length;
+    await Promise.all([1, 2, 3].map((index) => unaryCall(client(2), 'localEvent', { label: `new ${index}` })));
+    const seen = () => batches.flat();
+    for (let waited = 0; waited < 250 && seen().length < before + 3; waited += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    stream.cancel();
+    expect(seen().map((event) => Number(event.sequence))).toEqual(Array.from({ length: before + 3 }, (_, i) => i + 1));
+    expect(batches.length).toBeGreaterThan(1);
+    expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(512);
+    expect(
+      seen()
+        .slice(-3)
+        .map((event) => event.label),
+    ).toEqual(['new 1', 'new 2', 'new 3']);
+  });
+
+  it('refuses a negative batch window', async () => {
+    const failed = await new Promise<{ code: number; details: string }>((resolve) => {
+      const stream = client(2).watchEvents({ afterSequence: '0', batchWindow: { seconds: '-1', nanos: 0 } });
+      stream.on('data', () => undefined);
+      stream.on('error', resolve);
+    });
+    expect(failed).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'batch_window must not be negative' });
+  });
+
   it('appends every event to the peer’s JSON-lines file, with a ShiViz line', () => {
     const lines = readFileSync(join(eventsDir, 'peer-1.jsonl'), 'utf8')
       .trim()

@@ -8,6 +8,7 @@ import {
 import {
   Code,
   createHandlers,
+  durationToMs,
   isServiceError,
   limitText,
   pageTokens,
@@ -30,6 +31,7 @@ import {
   type PeerLinks,
   type Stamp,
 } from '../messaging';
+import { batchWindowMsOf, streamEvents } from './event-stream';
 
 /** How long Send waits for a link that is not connected before trying anyway. */
 const CONNECT_WAIT_MS = 1_000;
@@ -37,7 +39,6 @@ const LABEL_MAX = 200;
 const PAYLOAD_MAX = 4096;
 const PAGE_DEFAULT = 100;
 const PAGE_MAX = 1000;
-const WATCH_BUFFER_MAX = 1000;
 /** ListEvents pages by sequence: a token names the last sequence returned. */
 const PAGE_TOKENS = pageTokens('e1');
 
@@ -129,24 +130,18 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
     watchEvents: handlers.serverStream(
       (request, call) =>
         new Promise<void>((resolve, reject) => {
-          let end = () => resolve();
-          const watch = log.watch(requireCounter(request.afterSequence, 'after_sequence'), (event) => {
-            call.write({ event: toEvent(event) });
-            if (call.writableLength <= WATCH_BUFFER_MAX) return true;
-            end = () =>
-              reject(
-                new StatusError(
-                  Code.RESOURCE_EXHAUSTED,
-                  `watcher too slow: ${WATCH_BUFFER_MAX} events waiting; resume after the last sequence seen`,
-                ),
-              );
-            queueMicrotask(() => stop());
-            return false;
+          const batchWindowMs = batchWindowMsOf(durationToMs(request.batchWindow));
+          const stopStreaming = streamEvents(call, {
+            log,
+            afterSequence: requireCounter(request.afterSequence, 'after_sequence'),
+            batchWindowMs,
+            toEvent,
+            onFailed: (error) => queueMicrotask(() => (reject(error), stop())),
           });
           const stop = () => {
-            watch.unwatch();
+            stopStreaming();
             watchers.delete(stop);
-            end();
+            resolve();
           };
           watchers.add(stop);
           call.on('cancelled', stop);

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../../google/protobuf/duration";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 
 export const protobufPackage = "distlab.clock.v1";
@@ -228,16 +229,26 @@ export interface ListEventsResponse {
   nextPageToken: string;
 }
 
-/** WatchEventsRequest says where to start. */
+/** WatchEventsRequest says where to start, and whether the watcher takes its events in batches. */
 export interface WatchEventsRequest {
   /** Replay events with a sequence above this first; 0 replays the whole log. */
   afterSequence: string;
+  /**
+   * When set and positive, events come in batches (WatchEventsResponse.events): the peer gathers what happens within
+   * this window, at most 1 s, into one response, and sends the replay in chunks. A busy peer logs thousands of events a
+   * second; a message per event would cost it more than the algorithms do. Unset: one event per response, in `event`.
+   */
+  batchWindow?: Duration | undefined;
 }
 
-/** WatchEventsResponse carries one event. */
+/** WatchEventsResponse carries one event, or one batch of them when the watcher asked for batches. */
 export interface WatchEventsResponse {
-  /** The event. */
-  event?: Event | undefined;
+  /** The event, when the watcher did not ask for batches. */
+  event?:
+    | Event
+    | undefined;
+  /** The events of one batch, oldest first, when the watcher asked for batches (`batch_window`). */
+  events: Event[];
 }
 
 function createBaseClockStamp(): ClockStamp {
@@ -1483,13 +1494,16 @@ export const ListEventsResponse: MessageFns<ListEventsResponse> = {
 };
 
 function createBaseWatchEventsRequest(): WatchEventsRequest {
-  return { afterSequence: "0" };
+  return { afterSequence: "0", batchWindow: undefined };
 }
 
 export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
   encode(message: WatchEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.afterSequence !== "0") {
       writer.uint32(8).uint64(message.afterSequence);
+    }
+    if (message.batchWindow !== undefined) {
+      Duration.encode(message.batchWindow, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1515,6 +1529,14 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
             message.afterSequence = reader.uint64().toString();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.batchWindow = Duration.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1534,6 +1556,11 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
         : isSet(object.after_sequence)
         ? globalThis.String(object.after_sequence)
         : "0",
+      batchWindow: isSet(object.batchWindow)
+        ? Duration.fromJSON(object.batchWindow)
+        : isSet(object.batch_window)
+        ? Duration.fromJSON(object.batch_window)
+        : undefined,
     };
   },
 
@@ -1541,6 +1568,9 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
     const obj: any = {};
     if (message.afterSequence !== "0") {
       obj.afterSequence = message.afterSequence;
+    }
+    if (message.batchWindow !== undefined) {
+      obj.batchWindow = Duration.toJSON(message.batchWindow);
     }
     return obj;
   },
@@ -1551,18 +1581,24 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
   fromPartial(object: DeepPartial<WatchEventsRequest>): WatchEventsRequest {
     const message = createBaseWatchEventsRequest();
     message.afterSequence = object.afterSequence ?? "0";
+    message.batchWindow = (object.batchWindow !== undefined && object.batchWindow !== null)
+      ? Duration.fromPartial(object.batchWindow)
+      : undefined;
     return message;
   },
 };
 
 function createBaseWatchEventsResponse(): WatchEventsResponse {
-  return { event: undefined };
+  return { event: undefined, events: [] };
 }
 
 export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
   encode(message: WatchEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.event !== undefined) {
       Event.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.events) {
+      Event.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1588,6 +1624,14 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
             message.event = Event.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.events.push(Event.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1601,13 +1645,19 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
   },
 
   fromJSON(object: any): WatchEventsResponse {
-    return { event: isSet(object.event) ? Event.fromJSON(object.event) : undefined };
+    return {
+      event: isSet(object.event) ? Event.fromJSON(object.event) : undefined,
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => Event.fromJSON(e)) : [],
+    };
   },
 
   toJSON(message: WatchEventsResponse): unknown {
     const obj: any = {};
     if (message.event !== undefined) {
       obj.event = Event.toJSON(message.event);
+    }
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => Event.toJSON(e));
     }
     return obj;
   },
@@ -1618,6 +1668,7 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
   fromPartial(object: DeepPartial<WatchEventsResponse>): WatchEventsResponse {
     const message = createBaseWatchEventsResponse();
     message.event = (object.event !== undefined && object.event !== null) ? Event.fromPartial(object.event) : undefined;
+    message.events = object.events?.map((e) => Event.fromPartial(e)) || [];
     return message;
   },
 };

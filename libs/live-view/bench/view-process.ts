@@ -1,0 +1,13 @@
+// The live view's bridge as a process of its own, as `distlab ui` runs it: the benchmark measures its CPU apart from
+// the load generator's. Prints the page's URL on its first line, then serves until stdin closes.
+import { startLiveView } from '../src/index';
+
+async function main(): Promise<void> {
+  const seedPeer = process.argv[2];
+  const view = await startLiveView({ seedPeer, clientSettings: {} });
+  process.stdout.write(`${view.url}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', () => void view.stop().then(() => process.exit(0)));
+}
+
+void main();
