@@ -1,30 +1,46 @@
 // What the live view costs the system it watches: five real peer processes on loopback, measured in alternating
-// phases without the view and with it (the bridge following every peer's WatchEvents, health and state, and the page
-// open in headless Chromium when /usr/bin/chromium exists, else a server-sent-events reader in this process):
+// phases without the view and with it (the bridge as a process of its own, as `distlab ui` runs it, following every
+// peer's WatchEvents, health and state; and the page open in headless Chromium when /usr/bin/chromium exists, else a
+// server-sent-events reader):
 //   (1) mutex acquire+release through peer 1 on a Session, uncontended: p50 of the acquire, after a warm-up;
-//   (2) critical-section entries per second with all five peers contending (one Session client each).
-// Phases alternate (without, with, without, with) so that drift of a shared machine falls on both sides; the table
-// gives each phase and the ratio of the medians. Every loop is bounded in count and in time.
+//   (2) critical-section entries per second with all five peers contending (one Session client each), and the CPU each
+//       part used per entry: the peers, the bridge, the browser (all of Chromium's processes).
+// Phases alternate (without, with, without, with, ...) so that drift of a shared machine falls on both sides; the
+// table gives each phase, the ratio of the medians, and the noise: how far apart the phases without the view were.
+// The CPU per entry is the figure that does not move with the machine's load: on two cores that the peers saturate,
+// what the view adds per entry is what it takes from their throughput.
 //
 //   npx nx bench live-view
 //   node --conditions=@distlab/source --import tsx libs/live-view/bench/live-view.bench.ts --reader
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { chromium, type Browser } from 'playwright-core';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import { createClient } from '@distlab/grpc-kit';
 import { LockSession } from '@distlab/service-clients';
-import { formatTable, PeerCluster, percentile } from '@distlab/testing';
-import { startLiveView, type LiveView } from '../src/index';
+import { cpuTimeMs, cpuTimeMsOf, formatTable, PeerCluster, percentile, WORKSPACE_ROOT } from '@distlab/testing';
 
 const PEERS = 5;
 const WARM_UP_CYCLES = 500;
 const CYCLES = 1_000;
 const CONTENDED_MS = 4_000;
 const TIME_LIMIT_MS = 60_000;
-const ROUNDS = 2;
-const SETTLE_MS = 3_000;
+const ROUNDS = 3;
+const CATCH_UP_LIMIT_MS = 60_000;
 const CHROMIUM = '/usr/bin/chromium';
+
+interface Phase {
+  name: string;
+  withView: boolean;
+  p50Ms: number;
+  entriesPerSecond: number;
+  peersCpuPerEntryMs: number;
+  bridgeCpuPerEntryMs: number | undefined;
+  browserCpuPerEntryMs: number | undefined;
+}
 
 /** p50 of `cycles` uncontended acquire+release cycles on one Session through peer 1, in ms. */
 async function uncontendedP50(cluster: PeerCluster, cycles: number): Promise<number> {
@@ -46,8 +62,8 @@ async function uncontendedP50(cluster: PeerCluster, cycles: number): Promise<num
   return percentile(Float64Array.from(latencies).sort(), 0.5);
 }
 
-/** Entries per second with every peer's one client contending for CONTENDED_MS. */
-async function contendedRate(cluster: PeerCluster): Promise<number> {
+/** Critical-section entries with every peer's one client contending for CONTENDED_MS. */
+async function contendedEntries(cluster: PeerCluster): Promise<number> {
   let entries = 0;
   const until = performance.now() + CONTENDED_MS;
   await Promise.all(
@@ -69,64 +85,156 @@ async function contendedRate(cluster: PeerCluster): Promise<number> {
       }
     }),
   );
-  return entries / (CONTENDED_MS / 1000);
+  return entries;
 }
 
-/** A page on the view: Chromium when there is one, else a reader of the event stream in this process. */
-async function openPage(view: LiveView, browser: Browser | undefined): Promise<() => Promise<void>> {
-  if (browser !== undefined) {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(view.url);
-    return () => page.close();
+/** Every process below `root` (Chromium's browser, renderer, GPU and utility processes), from /proc. */
+function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const parent = Number(readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
+    } catch {
+      // Gone meanwhile.
+    }
   }
-  return new Promise((resolve) => {
-    const reader = request(`${view.url}api/stream`, (response) => {
-      response.on('data', () => undefined);
-      resolve(async () => void reader.destroy());
-    });
-    reader.end();
-  });
+  const found: number[] = [];
+  const visit = (pid: number) => (children.get(pid) ?? []).forEach((child) => (found.push(child), visit(child)));
+  visit(root);
+  return found;
+}
+
+/** The bridge as `distlab ui` runs it: a process of its own. Resolves with its URL once it serves. */
+async function startBridge(seedPeer: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@distlab/source', '--import', 'tsx', join(__dirname, 'view-process.ts'), seedPeer],
+    { cwd: WORKSPACE_ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  return { child, url };
+}
+
+/** Waits until the page holds every event so far: its count stops growing while the cluster is at rest. */
+async function caughtUp(page: Page): Promise<void> {
+  const count = () =>
+    page.evaluate(() => (window as unknown as { distlabLive: { received: unknown[] } }).distlabLive.received.length);
+  let last = -1;
+  for (const until = performance.now() + CATCH_UP_LIMIT_MS; performance.now() < until;) {
+    const now = await count();
+    if (now === last && now > 0) return;
+    last = now;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+async function measure(cluster: PeerCluster, name: string, others: () => number[]): Promise<Phase> {
+  const p50Ms = await uncontendedP50(cluster, CYCLES);
+  const pids = others();
+  const before = { peers: cpuTimeMsOf(cluster.pids)!, others: pids.map((pid) => cpuTimeMs(pid) ?? 0) };
+  const started = performance.now();
+  const entries = await contendedEntries(cluster);
+  const elapsedMs = performance.now() - started;
+  const peersCpuMs = cpuTimeMsOf(cluster.pids)! - before.peers;
+  const othersCpuMs = pids.map((pid, index) => (cpuTimeMs(pid) ?? before.others[index]) - before.others[index]);
+  return {
+    name,
+    withView: pids.length > 0,
+    p50Ms,
+    entriesPerSecond: entries / (elapsedMs / 1000),
+    peersCpuPerEntryMs: peersCpuMs / entries,
+    bridgeCpuPerEntryMs: pids.length > 0 ? othersCpuMs[0] / entries : undefined,
+    browserCpuPerEntryMs: pids.length > 1 ? othersCpuMs.slice(1).reduce((a, b) => a + b, 0) / entries : undefined,
+  };
 }
 
 async function main(): Promise<void> {
   const cluster = await PeerCluster.start({ size: PEERS });
   // --reader: a stream reader instead of the page, to tell the bridge's cost from the browser's.
-  const browser =
+  const browser: Browser | undefined =
     existsSync(CHROMIUM) && !process.argv.includes('--reader')
       ? await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] })
       : undefined;
+  const browserRoot = () =>
+    descendantsOf(process.pid).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('chrom'));
   try {
     await uncontendedP50(cluster, WARM_UP_CYCLES);
-    const rows: Array<[string, number, number]> = [];
+    const phases: Phase[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      rows.push(['without the view', await uncontendedP50(cluster, CYCLES), await contendedRate(cluster)]);
-      const view = await startLiveView({ seedPeer: cluster.addresses.get(1)!, clientSettings: {} });
-      const closePage = await openPage(view, browser);
-      // A page that opens gets the whole run so far first; the figures are of the steady state after that.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      phases.push(await measure(cluster, 'without the view', () => []));
+      const bridge = await startBridge(cluster.addresses.get(1)!);
+      let page: Page | undefined;
+      let reader: ReturnType<typeof request> | undefined;
       try {
-        rows.push([
-          `with the view (${browser ? 'Chromium page' : 'stream reader'})`,
-          await uncontendedP50(cluster, CYCLES),
-          await contendedRate(cluster),
-        ]);
+        if (browser !== undefined) {
+          page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+          await page.goto(bridge.url);
+          // A page that opens gets the whole run so far first; the figures are of the steady state after that.
+          await caughtUp(page);
+        } else {
+          reader = request(`${bridge.url}api/stream`, (response) => response.on('data', () => undefined));
+          reader.end();
+          await new Promise((resolve) => setTimeout(resolve, 5_000));
+        }
+        const label = `with the view (${browser ? 'Chromium page' : 'stream reader'})`;
+        phases.push(await measure(cluster, label, () => [bridge.child.pid!, ...(browser ? browserRoot() : [])]));
       } finally {
-        await closePage();
-        await view.stop();
+        await page?.close();
+        reader?.destroy();
+        bridge.child.stdin!.end();
+        if (bridge.child.exitCode === null) await new Promise((resolve) => bridge.child.once('exit', resolve));
       }
     }
     const median = (values: number[]) => percentile(Float64Array.from(values).sort(), 0.5);
-    const side = (withView: boolean) => rows.filter(([name]) => name.startsWith('with ') === withView);
-    const ratio = (column: 1 | 2) =>
-      median(side(true).map((row) => row[column])) / median(side(false).map((row) => row[column]));
+    const side = (withView: boolean) => phases.filter((phase) => phase.withView === withView);
+    const ratio = (pick: (phase: Phase) => number) => median(side(true).map(pick)) / median(side(false).map(pick));
+    const spread = (pick: (phase: Phase) => number) => {
+      const values = side(false).map(pick);
+      return (Math.max(...values) - Math.min(...values)) / median(values);
+    };
+    const ms = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(3));
     process.stdout.write(
       `${formatTable(
-        ['phase', 'lock+unlock p50 ms', 'contended entries/s'],
+        ['phase', 'lock+unlock p50 ms', 'contended entries/s', 'CPU ms/entry: peers', 'bridge', 'browser'],
         [
-          ...rows.map(([name, p50, rate]) => [name, p50.toFixed(3), rate.toFixed(1)]),
-          ['with / without (medians)', ratio(1).toFixed(3), ratio(2).toFixed(3)],
+          ...phases.map((phase) => [
+            phase.name,
+            phase.p50Ms.toFixed(3),
+            phase.entriesPerSecond.toFixed(1),
+            ms(phase.peersCpuPerEntryMs),
+            ms(phase.bridgeCpuPerEntryMs),
+            ms(phase.browserCpuPerEntryMs),
+          ]),
+          [
+            'with / without (medians)',
+            ratio((phase) => phase.p50Ms).toFixed(3),
+            ratio((phase) => phase.entriesPerSecond).toFixed(3),
+            ratio((phase) => phase.peersCpuPerEntryMs).toFixed(3),
+            '',
+            '',
+          ],
+          [
+            'noise: spread without the view',
+            spread((phase) => phase.p50Ms).toFixed(3),
+            spread((phase) => phase.entriesPerSecond).toFixed(3),
+            spread((phase) => phase.peersCpuPerEntryMs).toFixed(3),
+            '',
+            '',
+          ],
         ],
       )}\n`,
+    );
+    const withView = side(true);
+    const addedMs =
+      median(withView.map((phase) => phase.peersCpuPerEntryMs)) -
+      median(side(false).map((phase) => phase.peersCpuPerEntryMs)) +
+      median(withView.map((phase) => phase.bridgeCpuPerEntryMs ?? 0)) +
+      median(withView.map((phase) => phase.browserCpuPerEntryMs ?? 0));
+    const baseMs = median(side(false).map((phase) => phase.peersCpuPerEntryMs));
+    process.stdout.write(
+      `\nThe view adds ${addedMs.toFixed(3)} ms of CPU per entry to the peers' ${baseMs.toFixed(3)} ` +
+        `(${((addedMs / baseMs) * 100).toFixed(1)}%), peers' own increase included.\n`,
     );
   } finally {
     await browser?.close();
