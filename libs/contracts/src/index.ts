@@ -14,3 +14,4 @@ export {
   serviceDescriptor,
   type RetrySafety,
 } from './descriptors';
+export { EVENT_KIND_LOG_NAMES, eventKindLogName, type EventKindLogName } from './event-kinds';

@@ -1,16 +1,6 @@
-import { EventKind, type Event } from '@distlab/contracts/clock/v1/clock';
+import { eventKindLogName } from '@distlab/contracts';
+import type { Event } from '@distlab/contracts/clock/v1/clock';
 import type { WireEvent } from './wire';
-
-const KIND_NAMES: Record<number, WireEvent['kind']> = {
-  [EventKind.EVENT_KIND_LOCAL]: 'local',
-  [EventKind.EVENT_KIND_SEND]: 'send',
-  [EventKind.EVENT_KIND_RECEIVE]: 'receive',
-  [EventKind.EVENT_KIND_CRITICAL_SECTION_ENTER]: 'cs-enter',
-  [EventKind.EVENT_KIND_CRITICAL_SECTION_EXIT]: 'cs-exit',
-  [EventKind.EVENT_KIND_ELECTION]: 'election',
-  [EventKind.EVENT_KIND_LEADER_CHANGED]: 'leader-changed',
-  [EventKind.EVENT_KIND_CLOCK_ADJUSTED]: 'clock-adjusted',
-};
 
 /**
  * A WatchEvents event as the page gets it. The vector is written as the log files write it ("1:3,2:1", ids in
@@ -26,7 +16,7 @@ export function toWireEvent(event: Event, incarnation: number): WireEvent {
     peer: event.peerId,
     incarnation,
     sequence: Number(event.sequence),
-    kind: KIND_NAMES[event.kind] ?? 'local',
+    kind: eventKindLogName(event.kind),
     lamport: Number(event.stamp?.lamport ?? 0),
     vector,
     wallTime: event.wallTime?.toISOString() ?? '',

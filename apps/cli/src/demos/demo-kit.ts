@@ -1,21 +1,11 @@
 import { Command } from 'commander';
-import { ClockServiceClient, EventKind, type Event } from '@distlab/contracts/clock/v1/clock';
+import { eventKindLogName } from '@distlab/contracts';
+import { ClockServiceClient, type Event } from '@distlab/contracts/clock/v1/clock';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { createClient, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
 import { formatCheck, type CheckResult, type TraceEvent } from '@distlab/trace';
 import type { Client } from '@grpc/grpc-js';
 import { CliContext, paintVerdicts } from '../context';
-
-const KIND_NAMES: Record<number, TraceEvent['kind']> = {
-  [EventKind.EVENT_KIND_LOCAL]: 'local',
-  [EventKind.EVENT_KIND_SEND]: 'send',
-  [EventKind.EVENT_KIND_RECEIVE]: 'receive',
-  [EventKind.EVENT_KIND_CRITICAL_SECTION_ENTER]: 'cs-enter',
-  [EventKind.EVENT_KIND_CRITICAL_SECTION_EXIT]: 'cs-exit',
-  [EventKind.EVENT_KIND_ELECTION]: 'election',
-  [EventKind.EVENT_KIND_LEADER_CHANGED]: 'leader-changed',
-  [EventKind.EVENT_KIND_CLOCK_ADJUSTED]: 'clock-adjusted',
-};
 
 /** Where the system's services listen: `distlab up`'s layout from its base port. */
 export interface SystemAddresses {
@@ -148,7 +138,7 @@ export function toTraceEvent(event: Event, incarnation: number): TraceEvent {
     peer: event.peerId,
     incarnation,
     sequence: Number(event.sequence),
-    kind: KIND_NAMES[event.kind] ?? 'local',
+    kind: eventKindLogName(event.kind),
     lamport: Number(event.stamp?.lamport ?? 0),
     vector: new Map(
       Object.entries(event.stamp?.vector ?? {}).map(([peerId, count]) => [Number(peerId), Number(count)]),

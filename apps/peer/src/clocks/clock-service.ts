@@ -1,3 +1,4 @@
+import { EVENT_KIND_LOG_NAMES } from '@distlab/contracts';
 import {
   ClockServiceClient,
   EventKind,
@@ -42,16 +43,8 @@ const PAGE_MAX = 1000;
 /** ListEvents pages by sequence: a token names the last sequence returned. */
 const PAGE_TOKENS = pageTokens('e1');
 
-const KINDS: Record<EventKindName, EventKind> = {
-  local: EventKind.EVENT_KIND_LOCAL,
-  send: EventKind.EVENT_KIND_SEND,
-  receive: EventKind.EVENT_KIND_RECEIVE,
-  'cs-enter': EventKind.EVENT_KIND_CRITICAL_SECTION_ENTER,
-  'cs-exit': EventKind.EVENT_KIND_CRITICAL_SECTION_EXIT,
-  election: EventKind.EVENT_KIND_ELECTION,
-  'leader-changed': EventKind.EVENT_KIND_LEADER_CHANGED,
-  'clock-adjusted': EventKind.EVENT_KIND_CLOCK_ADJUSTED,
-};
+/** The log's kind names and the wire's enum: one table, in @distlab/contracts. */
+const KINDS: Record<EventKindName, EventKind> = EVENT_KIND_LOG_NAMES;
 
 /**
  * The clock service's one status mapping: a malformed stamp in metadata is INVALID_ARGUMENT (the message says which
