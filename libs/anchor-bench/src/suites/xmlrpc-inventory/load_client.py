@@ -47,8 +47,32 @@ def grpc_operations(address):
     return add, get, lambda *_: channel.close()
 
 
+def grpc_echo_operations(address):
+    """The floor of distlab's side: the same client and server stack (a peer's GreeterService), no storage."""
+    import grpc
+    from distlab.greeter.v1 import greeter_pb2, greeter_pb2_grpc
+
+    channel = grpc.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+    stub = greeter_pb2_grpc.GreeterServiceStub(channel)
+    names = {}
+
+    def add(name):
+        stub.SayHello(greeter_pb2.SayHelloRequest(name=name), timeout=10)
+        names[len(names) + 1] = name
+        return len(names)
+
+    def get(item_id):
+        stub.SayHello(greeter_pb2.SayHelloRequest(name=names[item_id]), timeout=10)
+        return names.pop(item_id)
+
+    return add, get, lambda *_: channel.close()
+
+
+OPERATIONS = {"xmlrpc": xmlrpc_operations, "grpc": grpc_operations, "grpc-echo": grpc_echo_operations}
+
+
 def drive(system, address, thread_index, deadline, results):
-    add, get, close = (xmlrpc_operations if system == "xmlrpc" else grpc_operations)(address)
+    add, get, close = OPERATIONS[system](address)
     calls = 0
     errors = 0
     first_error = None
@@ -73,14 +97,14 @@ def drive(system, address, thread_index, deadline, results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--system", choices=["xmlrpc", "grpc"], required=True)
+    parser.add_argument("--system", choices=sorted(OPERATIONS), required=True)
     parser.add_argument("--address", required=True, help="host:port")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--duration-ms", type=int, default=2000)
     arguments = parser.parse_args()
 
     # Warm-up: one add and get per thread's worth of connections is not measured.
-    add, get, close = (xmlrpc_operations if arguments.system == "xmlrpc" else grpc_operations)(arguments.address)
+    add, get, close = OPERATIONS[arguments.system](arguments.address)
     get(add("warm-up"))
     close(None, None, None)
 
