@@ -91,4 +91,12 @@ describe('GroupCommit', () => {
     expect(commits.commits).toBe(3); // 256 + 256 + 88
     expect(names()).toHaveLength(600);
   });
+
+  it('commits what is pending when flushed before the database closes', async () => {
+    const written = [commits.run(insert('a')), commits.run(insert('b'))];
+    commits.flushNow();
+    expect(names()).toEqual(['a', 'b']);
+    await expect(Promise.all(written)).resolves.toEqual([1, 1]);
+    expect(commits.commits).toBe(1);
+  });
 });

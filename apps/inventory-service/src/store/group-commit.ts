@@ -76,6 +76,7 @@ export class GroupCommit {
   private flush(): void {
     this.scheduled = false;
     const batch = this.pending.splice(0, BATCH_WRITES_MAX);
+    if (batch.length === 0) return; // flushNow (at close) took them already.
     if (this.pending.length > 0) this.schedule();
     let outcomes: Array<{ value?: unknown; error?: unknown }>;
     try {
