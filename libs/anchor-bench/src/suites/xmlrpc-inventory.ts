@@ -43,7 +43,7 @@ interface LoadFigures {
 }
 
 /** Starts the anchor: it prints its address as its first line, and stops when its stdin (a pipe from here) closes. */
-async function startAnchor(): Promise<{ address: string; child: ChildProcess }> {
+export async function startXmlRpcInventory(): Promise<{ address: string; child: ChildProcess }> {
   const child = spawn(DEBIAN_PYTHON, [ANCHOR_SERVER, '--port', '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const first = await Promise.race([
@@ -56,7 +56,8 @@ async function startAnchor(): Promise<{ address: string; child: ChildProcess }> 
   return { address: (JSON.parse(first) as { address: string }).address, child };
 }
 
-async function runLoadClient(
+/** Runs the Python load client once and returns its calls per second; throws when any call failed. */
+export async function runLoadClient(
   system: System,
   address: string,
   threads: number,
@@ -90,7 +91,7 @@ async function measure(options: SuiteOptions): Promise<AnchorRow[]> {
   const children: ChildProcess[] = [];
   try {
     await promisify(execFile)('sh', [GENERATE_STUBS, stubs]);
-    const anchor = await startAnchor();
+    const anchor = await startXmlRpcInventory();
     children.push(anchor.child);
     const distlab = await startQuietServerProcess('inventory-service', ['--data-dir', dataDir]);
     children.push(distlab.child);
