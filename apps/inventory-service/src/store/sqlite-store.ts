@@ -16,22 +16,27 @@ import {
   type RequestKey,
   type UpdateInput,
 } from './inventory-store';
+import { GroupCommit } from './group-commit';
 
 /**
  * The embedded engine: one SQLite file under the data directory, in WAL mode.
  *
- * Durability: each write is one transaction, committed before the call returns. With `synchronous=NORMAL` (the
- * default here) a committed transaction survives the process being killed at any moment, since it is in the WAL and
- * the OS has it; only an OS crash or power loss may lose the last commits. `synchronous=FULL` (`--sqlite-sync full`)
- * also survives those, at the cost of an fsync per write.
+ * Durability: each write is atomic and committed before its call returns. Writes are group-committed (see
+ * GroupCommit): the writes that arrive together share one transaction, each in a savepoint of its own, and are
+ * acknowledged once it has committed. With `synchronous=NORMAL` (the default here) a committed transaction survives
+ * the process being killed at any moment, since it is in the WAL and the OS has it; only an OS crash or power loss
+ * may lose the last commits. `synchronous=FULL` (`--sqlite-sync full`) also survives those: the WAL is fsynced at
+ * every commit, which group commit makes one fsync per batch rather than per write.
  *
- * Concurrency: better-sqlite3 is synchronous, so a transaction runs start to end without yielding to another call of
- * this process; other processes on the same file are serialized by SQLite's write lock (busy_timeout waits for it).
+ * Concurrency: better-sqlite3 is synchronous, so a batch runs start to end without yielding to another call of this
+ * process, and reads (outside any transaction) see only committed writes; other processes on the same file are
+ * serialized by SQLite's write lock (busy_timeout waits for it).
  */
 export class SqliteStore implements InventoryStore {
   readonly engine = 'sqlite';
   private readonly db: Database.Database;
   private readonly statements;
+  private readonly commits: GroupCommit;
 
   constructor(dataDir: string, options: { synchronous?: 'normal' | 'full' } = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -40,6 +45,7 @@ export class SqliteStore implements InventoryStore {
     this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
+    this.commits = new GroupCommit(this.db);
     this.statements = {
       insert: this.db.prepare(
         'INSERT INTO items (name, quantity, version, create_time, update_time) VALUES (?, ?, 1, ?, ?) RETURNING *',
@@ -69,11 +75,18 @@ export class SqliteStore implements InventoryStore {
   }
 
   async add(name: string, quantity: number, key?: RequestKey, fence?: Fence): Promise<Item> {
-    return this.once(key, () => {
-      this.checkFence(fence);
+    const insert = () => {
       const now = Date.now();
       return toItem(this.statements.insert.get(name, quantity, now, now) as Row);
-    });
+    };
+    // A plain add is one statement, atomic by itself: it needs no savepoint of its own inside the batch.
+    if (key === undefined && fence === undefined) return this.commits.run(insert);
+    return this.commits.run(() =>
+      this.once(key, () => {
+        this.checkFence(fence);
+        return insert();
+      }),
+    );
   }
 
   async get(id: number): Promise<Item> {
@@ -81,39 +94,41 @@ export class SqliteStore implements InventoryStore {
   }
 
   async update(id: number, input: UpdateInput, fence?: Fence): Promise<Item> {
-    return this.db
-      .transaction(() => {
+    return this.commits.run(() =>
+      this.atomically(() => {
         const current = this.existing(id);
         this.checkFence(fence);
         if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
           throw new VersionMismatchError(id, input.expectedVersion, current.version);
         }
         return toItem(this.statements.update.get(input.quantity, input.name ?? current.name, Date.now(), id) as Row);
-      })
-      .immediate();
+      }),
+    );
   }
 
   async adjust(id: number, delta: number, key?: RequestKey, fence?: Fence): Promise<Item> {
-    return this.once(key, () => {
-      const current = this.existing(id);
-      this.checkFence(fence);
-      if (current.quantity + delta < 0) throw new InsufficientQuantityError(id, current.quantity, delta);
-      if (current.quantity + delta > QUANTITY_MAX) throw new QuantityOverflowError(id, current.quantity, delta);
-      return toItem(this.statements.adjust.get(delta, Date.now(), id) as Row);
-    });
+    return this.commits.run(() =>
+      this.once(key, () => {
+        const current = this.existing(id);
+        this.checkFence(fence);
+        if (current.quantity + delta < 0) throw new InsufficientQuantityError(id, current.quantity, delta);
+        if (current.quantity + delta > QUANTITY_MAX) throw new QuantityOverflowError(id, current.quantity, delta);
+        return toItem(this.statements.adjust.get(delta, Date.now(), id) as Row);
+      }),
+    );
   }
 
   async delete(id: number, expectedVersion?: number, fence?: Fence): Promise<Item> {
-    return this.db
-      .transaction(() => {
+    return this.commits.run(() =>
+      this.atomically(() => {
         const current = this.existing(id);
         this.checkFence(fence);
         if (expectedVersion !== undefined && expectedVersion !== current.version) {
           throw new VersionMismatchError(id, expectedVersion, current.version);
         }
         return toItem(this.statements.delete.get(id) as Row);
-      })
-      .immediate();
+      }),
+    );
   }
 
   async list(afterId: number, limit: number): Promise<{ items: Item[]; more: boolean }> {
@@ -131,6 +146,7 @@ export class SqliteStore implements InventoryStore {
   }
 
   async close(): Promise<void> {
+    this.commits.flushNow();
     this.db.close();
   }
 
@@ -153,22 +169,28 @@ export class SqliteStore implements InventoryStore {
    * retry either finds both or neither.
    */
   private once(key: RequestKey | undefined, write: () => Item): Item {
-    return this.db
-      .transaction(() => {
-        if (key !== undefined) {
-          const seen = this.statements.findKey.get(key.requestId) as
-            { fingerprint: string; response: string } | undefined;
-          if (seen !== undefined) {
-            if (seen.fingerprint !== key.fingerprint) throw new RequestKeyReusedError(key.requestId);
-            return itemFromJson(seen.response);
-          }
+    return this.atomically(() => {
+      if (key !== undefined) {
+        const seen = this.statements.findKey.get(key.requestId) as
+          { fingerprint: string; response: string } | undefined;
+        if (seen !== undefined) {
+          if (seen.fingerprint !== key.fingerprint) throw new RequestKeyReusedError(key.requestId);
+          return itemFromJson(seen.response);
         }
-        const item = write();
-        if (key !== undefined)
-          this.statements.saveKey.run(key.requestId, key.fingerprint, JSON.stringify(item), Date.now());
-        return item;
-      })
-      .immediate();
+      }
+      const item = write();
+      if (key !== undefined)
+        this.statements.saveKey.run(key.requestId, key.fingerprint, JSON.stringify(item), Date.now());
+      return item;
+    });
+  }
+
+  /**
+   * Runs `body` all or nothing: inside a group-commit batch this is a savepoint, so a write that fails halfway (say,
+   * after reading, on a stale fence) leaves nothing behind and the batch's other writes still commit.
+   */
+  private atomically<T>(body: () => T): T {
+    return this.db.transaction(body).immediate();
   }
 }
 
