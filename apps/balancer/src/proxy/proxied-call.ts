@@ -6,6 +6,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Endpoint } from '../balancing/endpoint';
+import type { MethodShape } from './method-shape';
 import type { ProxyOptions } from './proxy-options';
 import {
   deadlineFrom,
@@ -33,6 +34,10 @@ export interface ProxyContext {
  * One client call through the proxy: its request frames are kept (up to maxReplayBytes) so that an attempt that failed
  * before any response can be replayed on another backend, as GrpcProxy's failover rules allow; the response frames
  * pass through to the client (a single-message response only once its trailers arrived).
+ *
+ * A single-message request (unary, server streaming) goes upstream only once the client has sent all of it: the
+ * backend then gets headers, message and end of stream in one write, instead of a stream opened at once and fed over
+ * later turns of the event loop (three writes and wake-ups on each side for a message that fits in one packet).
  */
 export class ProxiedCall {
   private readonly replay: Buffer[] = [];
@@ -48,16 +53,21 @@ export class ProxiedCall {
   private onFinished: () => void = () => undefined;
   /** A backend's reset of this call's stream, answered when no other backend is left to try. */
   private lastFailure: ProxyFailure | undefined;
+  private readonly shape: MethodShape;
+  /** A single-message request not yet whole: the first attempt waits for its end (see the class comment). */
+  private awaitingWholeRequest: boolean;
 
   constructor(
     private readonly proxy: ProxyContext,
     private readonly stream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
     private readonly service: string,
-    private readonly method: string,
+    method: string,
     private readonly local: boolean,
   ) {
     this.deadlineMs = deadlineFrom(headers['grpc-timeout'], Date.now());
+    this.shape = proxy.settings.methodShape(service, method);
+    this.awaitingWholeRequest = this.shape.singleRequest && !local;
   }
 
   start(onFinished: () => void): void {
@@ -67,6 +77,14 @@ export class ProxiedCall {
       if (this.replayable) {
         this.replayBytes += chunk.length;
         if (this.replayBytes > maxReplay) {
+          if (this.awaitingWholeRequest) {
+            // Too long to wait for: the first attempt starts now with what came so far, and the rest streams.
+            this.replay.push(chunk);
+            this.beginFirstAttempt();
+            this.replayable = false;
+            this.replay.length = 0;
+            return;
+          }
           this.replayable = false;
           this.replay.length = 0;
         } else {
@@ -81,7 +99,8 @@ export class ProxiedCall {
     });
     this.stream.on('end', () => {
       this.requestEnded = true;
-      this.upstream?.end();
+      if (this.awaitingWholeRequest) this.beginFirstAttempt();
+      else this.upstream?.end();
     });
     this.stream.on('close', () => {
       // The client went away (cancelled, deadline, connection lost) before the call ended: cancel upstream too.
@@ -90,7 +109,12 @@ export class ProxiedCall {
         this.finish();
       }
     });
-    this.attempt();
+    if (!this.awaitingWholeRequest) this.attempt();
+  }
+
+  private beginFirstAttempt(): void {
+    this.awaitingWholeRequest = false;
+    if (!this.finished) this.attempt();
   }
 
   private attempt(): void {
@@ -109,14 +133,12 @@ export class ProxiedCall {
     const address = endpoint?.address ?? localAddress;
     const connection = this.proxy.session(address);
     const tracker = endpoint?.begin();
-    const outgoing = {
-      ...forwardableHeaders(this.headers),
-      ':method': 'POST',
-      ':path': this.headers[':path'],
-      ':scheme': 'http',
-      ':authority': address,
-      ...(this.deadlineMs === undefined ? {} : { 'grpc-timeout': timeoutHeader(this.deadlineMs, Date.now()) }),
-    };
+    const outgoing = forwardableHeaders(this.headers);
+    outgoing[':method'] = 'POST';
+    outgoing[':path'] = this.headers[':path'];
+    outgoing[':scheme'] = 'http';
+    outgoing[':authority'] = address;
+    if (this.deadlineMs !== undefined) outgoing['grpc-timeout'] = timeoutHeader(this.deadlineMs, Date.now());
     let upstream: ClientHttp2Stream;
     try {
       upstream = connection.session.request(outgoing, { endStream: false });
@@ -134,7 +156,7 @@ export class ProxiedCall {
     // A single-message response is held until its trailers arrive, so that a backend dying at any moment before
     // then leaves the call retryable (CI caught a worker killed between its response headers and its trailers).
     // Streaming responses pass through as they come.
-    const holdResponse = this.proxy.settings.singleResponse(this.service, this.method);
+    const holdResponse = this.shape.singleResponse;
     let heldHeaders: IncomingHttpHeaders | undefined;
     const heldData: Buffer[] = [];
     const beginResponse = (responseHeaders: IncomingHttpHeaders) => {
@@ -192,12 +214,7 @@ export class ProxiedCall {
       }
     });
     upstream.on('trailers', (received) => {
-      trailers = withCappedMessage(
-        Object.fromEntries(Object.entries(received).filter(([name]) => !name.startsWith(':'))) as Record<
-          string,
-          string
-        >,
-      );
+      trailers = withCappedMessage(withoutPseudoHeaders(received));
     });
     upstream.on('end', () => {
       if (holdResponse && heldHeaders !== undefined && trailers !== undefined) {
@@ -257,7 +274,7 @@ export class ProxiedCall {
   private mayRetry(certainlyNotRun: boolean): boolean {
     if (this.local || this.responded || !this.replayable || this.stream.closed) return false;
     if (this.attempts >= (this.proxy.settings.maxAttempts ?? 3)) return false;
-    return certainlyNotRun || this.proxy.settings.retrySafety(this.service, this.method) !== 'unsafe';
+    return certainlyNotRun || this.shape.retrySafety !== 'unsafe';
   }
 
   private retry(failed: Endpoint | undefined): void {
@@ -284,4 +301,11 @@ export class ProxiedCall {
 function withCappedMessage<T extends Record<string, unknown>>(headers: T): T {
   const message = headers['grpc-message'];
   return message === undefined ? headers : { ...headers, 'grpc-message': capPassedMessage(message as string) };
+}
+
+/** Trailers as the client gets them: the backend's, without HTTP/2 pseudo-headers. */
+function withoutPseudoHeaders(received: IncomingHttpHeaders): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name in received) if (name[0] !== ':') kept[name] = received[name] as string;
+  return kept;
 }
