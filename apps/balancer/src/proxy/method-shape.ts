@@ -2,16 +2,14 @@ import { descriptorRegistry, retrySafety, type RetrySafety } from '@distlab/cont
 
 /** What the proxy needs to know of a method, from its contract, to forward its calls. */
 export interface MethodShape {
-  /** The client sends exactly one message (unary or server streaming): the request can be forwarded whole. */
-  readonly singleRequest: boolean;
   /** The backend answers with exactly one message (unary or client streaming): the response can be held whole. */
   readonly singleResponse: boolean;
   /** How safe the method is to send twice; `unsafe` when unknown. */
   readonly retrySafety: RetrySafety;
 }
 
-/** A method no contract describes: streamed both ways as it comes, never repeated. */
-export const UNKNOWN_METHOD: MethodShape = { singleRequest: false, singleResponse: false, retrySafety: 'unsafe' };
+/** A method no contract describes: its response streamed as it comes, never repeated. */
+export const UNKNOWN_METHOD: MethodShape = { singleResponse: false, retrySafety: 'unsafe' };
 
 /**
  * The shape of every method of the services in the contracts, read once per service and kept: the proxy asks for it
@@ -46,7 +44,6 @@ function shapesOf(
     methods.map((method) => [
       method.name,
       {
-        singleRequest: method.methodKind === 'unary' || method.methodKind === 'server_streaming',
         singleResponse: method.methodKind === 'unary' || method.methodKind === 'client_streaming',
         retrySafety: safety.get(method.name) ?? 'unsafe',
       },

@@ -34,10 +34,6 @@ export interface ProxyContext {
  * One client call through the proxy: its request frames are kept (up to maxReplayBytes) so that an attempt that failed
  * before any response can be replayed on another backend, as GrpcProxy's failover rules allow; the response frames
  * pass through to the client (a single-message response only once its trailers arrived).
- *
- * A single-message request (unary, server streaming) goes upstream only once the client has sent all of it: the
- * backend then gets headers, message and end of stream in one write, instead of a stream opened at once and fed over
- * later turns of the event loop (three writes and wake-ups on each side for a message that fits in one packet).
  */
 export class ProxiedCall {
   private readonly replay: Buffer[] = [];
@@ -54,8 +50,6 @@ export class ProxiedCall {
   /** A backend's reset of this call's stream, answered when no other backend is left to try. */
   private lastFailure: ProxyFailure | undefined;
   private readonly shape: MethodShape;
-  /** A single-message request not yet whole: the first attempt waits for its end (see the class comment). */
-  private awaitingWholeRequest: boolean;
 
   constructor(
     private readonly proxy: ProxyContext,
@@ -67,7 +61,6 @@ export class ProxiedCall {
   ) {
     this.deadlineMs = deadlineFrom(headers['grpc-timeout'], Date.now());
     this.shape = proxy.settings.methodShape(service, method);
-    this.awaitingWholeRequest = this.shape.singleRequest && !local;
   }
 
   start(onFinished: () => void): void {
@@ -77,14 +70,6 @@ export class ProxiedCall {
       if (this.replayable) {
         this.replayBytes += chunk.length;
         if (this.replayBytes > maxReplay) {
-          if (this.awaitingWholeRequest) {
-            // Too long to wait for: the first attempt starts now with what came so far, and the rest streams.
-            this.replay.push(chunk);
-            this.beginFirstAttempt();
-            this.replayable = false;
-            this.replay.length = 0;
-            return;
-          }
           this.replayable = false;
           this.replay.length = 0;
         } else {
@@ -99,8 +84,7 @@ export class ProxiedCall {
     });
     this.stream.on('end', () => {
       this.requestEnded = true;
-      if (this.awaitingWholeRequest) this.beginFirstAttempt();
-      else this.upstream?.end();
+      this.upstream?.end();
     });
     this.stream.on('close', () => {
       // The client went away (cancelled, deadline, connection lost) before the call ended: cancel upstream too.
@@ -109,12 +93,7 @@ export class ProxiedCall {
         this.finish();
       }
     });
-    if (!this.awaitingWholeRequest) this.attempt();
-  }
-
-  private beginFirstAttempt(): void {
-    this.awaitingWholeRequest = false;
-    if (!this.finished) this.attempt();
+    this.attempt();
   }
 
   private attempt(): void {
