@@ -1,7 +1,9 @@
 // nginx 1.22 grpc_pass against distlab's balancer, both proxying small unary calls (Compute(10)) to the same two
 // factorial workers, both driven by h2load from one connection: at 64 calls in flight (throughput) and at 1
 // (latency). Each round's h2load figures are checked against what the workers really answered (their metrics) and a
-// sample call through each proxy must come back OK with 10!, so a proxy answering errors fast cannot win a row.
+// sample call through each proxy must come back OK with 10!, so a proxy answering errors fast cannot win a row. A run
+// through a bare node:http2 proxy (bare-http2-proxy.ts) prints the floor under each row: what node's HTTP/2 stack
+// costs before the balancer does anything of its own.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import {
   startFactorialCluster,
   type FactorialCluster,
 } from './nginx-grpc/factorial-cluster';
+import { startBareHttp2Proxy, type BareHttp2Proxy } from './nginx-grpc/bare-http2-proxy';
 import { H2LOAD, runH2load, writeComputeRequestBody, type H2loadResult } from './nginx-grpc/h2load';
 import { NGINX, startNginxGrpcProxy } from './nginx-grpc/nginx-proxy';
 
@@ -65,12 +68,22 @@ function measureThrough(
   };
 }
 
-/** Both rows: alternating rounds of nginx and the balancer at one in-flight count. */
+/** One row's figures: calls/s and mean latency of each round, and of one run through the floor proxy. */
+interface RowFigures {
+  calls: { anchor: number[]; distlab: number[] };
+  meansMs: { anchor: number[]; distlab: number[] };
+  floor: H2loadResult;
+}
+
+/**
+ * One row: alternating rounds of nginx and the balancer at one in-flight count, then one run through the bare
+ * node:http2 proxy, the floor that says how much of the gap to nginx is node's HTTP/2 stack rather than the balancer.
+ */
 async function measureRow(
   inFlight: number,
-  sides: { nginx: Measure; distlab: Measure },
+  sides: { nginx: Measure; distlab: Measure; floor: Measure },
   options: SuiteOptions,
-): Promise<{ calls: { anchor: number[]; distlab: number[] }; meansMs: { anchor: number[]; distlab: number[] } }> {
+): Promise<RowFigures> {
   const meansMs = { anchor: [] as number[], distlab: [] as number[] };
   const calls = await alternateRounds(options.rounds, {
     anchor: async () => {
@@ -86,35 +99,51 @@ async function measureRow(
       return result.callsPerSecond;
     },
   });
-  return { calls, meansMs };
+  const floor = await sides.floor(inFlight);
+  options.log(`  floor   -m${inFlight}: ${formatRate(floor.callsPerSecond, 'calls/s')}, mean ${floor.meanMs} ms`);
+  return { calls, meansMs, floor };
 }
 
 async function run(options: SuiteOptions): Promise<AnchorRow[]> {
   const directory = mkdtempSync(join(tmpdir(), 'distlab-nginx-bench-'));
   let cluster: FactorialCluster | undefined;
   let nginx: Awaited<ReturnType<typeof startNginxGrpcProxy>> | undefined;
+  let bare: BareHttp2Proxy | undefined;
   try {
     const bodyFile = writeComputeRequestBody(directory, N);
     cluster = await startFactorialCluster();
     nginx = await startNginxGrpcProxy(cluster.workerAddresses);
+    bare = await startBareHttp2Proxy(cluster.workerAddresses);
     const sides = {
       nginx: measureThrough('nginx', nginx.address, cluster, bodyFile, options.durationMs),
       distlab: measureThrough('the balancer', cluster.balancerAddress, cluster, bodyFile, options.durationMs),
+      floor: measureThrough('the bare node:http2 proxy', bare.address, cluster, bodyFile, options.durationMs),
     };
     // Warm-up: connections opened, JIT warm, on both sides, before any round counts.
-    for (const side of [sides.nginx, sides.distlab]) await side(64);
+    for (const side of [sides.nginx, sides.distlab, sides.floor]) await side(64);
 
     const throughput = await measureRow(64, sides, options);
     const latency = await measureRow(1, sides, options);
-    return [throughputRow(throughput.calls), latencyRow(latency.calls, latency.meansMs)];
+    return [throughputRow(throughput), latencyRow(latency)];
   } finally {
+    await bare?.stop();
     await nginx?.stop();
     await cluster?.stop();
     rmSync(directory, { recursive: true, force: true });
   }
 }
 
-function throughputRow(calls: { anchor: number[]; distlab: number[] }): AnchorRow {
+/** "floor (bare node:http2 proxy, one run): 4.10k calls/s, 0.85× nginx, mean 0.62 ms" */
+function describeFloor({ calls, floor }: RowFigures): string {
+  const ofNginx = formatRatio(floor.callsPerSecond / median(calls.anchor));
+  return (
+    `floor (bare node:http2 proxy, one run): ${formatRate(floor.callsPerSecond, 'calls/s')}, ${ofNginx} nginx, ` +
+    `mean ${formatDuration(floor.meanMs)}`
+  );
+}
+
+function throughputRow(figures: RowFigures): AnchorRow {
+  const { calls } = figures;
   const ratio = median(calls.distlab) / median(calls.anchor);
   return {
     work: THROUGHPUT_WORK,
@@ -124,14 +153,12 @@ function throughputRow(calls: { anchor: number[]; distlab: number[] }): AnchorRo
     ratio: formatRatio(ratio),
     goal: THROUGHPUT_GOAL,
     met: ratio >= 1.0,
-    detail: describeRounds(calls),
+    detail: `${describeRounds(calls)}; ${describeFloor(figures)}`,
   };
 }
 
-function latencyRow(
-  calls: { anchor: number[]; distlab: number[] },
-  meansMs: { anchor: number[]; distlab: number[] },
-): AnchorRow {
+function latencyRow(figures: RowFigures): AnchorRow {
+  const { calls, meansMs } = figures;
   const ratio = median(calls.distlab) / median(calls.anchor);
   const anchorMeanMs = median(meansMs.anchor);
   const distlabMeanMs = median(meansMs.distlab);
@@ -145,7 +172,7 @@ function latencyRow(
     met: ratio >= 0.9 && distlabMeanMs <= anchorMeanMs + LATENCY_ALLOWANCE_MS,
     detail:
       `${describeRounds(calls)}; mean ms nginx ${meansMs.anchor.map((ms) => ms.toFixed(3)).join(' ')}, ` +
-      `distlab ${meansMs.distlab.map((ms) => ms.toFixed(3)).join(' ')}`,
+      `distlab ${meansMs.distlab.map((ms) => ms.toFixed(3)).join(' ')}; ${describeFloor(figures)}`,
   };
 }
 
