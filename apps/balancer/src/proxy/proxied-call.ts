@@ -3,6 +3,7 @@ import {
   type ClientHttp2Session,
   type ClientHttp2Stream,
   type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Endpoint } from '../balancing/endpoint';
@@ -140,8 +141,7 @@ export class ProxiedCall {
     const heldData: Buffer[] = [];
     const beginResponse = (responseHeaders: IncomingHttpHeaders) => {
       this.responded = true;
-      const { ':status': _status, ...rest } = responseHeaders;
-      this.stream.respond({ ':status': 200, ...withCappedMessage(rest) }, { waitForTrailers: true });
+      this.stream.respond(asClientResponse(responseHeaders), { waitForTrailers: true });
       this.stream.on('wantTrailers', () => {
         const final = trailers ?? {
           'grpc-status': String(GrpcStatus.INTERNAL),
@@ -169,10 +169,7 @@ export class ProxiedCall {
       if (trailersOnly) {
         settle(status === GrpcStatus.OK);
         this.responded = true;
-        const { ':status': _status, ...rest } = responseHeaders;
-        if (!this.stream.closed) {
-          this.stream.respond({ ':status': 200, ...withCappedMessage(rest) }, { endStream: true });
-        }
+        if (!this.stream.closed) this.stream.respond(asClientResponse(responseHeaders), { endStream: true });
         this.finish();
         return;
       }
@@ -193,7 +190,7 @@ export class ProxiedCall {
       }
     });
     upstream.on('trailers', (received) => {
-      trailers = withCappedMessage(withoutPseudoHeaders(received));
+      trailers = asClientTrailers(received);
     });
     upstream.on('end', () => {
       if (holdResponse && heldHeaders !== undefined && trailers !== undefined) {
@@ -276,15 +273,24 @@ export class ProxiedCall {
   }
 }
 
-/** Response headers or trailers with the backend's grpc-message capped (see capPassedMessage). */
-function withCappedMessage<T extends Record<string, unknown>>(headers: T): T {
-  const message = headers['grpc-message'];
-  return message === undefined ? headers : { ...headers, 'grpc-message': capPassedMessage(message as string) };
+/**
+ * A backend's response headers made the client's, in place (they are this attempt's own object; copying them with
+ * rest and spread took 5 µs a call, the costliest line of the proxy's own code in a CPU profile): status 200 whatever
+ * the backend's, its grpc-message capped (see capPassedMessage).
+ */
+function asClientResponse(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const response: OutgoingHttpHeaders = headers;
+  response[':status'] = 200;
+  const message = response['grpc-message'];
+  if (typeof message === 'string') response['grpc-message'] = capPassedMessage(message);
+  return response;
 }
 
-/** Trailers as the client gets them: the backend's, without HTTP/2 pseudo-headers. */
-function withoutPseudoHeaders(received: IncomingHttpHeaders): Record<string, string> {
+/** A backend's trailers as the client gets them, in one pass: without HTTP/2 pseudo-headers, grpc-message capped. */
+function asClientTrailers(received: IncomingHttpHeaders): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const name in received) if (name[0] !== ':') kept[name] = received[name] as string;
+  const message = received['grpc-message'];
+  if (typeof message === 'string') kept['grpc-message'] = capPassedMessage(message) ?? message;
   return kept;
 }
