@@ -1,4 +1,3 @@
-import { descriptorRegistry, retrySafety, type RetrySafety } from '@distlab/contracts';
 import { BalancerServiceService } from '@distlab/contracts/balancer/v1/balancer';
 import { RegistryServiceService } from '@distlab/contracts/registry/v1/registry';
 import { startServer, type Logger, type ServerConfig, outgoingClientSettings } from '@distlab/grpc-kit';
@@ -6,6 +5,7 @@ import { balancerService } from './balancer-service';
 import { Backends } from './balancing/backends';
 import type { HealthWatchOptions } from './balancing/health-watcher';
 import { GrpcProxy } from './proxy/grpc-proxy';
+import { contractMethodShapes } from './proxy/method-shape';
 import { LeaseTable } from './registry/lease-table';
 import { registryService, scheduleExpiry } from './registry/registry-service';
 
@@ -63,8 +63,7 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningBa
     backends,
     localAddress: local.address,
     localServices: new Set([...local.serviceNames, ...LOCAL_PROTOCOL_SERVICES]),
-    retrySafety: contractRetrySafety,
-    singleResponse: contractSingleResponse,
+    methodShape: contractMethodShapes(),
     logger,
     tls: options.server.tls,
     backendCaFile: options.server.clientTls?.caFile,
@@ -86,21 +85,4 @@ export async function startBalancer(options: BalancerOptions): Promise<RunningBa
       await local.shutdown(0);
     },
   };
-}
-
-/** Whether a method answers with one message, from the contracts; unknown methods are treated as streaming. */
-function contractSingleResponse(service: string, method: string): boolean {
-  const kind = descriptorRegistry()
-    .getService(service)
-    ?.methods.find((candidate) => candidate.name === method)?.methodKind;
-  return kind === 'unary' || kind === 'client_streaming';
-}
-
-/** Retry safety from the contracts, for any service the balancer forwards; unknown methods are unsafe. */
-function contractRetrySafety(service: string, method: string): RetrySafety {
-  try {
-    return retrySafety(service).get(method) ?? 'unsafe';
-  } catch {
-    return 'unsafe';
-  }
 }

@@ -17,6 +17,7 @@ function makeBackendMetrics() {
       name: 'distlab_balancer_picks_total',
       help: 'Calls the balancer gave to this backend, retries included.',
       labelNames: ['service', 'backend'],
+      collect: flushPicks,
     }),
   };
 }
@@ -37,11 +38,26 @@ export function recordBackendHealth(endpoint: Endpoint): void {
 
 /** Removes a backend's health series when it leaves the registry. */
 export function forgetBackend(endpoint: Endpoint): void {
+  flushPicks();
   metrics().up.remove(labelsOf(endpoint));
+}
+
+/**
+ * Picks not yet added to the counter, by endpoint. A pick is on every call's path, and prom-client's inc builds and
+ * hashes the label set each time: the picks are counted here and added to the counter when it is read (a scrape) or
+ * when the backend leaves, so that a scrape still shows every pick.
+ */
+const unreportedPicks = new Map<Endpoint, number>();
+
+function flushPicks(): void {
+  if (unreportedPicks.size === 0) return;
+  const { picks } = metrics();
+  for (const [endpoint, count] of unreportedPicks) picks.inc(labelsOf(endpoint), count);
+  unreportedPicks.clear();
 }
 
 /** Counts a pick of a backend. */
 export function recordPick(endpoint: Endpoint | undefined): Endpoint | undefined {
-  if (endpoint !== undefined) metrics().picks.inc(labelsOf(endpoint));
+  if (endpoint !== undefined) unreportedPicks.set(endpoint, (unreportedPicks.get(endpoint) ?? 0) + 1);
   return endpoint;
 }

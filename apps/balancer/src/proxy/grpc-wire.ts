@@ -27,8 +27,9 @@ const HOP_BY_HOP = new Set([
 /** The request headers to send upstream: everything but pseudo-headers and hop-by-hop ones. */
 export function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const forwarded: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (!name.startsWith(':') && !HOP_BY_HOP.has(name) && value !== undefined) forwarded[name] = value;
+  for (const name in headers) {
+    const value = headers[name];
+    if (name[0] !== ':' && value !== undefined && !HOP_BY_HOP.has(name)) forwarded[name] = value;
   }
   return forwarded;
 }

@@ -1,6 +1,6 @@
-import type { RetrySafety } from '@distlab/contracts';
 import type { Logger } from '@distlab/grpc-kit';
 import type { Backends } from '../balancing/backends';
+import type { MethodShape } from './method-shape';
 
 /** What a GrpcProxy is built with; its calls (ProxiedCall) read the same settings. */
 export interface ProxyOptions {
@@ -8,10 +8,8 @@ export interface ProxyOptions {
   /** The balancer's own gRPC server (registry, admin, health, reflection), on loopback. */
   localAddress: string;
   localServices: ReadonlySet<string>;
-  /** How safe a method is to send twice, from the contracts; `unsafe` when unknown. */
-  retrySafety: (service: string, method: string) => RetrySafety;
-  /** Whether a method answers with exactly one message (unary or client streaming), from the contracts. */
-  singleResponse: (service: string, method: string) => boolean;
+  /** What the contracts say of a method (see MethodShape); UNKNOWN_METHOD when they do not know it. */
+  methodShape: (service: string, method: string) => MethodShape;
   logger: Logger;
   /** Backends one call may try. */
   maxAttempts?: number;
