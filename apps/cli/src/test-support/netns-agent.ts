@@ -17,7 +17,7 @@ export type AgentRequest =
   | { op: 'lock'; address: string }
   | { op: 'factorial'; address: string; n: number }
   | { op: 'add-item'; address: string; name: string; quantity: number }
-  | { op: 'get-item'; address: string; id: string };
+  | { op: 'get-item'; address: string; itemId: string };
 
 async function withClient<C extends { close(): void }, T>(client: C, use: (client: C) => Promise<T>): Promise<T> {
   try {
@@ -71,7 +71,7 @@ async function perform(request: AgentRequest, deadlineMs: number): Promise<unkno
       });
     case 'get-item':
       return withClient(createClient(InventoryServiceClient, request.address, settings), async (client) => {
-        const { item } = await unaryCall(client, 'getItem', { id: request.id }, options);
+        const { item } = await unaryCall(client, 'getItem', { id: request.itemId }, options);
         return { name: item?.name, quantity: Number(item?.quantity) };
       });
   }

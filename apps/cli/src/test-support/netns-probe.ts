@@ -6,6 +6,8 @@ import type { AgentRequest } from './netns-agent';
 export type ProbeAnswer = { ok: true; result: unknown } | { ok: false; code: number; details: string };
 
 const POLL_MS = 100;
+/** How long past a call's deadline the agent may take to answer: a busy machine's scheduling, not the call's. */
+const AGENT_SLACK_MS = 10_000;
 
 /**
  * The test's side of netns-agent.ts: an agent process on one host of a virtual network makes gRPC calls there for the
@@ -26,11 +28,25 @@ export class NetworkProbe {
     return probe;
   }
 
-  /** Makes one call; resolves with its answer, failures included. */
+  /**
+   * Makes one call; resolves with its answer, failures included. An agent that does not answer well past the call's
+   * deadline (it died, or hangs) is answered for, with the agent's stderr, so that no wait outlives its bound.
+   */
   call(request: AgentRequest, deadlineMs = 5_000): Promise<ProbeAnswer> {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({
+          ok: false,
+          code: -1,
+          details: `the agent did not answer; its stderr: ${this.agent.stderr.slice(-2000)}`,
+        });
+      }, deadlineMs + AGENT_SLACK_MS);
+      this.pending.set(id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
       this.agent.child.stdin?.write(`${JSON.stringify({ id, deadlineMs, ...request })}\n`);
     });
   }
