@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { netnsUnavailableReason, VirtualNetwork, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
+import { buildProgram } from '../program';
 import { planSystem } from '../up/system';
 
 // The lab beyond one machine (issue 26), as a classroom would run it: the registry (the balancer) on the teacher's
@@ -19,19 +20,10 @@ if (unavailable !== undefined) console.warn(`classroom network test skipped: ${u
 const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 const REGISTRY_PORT = 50051;
 const STARTED_MS = 90_000;
-/** Every demo `distlab demo all` runs (apps/cli/src/commands/demo.ts). */
-const DEMOS = [
-  'lamport',
-  'vector',
-  'ricart-agrawala',
-  'cristian',
-  'berkeley',
-  'bully',
-  'ring',
-  'factorial',
-  'inventory',
-  'fencing',
-];
+/** Every demo there is: the choices of `distlab demo`, but `all`. */
+const DEMOS = buildProgram()
+  .commands.find((command) => command.name() === 'demo')!
+  .registeredArguments[0].argChoices!.filter((name) => name !== 'all');
 
 const entry = (app: string) => join(WORKSPACE_ROOT, 'apps', app, 'src', 'main.ts');
 const serving = (line: string) => line.includes('"msg":"serving"');
@@ -119,6 +111,7 @@ describeOnLinux('a classroom cluster across network namespaces', () => {
     ]);
     const output = demos.lines.join('\n');
     if (exitCode !== 0) throw new Error(`distlab demo all exited ${exitCode}:\n${output}\n${demos.stderr}`);
+    expect(DEMOS.length).toBeGreaterThanOrEqual(10);
     for (const demo of DEMOS) expect(output).toContain(`PASS: demo ${demo}`);
     expect(output).not.toMatch(/^\s*FAIL/m);
     // Nothing was started on the client's machine: the demos ran against the cluster the registry named.
