@@ -47,7 +47,7 @@ describeOnLinux('a classroom cluster across network namespaces', () => {
     }
   }, 60_000);
 
-  it('runs every demo, from another machine through the registry, and each prints PASS', async () => {
+  it('runs every demo, from another machine through the registry, and each prints PASS; hello, health and chat find peer 1 there', async () => {
     network = VirtualNetwork.create({ hosts });
     const address = (host: string) => network!.host(host).address;
     const registry = `${address('registry')}:${REGISTRY_PORT}`;
@@ -116,5 +116,20 @@ describeOnLinux('a classroom cluster across network namespaces', () => {
     expect(output).not.toMatch(/^\s*FAIL/m);
     // Nothing was started on the client's machine: the demos ran against the cluster the registry named.
     expect(output).not.toContain('starting a system for this demo');
+
+    // The commands that talk to "peer 1" by default find it through the registry too.
+    const cli = (args: string[]) => {
+      const spawned = start('client', CLI, ['--registry', registry, ...args]);
+      spawned.child.stdin!.end();
+      return spawned.exited().then((code) => ({ code, output: spawned.lines.join('\n'), stderr: spawned.stderr }));
+    };
+    const [hello, health, chat] = await Promise.all([
+      cli(['hello', '--name', 'Ada']),
+      cli(['health']),
+      cli(['chat', '--room', 'lab', '--user', 'ada', '--script']),
+    ]);
+    expect(hello).toMatchObject({ code: 0, output: expect.stringContaining('(from peer-1') });
+    expect(health).toMatchObject({ code: 0, output: expect.stringContaining(`${address('peer1')}:50061`) });
+    expect(chat).toMatchObject({ code: 0, output: expect.stringContaining('joined lab as ada') });
   }, 300_000);
 });
