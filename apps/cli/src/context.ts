@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Code, codeName, isServiceError, parseInteger, type ClientSettings } from '@distlab/grpc-kit';
 import { DEFAULT_BASE_PORT } from './up/system';
 
@@ -11,6 +11,15 @@ export interface GlobalOptions {
   token?: string;
   tlsCa?: string;
   basePort: number;
+  /** A cluster's registry on another machine (`--registry`): everything is found through it, not the port layout. */
+  registry?: string;
+}
+
+/** `host:port` of a cluster's registry (its balancer), as `--registry` takes it. */
+export function parseRegistry(raw: string): string {
+  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(raw.trim()))
+    throw new InvalidArgumentError(`--registry must be host:port of the cluster's balancer, not "${raw.slice(0, 80)}"`);
+  return raw.trim();
 }
 
 export function addGlobalOptions(program: Command): Command {
@@ -39,6 +48,15 @@ export function addGlobalOptions(program: Command): Command {
         .env('DISTLAB_BASE_PORT')
         .default(DEFAULT_BASE_PORT)
         .argParser(parseInteger('--base-port', 1024, 65_000)),
+    )
+    .addOption(
+      new Option(
+        '--registry <host:port>',
+        "a cluster's registry (its balancer), on this machine or another: peers are found where it says, and the " +
+          'balancer and the inventory are called through it, instead of at the --base-port layout on 127.0.0.1',
+      )
+        .env('DISTLAB_REGISTRY')
+        .argParser(parseRegistry),
     );
 }
 
@@ -73,15 +91,25 @@ export class CliContext {
     return this.options.target !== undefined;
   }
 
-  /** Where the system's processes listen on this machine, from --base-port (or DISTLAB_BASE_PORT). */
+  /**
+   * Where the system's processes listen: with --registry, the registry given, which is also the balancer, and the
+   * balancer fronts the inventory (it proxies any registered service by name); else the --base-port layout on this
+   * machine. A peer's layout address is only a fallback: `peerAddress` asks the registry first.
+   */
   get ports() {
     const base = this.options.basePort;
+    const registry = this.options.registry;
     return {
-      registry: `127.0.0.1:${base + 1}`,
-      balancer: `127.0.0.1:${base + 1}`,
-      inventory: `127.0.0.1:${base + 2}`,
+      registry: registry ?? `127.0.0.1:${base + 1}`,
+      balancer: registry ?? `127.0.0.1:${base + 1}`,
+      inventory: registry ?? `127.0.0.1:${base + 2}`,
       peer: (id: number) => `127.0.0.1:${base + 10 + id}`,
     };
+  }
+
+  /** Whether --registry (or DISTLAB_REGISTRY) names the cluster's registry: nothing may be assumed on 127.0.0.1. */
+  get hasRegistry(): boolean {
+    return this.options.registry !== undefined;
   }
 
   clientSettings(): ClientSettings {

@@ -127,6 +127,23 @@ describe('--peer N with a registry', () => {
       stdout: expect.stringMatching(/^peer-3 L=\d+ V=\[/),
     });
   });
+
+  it('with --registry, finds peers through that registry alone, and names a peer it does not know', async () => {
+    // Runs after the lookup above has seen peer 3 registered; no --base-port: nothing is assumed on a layout.
+    expect(await run(['--registry', registry.address, 'clock', 'show', '--peer', '3'])).toMatchObject({
+      exitCode: 0,
+      stdout: expect.stringMatching(/^peer-3 L=\d+ V=\[/),
+    });
+    const unknown = await run(['--registry', registry.address, 'clock', 'show', '--peer', '4']);
+    expect(unknown).toMatchObject({ exitCode: 1 });
+    expect(unknown.stderr).toContain(`no live peer-4 in the registry at ${registry.address}`);
+    const malformed = await run(['--registry', 'nowhere', 'registry', 'list']);
+    expect(malformed.exitCode).toBe(2);
+    expect(malformed.stderr).toContain("--registry must be host:port of the cluster's balancer");
+    const joinWithout = await run(['join', '--id', '5']);
+    expect(joinWithout.exitCode).toBe(2);
+    expect(joinWithout.stderr).toContain("required option '--registry <host:port>' not specified");
+  });
 });
 
 describe('help and completion', () => {

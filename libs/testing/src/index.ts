@@ -17,6 +17,7 @@ export { runLoad, percentile, formatTable, seededRandom, type LoadSpec, type Loa
 export { freePort, freePortRange, waitForServing, startQuietServerProcess, stopProcesses } from './ports';
 export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
 export { VirtualNetwork, netnsUnavailableReason, type VirtualHost, type VirtualNetworkOptions } from './netns';
+export { startPostgresOnHost, type NetworkPostgres, type PostgresAccount } from './netns-postgres';
 export { cpuTimeMs, cpuTimeMsOf, measurePhase, type MeasuredPhase } from './cpu';
 export {
   fuzzService,

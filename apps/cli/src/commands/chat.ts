@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { ServiceError } from '@grpc/grpc-js';
 import { ChatResponse, ChatServiceClient } from '@distlab/contracts/chat/v1/chat';
 import { codeName, createClient } from '@distlab/grpc-kit';
-import { CliContext } from '../context';
+import { CliContext, describeFailure } from '../context';
+import { peerAddress } from './peer-clients';
 
 /** One chat event as a line of text. */
 export function formatChatEvent(event: ChatResponse): string {
@@ -34,10 +35,20 @@ export function chatCommand(program: Command): void {
     .requiredOption('--room <room>', 'the room to join')
     .requiredOption('--user <user>', 'your name in the room')
     .option('--script', 'no prompt: post stdin lines, print events as lines (the default when stdin is not a terminal)')
-    .action((options: { room: string; user: string; script?: boolean }, command: Command) => {
+    .action(async (options: { room: string; user: string; script?: boolean }, command: Command) => {
       const context = CliContext.of(command);
+      let address: string;
+      try {
+        // Peer 1 where the registry says it is, with --registry (a cluster on other machines); else the layout's.
+        address = context.hasRegistry ? await peerAddress(context, 1) : context.target(context.ports.peer(1));
+      } catch (error) {
+        const { code, message } = describeFailure(error);
+        process.stderr.write(`error: ${code}: ${message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       const interactive = !options.script && process.stdin.isTTY === true;
-      const client = createClient(ChatServiceClient, context.target(context.ports.peer(1)), context.clientSettings());
+      const client = createClient(ChatServiceClient, address, context.clientSettings());
       const stream = client.chat();
       const input = createInterface({
         input: process.stdin,

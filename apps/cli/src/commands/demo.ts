@@ -10,7 +10,7 @@ import { isListening, OwnSystem } from '../demos/own-system';
 import { factorialDemo, fencingDemo, inventoryDemo } from '../demos/service-demos';
 import { berkeleyDemo, cristianDemo } from '../demos/time-demos';
 import { parseInteger } from '@distlab/grpc-kit';
-import { peerId } from './peer-clients';
+import { peerAddress, peerId } from './peer-clients';
 import { layout } from '../up/system';
 
 const DEMOS: Record<string, (run: DemoRun) => Promise<void>> = {
@@ -28,7 +28,8 @@ const DEMOS: Record<string, (run: DemoRun) => Promise<void>> = {
 
 /**
  * `distlab demo <name>`: one experiment of the lab against the running system (`distlab up`), or, when nothing
- * listens at the layout's peer, against a system it starts for the run (OwnSystem) and stops after it. A demo acts,
+ * listens at the layout's peer, against a system it starts for the run (OwnSystem) and stops after it; with --registry,
+ * against the cluster that registry names, on whatever machines it runs (nothing is started then). A demo acts,
  * tells what happened, and ends with PASS or FAIL from the invariant checkers applied to what really happened (the
  * peers' event logs, the true clock offsets, the leaders the peers name, the stored quantity). Exit code 1 on FAIL.
  */
@@ -47,27 +48,39 @@ export function demoCommand(program: Command): void {
       action(async (name: string, localOptions: Omit<DemoOptions, 'basePort'>, command: Command) => {
         // --base-port is global: `distlab demo all --base-port 51000` and `distlab --base-port 51000 demo all` alike.
         const options: DemoOptions = { ...localOptions, basePort: CliContext.of(command).options.basePort };
-        const ports = layout(options.basePort, options.peer, 0);
-        const addresses = {
-          balancer: `127.0.0.1:${ports.balancer}`,
-          inventory: `127.0.0.1:${ports.inventory}`,
-          peer: `127.0.0.1:${ports.peers[options.peer - 1].port}`,
-        };
-        const { json } = CliContext.of(command);
+        const context = CliContext.of(command);
+        const { json } = context;
         const say = (line: string) => {
           if (!json) process.stdout.write(`${line}\n`);
         };
         let own: OwnSystem | undefined;
-        if (!(await isListening(addresses.peer))) {
-          if (options.peer > options.peers)
-            throw new Error(
-              `no system runs, and the one a demo starts has no peer ${options.peer} (--peers ${options.peers})`,
+        let addresses: SystemAddresses;
+        if (context.hasRegistry) {
+          // A cluster elsewhere (other machines): the balancer is its registry and fronts the inventory, and the
+          // peer is where the registry says. Nothing is started here: a cluster that does not answer is an error.
+          addresses = {
+            balancer: context.ports.balancer,
+            inventory: context.ports.inventory,
+            peer: await peerAddress(context, options.peer),
+          };
+        } else {
+          const ports = layout(options.basePort, options.peer, 0);
+          addresses = {
+            balancer: `127.0.0.1:${ports.balancer}`,
+            inventory: `127.0.0.1:${ports.inventory}`,
+            peer: `127.0.0.1:${ports.peers[options.peer - 1].port}`,
+          };
+          if (!(await isListening(addresses.peer))) {
+            if (options.peer > options.peers)
+              throw new Error(
+                `no system runs, and the one a demo starts has no peer ${options.peer} (--peers ${options.peers})`,
+              );
+            say(
+              `Nothing answers at ${addresses.peer}: starting a system for this demo (${options.peers} peers, ${options.workers} worker(s), the balancer, the inventory)…`,
             );
-          say(
-            `Nothing answers at ${addresses.peer}: starting a system for this demo (${options.peers} peers, ${options.workers} worker(s), the balancer, the inventory)…`,
-          );
-          own = await OwnSystem.start(options);
-          say(`  up: ${own.size} processes on base port ${options.basePort}; their files in ${own.dir}`);
+            own = await OwnSystem.start(options);
+            say(`  up: ${own.size} processes on base port ${options.basePort}; their files in ${own.dir}`);
+          }
         }
         try {
           if (!(await runDemos(name, options, command, addresses))) process.exitCode = 1;

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ExchangeObjectResponse, GreeterServiceClient, SayHelloResponse } from '@distlab/contracts/greeter/v1/greeter';
 import { createClient, unaryCall } from '@distlab/grpc-kit';
+import { peerAddress } from './peer-clients';
 import { lookupAddresses } from './registry';
 import { action, CliContext } from '../context';
 
@@ -25,13 +26,14 @@ export function greeterCommands(program: Command): void {
     .description('say hello to a peer (GreeterService.SayHello)')
     .requiredOption('--name <name>', 'who is greeting')
     .option('--lookup <name>', "find the greeter through the registry first (like Pyro's PYRONAME:), e.g. peer-1")
-    .option('--registry <host:port>', 'the registry for --lookup (default: the one --base-port names)')
     .action(
-      action(async (options: { name: string; lookup?: string; registry?: string }, command: Command) => {
+      // The registry for --lookup is the global --registry (or the one --base-port names).
+      action(async (options: { name: string; lookup?: string }, command: Command) => {
         const context = CliContext.of(command);
-        let target = context.target(context.ports.peer(1));
+        // Peer 1 where the registry says it is, with --registry (a cluster on other machines); else the layout's.
+        let target = context.hasRegistry ? await peerAddress(context, 1) : context.target(context.ports.peer(1));
         if (options.lookup !== undefined) {
-          const registry = context.dial(options.registry ?? context.ports.registry);
+          const registry = context.dial(context.ports.registry);
           const [address] = await lookupAddresses(registry, options.lookup, context);
           if (address === undefined)
             throw new Error(`no live registration named "${options.lookup}" in the registry at ${registry}`);

@@ -1,15 +1,9 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { parseAdvertise, parseInteger } from '@distlab/grpc-kit';
+import { CliContext } from '../context';
 import { checkRegistry } from '../up/join-preflight';
 import { planJoin, withCertsDir, type JoinOptions } from '../up/join-plan';
 import { Supervisor } from '../up/supervisor';
-
-/** `host:port` of the registry to join. */
-function parseRegistry(raw: string): string {
-  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(raw.trim()))
-    throw new InvalidArgumentError(`--registry must be host:port of the cluster's balancer, not "${raw.slice(0, 80)}"`);
-  return raw.trim();
-}
 
 /**
  * `distlab join`: one peer (or factorial worker) on this machine joins a cluster running elsewhere, through its
@@ -17,10 +11,12 @@ function parseRegistry(raw: string): string {
  * drains it and takes it out of the registry.
  */
 export function joinCommand(program: Command): void {
-  program
+  const join = program
     .command('join')
-    .description('start one peer (or --worker) on this machine that joins a running cluster through its registry')
-    .requiredOption('--registry <host:port>', "the cluster's registry (its balancer)", parseRegistry)
+    .description(
+      'start one peer (or --worker) on this machine that joins a running cluster through its registry ' +
+        '(--registry host:port, required; with --tls-ca when the cluster is secured)',
+    )
     .option('--id <n>', "this peer's id, unique in the cluster", parseInteger('--id', 1, 1_000_000))
     .option('--worker', 'join as a factorial worker instead of a peer')
     .option('--host <addr>', 'address to listen on', '0.0.0.0')
@@ -37,12 +33,18 @@ export function joinCommand(program: Command): void {
     .option('--events-dir <dir>', 'where the peer appends its event log', '.distlab/events')
     .option('--state-dir <dir>', 'where the peer keeps its incarnation and fencing tokens', '.distlab/state')
     .option('--certs <dir>', 'ca.crt, token, server.crt and server.key from `distlab certs export` and `certs issue`')
-    .option('--tls-ca <file>', "the cluster's CA (from `distlab certs export`), when it is secured")
     .option('--token-file <file>', "the cluster's token (from `distlab certs export`), when it is secured")
     .option('--tls-cert <file>', "this machine's certificate (from `distlab certs issue`), when it is secured")
     .option('--tls-key <file>', 'the key of --tls-cert')
-    .action(async (given: JoinOptions & { certs?: string }) => {
-      const options = withCertsDir(given);
+    .action(async (local: Omit<JoinOptions, 'registry' | 'tlsCa'> & { certs?: string }, command: Command) => {
+      // --registry and --tls-ca are global options (every command can reach a cluster through its registry), so
+      // commander hands them to the program wherever they are written: they are read with the globals.
+      const globals = CliContext.of(command).options;
+      if (globals.registry === undefined)
+        program.error("error: required option '--registry <host:port>' not specified: the cluster's balancer", {
+          exitCode: 2,
+        });
+      const options = withCertsDir({ ...local, registry: globals.registry, tlsCa: globals.tlsCa });
       let spec;
       try {
         spec = planJoin(options);
@@ -74,4 +76,6 @@ export function joinCommand(program: Command): void {
       }
       process.stdout.write(`distlab join: ${spec.name} serves at ${spec.address} and joined ${options.registry}\n`);
     });
+  // The global options it reads (--registry, --tls-ca, --token) belong in its help too.
+  join.configureHelp({ showGlobalOptions: true });
 }

@@ -26,15 +26,23 @@ const REGISTRY_LOOKUP_DEADLINE_MS = 1_000;
 
 /**
  * Where peer `id` listens: --target when given; else where the registry says `peer-<id>` is, when a registry answers
- * (so that any layout works, a cluster spread over machines included); else its port in the --base-port layout.
+ * (so that any layout works, a cluster spread over machines included); else its port in the --base-port layout. With
+ * --registry the registry is the only source: a peer it does not know is an error, not a guess at 127.0.0.1.
  */
 export async function peerAddress(context: CliContext, id: number): Promise<string> {
   if (context.hasTarget) return context.target(context.ports.peer(id));
+  const lookupContext = new CliContext({
+    ...context.options,
+    deadline: Math.min(context.options.deadline, REGISTRY_LOOKUP_DEADLINE_MS),
+  });
+  if (context.hasRegistry) {
+    const registry = context.dial(context.ports.registry);
+    const [address] = await lookupAddresses(registry, `peer-${id}`, lookupContext, 1);
+    if (address === undefined)
+      throw new Error(`no live peer-${id} in the registry at ${registry}: is it running, and was it given --registry?`);
+    return context.dial(address);
+  }
   try {
-    const lookupContext = new CliContext({
-      ...context.options,
-      deadline: Math.min(context.options.deadline, REGISTRY_LOOKUP_DEADLINE_MS),
-    });
     const [address] = await lookupAddresses(context.ports.registry, `peer-${id}`, lookupContext, 1);
     if (address !== undefined) return context.dial(address);
   } catch {

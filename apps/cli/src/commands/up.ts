@@ -88,6 +88,7 @@ export function upCommand(program: Command): void {
         `${summary(
           supervisor.processes.map((running) => ({ ...running.spec, services: running.services })),
           options.basePort,
+          options.host === undefined ? undefined : plan.registry,
         )}\n`,
       );
       if (secrets !== undefined) process.stdout.write(`${securedSummary(secrets, peer1)}\n`);
@@ -134,13 +135,19 @@ function securedSummary(secrets: LocalSecrets, peer: string): string {
   ].join('\n');
 }
 
-function summary(rows: Array<ProcessSpec & { services: string[] }>, basePort: number): string {
+function summary(rows: Array<ProcessSpec & { services: string[] }>, basePort: number, registry?: string): string {
   const lines = rows.map(
     (row) =>
       `  ${row.name.padEnd(10)} ${row.address.padEnd(17)} ${row.services.map((service) => service.split('.').at(-1)).join(', ')}`,
   );
-  // Another layout is reached by giving every command the same --base-port (or DISTLAB_BASE_PORT).
-  const elsewhere = basePort === DEFAULT_BASE_PORT ? '' : ` --base-port ${basePort}`;
+  // Another layout is reached by giving every command the same --base-port (or DISTLAB_BASE_PORT); a system on a
+  // routable address (--host), from any machine, through its registry.
+  const elsewhere =
+    registry !== undefined
+      ? ` --registry ${registry}`
+      : basePort === DEFAULT_BASE_PORT
+        ? ''
+        : ` --base-port ${basePort}`;
   return [
     '',
     `distlab is up: ${rows.length} processes`,
@@ -157,6 +164,9 @@ function summary(rows: Array<ProcessSpec & { services: string[] }>, basePort: nu
     `  distlab${elsewhere} election leader                   (kill the leader's process, and ask again)`,
     `  distlab${elsewhere} time show; distlab${elsewhere} time sync --algorithm berkeley`,
     `  distlab${elsewhere} demo ricart-agrawala              (every demo: distlab demo --help)`,
+    ...(registry === undefined
+      ? []
+      : [`Another machine joins as peer 6 with: distlab join --registry ${registry} --id 6 --advertise ITS_ADDRESS`]),
     'Ctrl-C stops everything.',
     '',
   ].join('\n');

@@ -41,10 +41,13 @@ export function kustomizedObjects(): { kustomization: K8sObject; objects: K8sObj
   return { kustomization, objects };
 }
 
-/** Sample values of the downward API, as the kubelet would fill them in for `podName`. */
-function fieldValue(fieldPath: string, podName: string): string {
+/** A pod's address when none is given: a sample from a typical pod network. */
+const SAMPLE_POD_IP = '10.244.1.7';
+
+/** Values of the downward API, as the kubelet would fill them in for `podName` at `podIP`. */
+function fieldValue(fieldPath: string, podName: string, podIP: string): string {
   if (fieldPath === 'metadata.name') return podName;
-  if (fieldPath === 'status.podIP') return '10.244.1.7';
+  if (fieldPath === 'status.podIP') return podIP;
   throw new Error(`no sample value for fieldRef ${fieldPath}`);
 }
 
@@ -55,19 +58,28 @@ export function expandKubernetesVariables(text: string, env: Record<string, stri
   );
 }
 
-/** The distlab containers of a workload (Deployment or StatefulSet) as they run in the pod `podName`. */
-export function workloadContainers(workload: K8sObject, objects: K8sObject[], podName: string): DeployedContainer[] {
+/**
+ * The containers of a workload (Deployment or StatefulSet) as they run in the pod `podName` at `podIP`: the distlab
+ * ones, or with `image`, those of that image (PostgreSQL's, to start it as the manifest asks).
+ */
+export function workloadContainers(
+  workload: K8sObject,
+  objects: K8sObject[],
+  podName: string,
+  podIP = SAMPLE_POD_IP,
+  image = 'distlab',
+): DeployedContainer[] {
   const secrets = objects.filter((object) => object['kind'] === 'Secret');
   const podSpec = workload['spec']['template']['spec'] as K8sObject;
   return (podSpec['containers'] as K8sObject[])
-    .filter((container) => container['image'] === 'distlab')
+    .filter((container) => container['image'] === image)
     .map((container) => {
       const env: Record<string, string> = {};
       for (const entry of (container['env'] ?? []) as K8sObject[]) {
         const from = entry['valueFrom'] as K8sObject | undefined;
         if (from === undefined) env[entry['name']] = expandKubernetesVariables(String(entry['value']), env);
         else if (from['fieldRef'] !== undefined)
-          env[entry['name']] = fieldValue(from['fieldRef']['fieldPath'], podName);
+          env[entry['name']] = fieldValue(from['fieldRef']['fieldPath'], podName, podIP);
         else {
           const { name, key } = from['secretKeyRef'] as { name: string; key: string };
           const secret = secrets.find((candidate) => candidate['metadata']['name'] === name);
@@ -82,7 +94,7 @@ export function workloadContainers(workload: K8sObject, objects: K8sObject[], po
       const probePorts = ['readinessProbe', 'livenessProbe'].map((probe) => container[probe]?.['grpc']?.['port']);
       return {
         where: `k8s ${workload['kind']}/${workload['metadata']['name']} (pod ${podName})`,
-        argv: (container['args'] as unknown[]).map((arg) => expandKubernetesVariables(String(arg), env)),
+        argv: ((container['args'] ?? []) as unknown[]).map((arg) => expandKubernetesVariables(String(arg), env)),
         env,
         hostname: podName,
         ports,
