@@ -1,7 +1,7 @@
 // Benchmarks of the peer cluster, five real peer processes on loopback (table output):
 //   (0) first, the floor: Ricart–Agrawala's messages alone between five processes on bare grpc-js streams
-//       (bare-ricart-agrawala.ts), each process for itself and through clients (the floors of (1) and (2)), what no
-//       implementation on grpc-js could beat on this machine in this run;
+//       (libs/testing/src/bare-ricart-agrawala.ts), each process for itself and through clients (the floors of (1)
+//       and (2)), what no implementation on grpc-js could beat on this machine in this run;
 //   (1) mutex acquire+release latency, uncontended (one client, through peer 1): p50 / p99, on a Session stream and
 //       with unary calls, after WARM_UP_CYCLES (every latency row, floors included, measures the steady state);
 //   (2) critical-section entries per second with all five peers contending (1 and 4 Session clients per peer), and
@@ -19,10 +19,17 @@ import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import type { Client } from '@grpc/grpc-js';
 import { createClient, durationToMs, msToDuration, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
 import { availableParallelism } from 'node:os';
-import { formatTable, measurePhase, PeerCluster, percentile } from '@distlab/testing';
+import {
+  bareRicartAgrawala,
+  formatTable,
+  measurePhase,
+  PeerCluster,
+  percentile,
+  WARM_UP_CYCLES,
+  type ContendedPhase,
+} from '@distlab/testing';
 import { LockSession } from '@distlab/service-clients';
 import { ClusterClients } from '../src/test-support/cluster-clients';
-import { bareRicartAgrawala, WARM_UP_CYCLES, type ContendedPhase } from './bare-ricart-agrawala';
 
 const PEERS = 5;
 const UNCONTENDED_CYCLES = 2_000;
@@ -287,8 +294,8 @@ function closeClients(): void {
 }
 
 /**
- * The same message pattern on bare grpc-js streams and nothing else (bare-ricart-agrawala.ts), before the cluster:
- * each process for itself, then through clients, the floors of the two rows with targets.
+ * The same message pattern on bare grpc-js streams and nothing else (libs/testing/src/bare-ricart-agrawala.ts),
+ * before the cluster: each process for itself, then through clients, the floors of the two rows with targets.
  */
 async function bareFloor(): Promise<{ rows: string[][]; lockUnlockP50Ms: number }> {
   const { acquireMs, contended, lockUnlockMs, clientsContended } = await bareRicartAgrawala(measurePhase);

@@ -31,3 +31,11 @@ export {
 } from './fuzz';
 export { hostileMessage, fuzzInput } from './fuzz-messages';
 export { parsePrometheusText, scrapeMetrics, type Scrape, type MetricSample } from './prometheus';
+export {
+  bareRicartAgrawala,
+  BareRicartAgrawala,
+  WARM_UP_CYCLES,
+  type BareFigures,
+  type ContendedPhase,
+  type PhaseMeasurer,
+} from './bare-ricart-agrawala';

@@ -12,6 +12,7 @@ import {
 import type { Envelope } from '@distlab/contracts/mutex/v1/mutex';
 import { envelopeMetadata, type EventLog, type LogicalClocks, type MessageKind, type PeerLinks } from '../messaging';
 import { labMetrics } from '../peer-metrics';
+import { LeaderLinkWatch, PEER_ELECTION_TIMEOUTS } from './leader-link-watch';
 
 /** What this peer knows of the leader. */
 export interface LeaderView {
@@ -42,7 +43,9 @@ const ELECTION_CALL_DEADLINE_MS = 250;
 /**
  * The thin driver of libs/election's core on a peer: RPCs in are fed to the core with the time, the core's messages go
  * out as RPCs (a failed one is fed back as `send-failed`), a heartbeat's answer comes back as the RPC's response, and
- * one timer is kept at the core's next deadline. Election steps and leader changes are logged.
+ * one timer is kept at the core's next deadline. Election steps and leader changes are logged. The connection to the
+ * leader is watched (LeaderLinkWatch): when it breaks, the leader is sent a heartbeat at once, whose failure the core
+ * takes as it takes any failed heartbeat.
  */
 export class ElectionDriver {
   private readonly core: LeaderElectionCore;
@@ -55,6 +58,7 @@ export class ElectionDriver {
   private stopped = false;
   private readonly unsubscribe: () => void;
   private readonly unhear: () => void;
+  private readonly leaderLink: LeaderLinkWatch;
 
   constructor(private readonly options: ElectionDriverOptions) {
     const reference: LeaderElectionCoreFactory = (core) => new ElectionCore(core);
@@ -62,8 +66,15 @@ export class ElectionDriver {
       self: options.links.self,
       members: options.links.members(),
       algorithm: options.algorithm,
-      timeouts: options.timeouts,
+      timeouts: { ...PEER_ELECTION_TIMEOUTS, ...options.timeouts },
     });
+    this.leaderLink = new LeaderLinkWatch(
+      (peerId) =>
+        this.stopped || !options.links.has(peerId)
+          ? undefined
+          : options.links.client(ElectionServiceClient, peerId).getChannel(),
+      (peerId) => this.probeLeader(peerId),
+    );
     // Joins (discovery, `cluster add`) and removals (`cluster remove`) change the ring; restarts need nothing here.
     this.unsubscribe = options.links.onChange((change) => {
       if (change.kind === 'restarted' || this.stopped) return;
@@ -136,7 +147,15 @@ export class ElectionDriver {
     this.stopped = true;
     this.unsubscribe();
     this.unhear();
+    this.leaderLink.stop();
     clearTimeout(this.timer);
+  }
+
+  /** The connection to the leader broke: ask it now whether it still leads, rather than at the next heartbeat. */
+  private probeLeader(peerId: number): void {
+    const view = this.core.describe();
+    if (this.stopped || view.leader !== peerId || peerId === this.self) return;
+    this.send(peerId, { kind: 'heartbeat', from: this.self, term: view.term });
   }
 
   private feed(outputs: ElectionOutput[]): void {
@@ -149,6 +168,8 @@ export class ElectionDriver {
       } else this.onLeaderChanged(output.leader, output.term, output.algorithm);
     }
     for (const wake of [...this.leaderWaiters]) wake();
+    const leader = this.core.describe().leader;
+    if (!this.stopped) this.leaderLink.follow(leader === this.self ? undefined : leader);
     this.schedule();
   }
 

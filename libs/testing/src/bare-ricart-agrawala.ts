@@ -12,7 +12,8 @@
 // the two is the cost of that, and these rows are what no implementation on grpc-js could beat on the same machine in
 // the same run.
 //
-// Run by cluster.bench.ts, which forks this file once per peer (the same Node flags: tsx, source conditions).
+// Used by apps/peer's cluster.bench.ts and the anchor bench (libs/anchor-bench), which fork this file once per peer
+// (with their own Node flags: tsx, source conditions).
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
@@ -185,7 +186,7 @@ function runPeer(self: number): void {
 }
 
 /** A client of one peer's Lock stream, in this (the bench's) process: each step waits for the peer's answer. */
-class BareLockClient {
+export class BareLockClient {
   private readonly client: grpc.Client;
   private readonly stream: BareStream;
   private answered: (() => void) | undefined;
@@ -243,78 +244,136 @@ export interface BareFigures {
 }
 
 /**
+ * The five bare processes, started once and kept for several measurements: the anchor bench measures the floor in
+ * every round beside the systems it compares, without paying the processes' start-up each time.
+ */
+export class BareRicartAgrawala {
+  private readonly lockClients: BareLockClient[] = [];
+
+  private constructor(
+    private readonly children: ChildProcess[],
+    readonly addresses: readonly string[],
+  ) {}
+
+  /** Forks the five processes (this file, with this process's Node flags) and connects them to each other. */
+  static async start(): Promise<BareRicartAgrawala> {
+    const children: ChildProcess[] = Array.from({ length: PEERS }, (_, index) =>
+      fork(__filename, ['bare-peer', String(index + 1)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+    );
+    const bare = new BareRicartAgrawala(children, []);
+    try {
+      const ports = (await bare.all('listening')) as Extract<Report, { kind: 'listening' }>[];
+      const addresses = ports.map((report) => `127.0.0.1:${report.port}`);
+      const connected = bare.all('connected');
+      const connect: Command = {
+        kind: 'connect',
+        addresses: Object.fromEntries(addresses.map((address, index) => [index + 1, address])),
+      };
+      for (const child of children) child.send(connect);
+      await connected;
+      return new BareRicartAgrawala(children, addresses);
+    } catch (error) {
+      await bare.close();
+      throw error;
+    }
+  }
+
+  /** The process ids of the five, for their CPU time. */
+  get pids(): number[] {
+    return this.children.map((child) => child.pid ?? 0);
+  }
+
+  /** Each process for itself: `requesters` of them request as fast as they can; each one's acquire latencies. */
+  async run(requesters: number, maxEntries: number, forMs: number): Promise<number[][]> {
+    const ran = this.all('ran');
+    this.children.forEach((child, index) =>
+      child.send({ kind: 'run', requester: index < requesters, maxEntries, forMs } satisfies Command),
+    );
+    return ((await ran) as Extract<Report, { kind: 'ran' }>[]).map((report) => report.acquireMs);
+  }
+
+  /** A client of peer `index + 1`'s Lock stream, made on first use and kept. */
+  lockClient(index: number): BareLockClient {
+    while (this.lockClients.length < this.addresses.length)
+      this.lockClients.push(new BareLockClient(this.addresses[this.lockClients.length]));
+    return this.lockClients[index];
+  }
+
+  /**
+   * Uncontended lock+unlock through a client of peer 1, as a lab client locks: `cycles` of them after `warmUpCycles`,
+   * each one's latency, within `limitMs`.
+   */
+  async lockUnlock(cycles: number, warmUpCycles = WARM_UP_CYCLES, limitMs = PHASE_LIMIT_MS): Promise<number[]> {
+    const client = this.lockClient(0);
+    const latencies: number[] = [];
+    const stopAt = performance.now() + limitMs;
+    for (let cycle = 0; cycle < warmUpCycles + cycles && performance.now() < stopAt; cycle += 1) {
+      const started = performance.now();
+      await client.cycle();
+      if (cycle >= warmUpCycles) latencies.push(performance.now() - started);
+    }
+    return latencies;
+  }
+
+  /** A client per process, each locking and unlocking as fast as it can for `forMs`: how many entries in all. */
+  async clientsContending(forMs: number): Promise<number> {
+    let entries = 0;
+    const until = performance.now() + forMs;
+    await Promise.all(
+      this.addresses.map(async (_, index) => {
+        const client = this.lockClient(index);
+        for (; performance.now() < until; entries += 1) await client.cycle();
+      }),
+    );
+    return entries;
+  }
+
+  /** Ends the clients and the five processes, and waits for them to exit. */
+  async close(): Promise<void> {
+    for (const client of this.lockClients.splice(0)) client.close();
+    for (const child of this.children) if (child.connected) child.send({ kind: 'exit' } satisfies Command);
+    await Promise.all(this.children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
+  }
+
+  private all(kind: Report['kind']): Promise<Report[]> {
+    return Promise.all(this.children.map((child) => nextReport(child, kind)));
+  }
+}
+
+function nextReport(child: ChildProcess, kind: Report['kind']): Promise<Report> {
+  return new Promise<Report>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${kind} within ${PHASE_LIMIT_MS} ms`)), PHASE_LIMIT_MS);
+    const onMessage = (report: Report) => {
+      if (report.kind !== kind) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(report);
+    };
+    child.on('message', onMessage);
+  });
+}
+
+/**
  * Forks the five processes and runs four phases (after warm-ups): uncontended and contended, each process for itself,
  * then both again through clients. `measured` reads the processes' CPU time around a phase (given by the bench, so
  * that the forked processes load nothing more than grpc-js).
  */
 export async function bareRicartAgrawala(measured: PhaseMeasurer): Promise<BareFigures> {
-  const children: ChildProcess[] = Array.from({ length: PEERS }, (_, index) =>
-    fork(__filename, ['bare-peer', String(index + 1)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
-  );
-  const next = (child: ChildProcess, kind: Report['kind']) =>
-    new Promise<Report>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${kind} within ${PHASE_LIMIT_MS} ms`)), PHASE_LIMIT_MS);
-      const onMessage = (report: Report) => {
-        if (report.kind !== kind) return;
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        resolve(report);
-      };
-      child.on('message', onMessage);
-    });
-  const all = (kind: Report['kind']) => Promise.all(children.map((child) => next(child, kind)));
-  const lockClients: BareLockClient[] = [];
+  const bare = await BareRicartAgrawala.start();
   try {
-    const ports = (await all('listening')) as Extract<Report, { kind: 'listening' }>[];
-    const addresses = ports.map((report) => `127.0.0.1:${report.port}`);
-    const connected = all('connected');
-    const connect: Command = {
-      kind: 'connect',
-      addresses: Object.fromEntries(addresses.map((address, index) => [index + 1, address])),
-    };
-    for (const child of children) child.send(connect);
-    await connected;
-    const pids = children.map((child) => child.pid!);
-
-    // Each process for itself.
-    const run = async (requesters: number, maxEntries: number, forMs: number) => {
-      const ran = all('ran');
-      children.forEach((child, index) =>
-        child.send({ kind: 'run', requester: index < requesters, maxEntries, forMs } satisfies Command),
-      );
-      return (await ran) as Extract<Report, { kind: 'ran' }>[];
-    };
-    await run(1, WARM_UP_CYCLES, PHASE_LIMIT_MS);
-    const [uncontended] = await run(1, UNCONTENDED_ENTRIES, PHASE_LIMIT_MS);
+    const pids = bare.pids;
+    await bare.run(1, WARM_UP_CYCLES, PHASE_LIMIT_MS);
+    const [acquireMs] = await bare.run(1, UNCONTENDED_ENTRIES, PHASE_LIMIT_MS);
     const contended = await measured(pids, async () => {
-      const reports = await run(PEERS, Number.MAX_SAFE_INTEGER, CONTENDED_MS);
-      return reports.reduce((sum, report) => sum + report.acquireMs.length, 0);
+      const reports = await bare.run(PEERS, Number.MAX_SAFE_INTEGER, CONTENDED_MS);
+      return reports.reduce((sum, report) => sum + report.length, 0);
     });
-
     // Through clients: one on peer 1 alone, then one per peer.
-    lockClients.push(...addresses.map((address) => new BareLockClient(address)));
-    const lockUnlockMs: number[] = [];
-    const stopAt = performance.now() + PHASE_LIMIT_MS;
-    for (let cycle = 0; cycle < WARM_UP_CYCLES + UNCONTENDED_ENTRIES && performance.now() < stopAt; cycle += 1) {
-      const started = performance.now();
-      await lockClients[0].cycle();
-      if (cycle >= WARM_UP_CYCLES) lockUnlockMs.push(performance.now() - started);
-    }
-    const clientsContended = await measured([...pids, process.pid], async () => {
-      let entries = 0;
-      const until = performance.now() + CONTENDED_MS;
-      await Promise.all(
-        lockClients.map(async (client) => {
-          for (; performance.now() < until; entries += 1) await client.cycle();
-        }),
-      );
-      return entries;
-    });
-    return { acquireMs: uncontended.acquireMs, contended, lockUnlockMs, clientsContended };
+    const lockUnlockMs = await bare.lockUnlock(UNCONTENDED_ENTRIES);
+    const clientsContended = await measured([...pids, process.pid], () => bare.clientsContending(CONTENDED_MS));
+    return { acquireMs, contended, lockUnlockMs, clientsContended };
   } finally {
-    for (const client of lockClients) client.close();
-    for (const child of children) if (child.connected) child.send({ kind: 'exit' } satisfies Command);
-    await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
+    await bare.close();
   }
 }
 
