@@ -34,6 +34,8 @@ describe('the system GMP binding', () => {
     const whole = expected * 0xfedcba9876543210fedcba9876543210n;
     expect(gmp().mpz_to_string(quotient, 10)).toBe((whole / 10n ** 100n).toString());
     expect(gmp().mpz_to_string(remainder, 10)).toBe((whole % 10n ** 100n).toString());
+    gmp().mpz_fac_ui(b, 300);
+    expect(gmp().mpz_to_string(b, 10)).toBe(expected.toString());
     for (const x of [a, b, product, power, quotient, remainder]) {
       gmp().mpz_clear(x);
       gmp().mpz_t_free(x);

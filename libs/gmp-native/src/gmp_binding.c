@@ -28,6 +28,7 @@ void __gmpz_clear(mpz_struct *x);
 void __gmpz_set_ui(mpz_struct *x, unsigned long value);
 void __gmpz_mul_ui(mpz_struct *result, const mpz_struct *a, unsigned long b);
 void __gmpz_mul(mpz_struct *result, const mpz_struct *a, const mpz_struct *b);
+void __gmpz_fac_ui(mpz_struct *result, unsigned long n);
 void __gmpz_ui_pow_ui(mpz_struct *result, unsigned long base, unsigned long exponent);
 void __gmpz_tdiv_qr(mpz_struct *quotient, mpz_struct *remainder, const mpz_struct *n, const mpz_struct *d);
 char *__gmpz_get_str(char *buffer, int base, const mpz_struct *x);
@@ -149,6 +150,7 @@ BINDING(mpz_clear, 1, 1, __gmpz_clear(z[0]))
 BINDING(mpz_set_ui, 2, 1, __gmpz_set_ui(z[0], (unsigned long)a[1]))
 BINDING(mpz_mul_ui, 3, 2, __gmpz_mul_ui(z[0], z[1], (unsigned long)a[2]))
 BINDING(mpz_mul, 3, 3, __gmpz_mul(z[0], z[1], z[2]))
+BINDING(mpz_fac_ui, 2, 1, __gmpz_fac_ui(z[0], (unsigned long)a[1]))
 BINDING(mpz_ui_pow_ui, 3, 1, __gmpz_ui_pow_ui(z[0], (unsigned long)a[1], (unsigned long)a[2]))
 BINDING(mpz_tdiv_qr, 4, 4, {
   THROW_IF(z[3]->size == 0, "mpz_tdiv_qr: division by zero");
@@ -203,6 +205,7 @@ NAPI_MODULE_INIT() {
       EXPORT(mpz_set_ui),
       EXPORT(mpz_mul_ui),
       EXPORT(mpz_mul),
+      EXPORT(mpz_fac_ui),
       EXPORT(mpz_ui_pow_ui),
       EXPORT(mpz_tdiv_qr),
       EXPORT(mpz_to_string),

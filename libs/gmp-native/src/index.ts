@@ -14,6 +14,8 @@ export interface GmpFunctions {
   mpz_set_ui(x: number, value: number): void;
   mpz_mul_ui(result: number, a: number, b: number): void;
   mpz_mul(result: number, a: number, b: number): void;
+  /** n! by GMP's own algorithm (prime swing), several times faster than a product tree of the factors. */
+  mpz_fac_ui(result: number, n: number): void;
   mpz_ui_pow_ui(result: number, base: number, exponent: number): void;
   mpz_tdiv_qr(quotient: number, remainder: number, n: number, d: number): void;
   mpz_to_string(x: number, base: number): string;

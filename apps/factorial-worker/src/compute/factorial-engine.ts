@@ -3,28 +3,45 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import type { FactorialArithmetic, FactorialTask, FactorialTaskResult } from './factorial-task';
 
-/** From this n on, the work is split over two threads; below it, one task is faster than the hand-offs. */
+/** From this n on, the conversion is split over two threads; below it, one task is faster than the hand-offs. */
 const PARALLEL_FROM_N = 50_000;
+/**
+ * The share of the digits in the low part of the split. Above one half, the high part (streamed first) is the
+ * smaller one and is ready first: its chunks go out while the low part is still converting.
+ */
+const LOW_PART_SHARE = 0.5;
+
+/** A run of n!'s decimal digits, high parts first; their concatenation is n!. */
+export interface DecimalPart {
+  readonly digits: string;
+  /** The digit count of the whole n!, known from the first part on. */
+  readonly totalDigits: number;
+}
 
 /**
  * Computes n! in decimal on a pool of worker threads, off the event loop, so that health checks and small calls stay
  * fast while a big factorial runs.
  *
- * Theory of operation. Small n: one task computes the product tree and converts it. Large n: the factors are split
- * where the sum of their logarithms halves, so that both products have the same size, and two threads compute them
- * at once; one thread multiplies them and splits the result at 10^k, k half the digits, into a quotient and a
- * remainder; both threads then convert one part to decimal (the costliest step), and the parts are joined, the
- * remainder zero-padded to k digits. Aborting the signal (client cancelled, deadline passed) aborts every task of the
- * computation: piscina stops their threads and replaces them, so the pool is free again at once.
+ * Theory of operation. Small n: one task computes n! (GMP's mpz_fac_ui) and converts it. Large n: decimal conversion
+ * is nine tenths of the work, so it is what two threads share: one task computes n! and splits it at 10^k into a
+ * quotient and a remainder (the same first step as GMP's own divide-and-conquer conversion), then both threads
+ * convert one part each, and the parts are yielded high first, the remainder zero-padded to k digits, so that a
+ * stream can send the high digits while the low ones may still be converting. Aborting the signal (client cancelled,
+ * deadline passed) aborts every task of the computation: piscina stops their threads and replaces them, so the pool
+ * is free again at once.
  */
 export class FactorialEngine {
   private readonly pool: Piscina;
   private running = 0;
 
   private readonly parallelFromN: number;
+  private readonly lowPartShare: number;
 
-  constructor(options: { threads?: number; parallelFromN?: number; arithmetic?: FactorialArithmetic } = {}) {
+  constructor(
+    options: { threads?: number; parallelFromN?: number; lowPartShare?: number; arithmetic?: FactorialArithmetic } = {},
+  ) {
     this.parallelFromN = options.parallelFromN ?? PARALLEL_FROM_N;
+    this.lowPartShare = options.lowPartShare ?? LOW_PART_SHARE;
     const threads = options.threads ?? Math.max(2, availableParallelism());
     this.pool = new Piscina({
       filename: join(__dirname, 'task-bootstrap.mjs'),
@@ -45,26 +62,50 @@ export class FactorialEngine {
     return (await this.pool.run({ kind: 'arithmetic' } satisfies FactorialTask)) as string;
   }
 
+  /** n! in decimal, whole. */
   async factorial(n: number, signal: AbortSignal): Promise<string> {
+    let digits = '';
+    for await (const part of this.decimalParts(n, signal)) digits += part.digits;
+    return digits;
+  }
+
+  /** n! in decimal as parts, high first, each as soon as it is converted. */
+  async *decimalParts(n: number, signal: AbortSignal): AsyncGenerator<DecimalPart> {
     this.running += 1;
+    // Stops this computation's remaining tasks when the caller aborts or stops reading early.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
     try {
-      if (n < this.parallelFromN) return (await this.run({ kind: 'whole', n }, signal)) as string;
-      const split = balancedSplit(n);
-      const [aHex, bHex] = (await Promise.all([
-        this.run({ kind: 'product', lo: 1, hi: split }, signal),
-        this.run({ kind: 'product', lo: split + 1, hi: n }, signal),
-      ])) as [string, string];
-      const splitDigits = Math.max(1, Math.floor(estimateDigits(n) / 2));
-      const parts = (await this.run({ kind: 'combine-split', aHex, bHex, splitDigits }, signal)) as {
+      if (n < this.parallelFromN) {
+        const digits = (await this.run({ kind: 'whole', n }, stop.signal)) as string;
+        yield { digits, totalDigits: digits.length };
+        return;
+      }
+      const splitDigits = Math.max(1, Math.floor(estimateDigits(n) * this.lowPartShare));
+      const parts = (await this.run({ kind: 'split', n, splitDigits }, stop.signal)) as {
         quotientHex: string;
         remainderHex: string;
       };
-      const [high, low] = (await Promise.all([
-        this.run({ kind: 'decimal', hex: parts.quotientHex, padTo: 0 }, signal),
-        this.run({ kind: 'decimal', hex: parts.remainderHex, padTo: splitDigits }, signal),
-      ])) as [string, string];
-      return high === '0' ? low.replace(/^0+(?=\d)/, '') : high + low;
+      const high = this.run({ kind: 'decimal', hex: parts.quotientHex, padTo: 0 }, stop.signal) as Promise<string>;
+      const low = this.run({ kind: 'decimal', hex: parts.remainderHex, padTo: splitDigits }, stop.signal) as Promise<
+        string
+      >;
+      // The low part may fail while the high one is awaited or streamed; it is awaited (and so reported) below.
+      low.catch(() => undefined);
+      const highDigits = await high;
+      if (highDigits === '0') {
+        const digits = (await low).replace(/^0+(?=\d)/, '');
+        yield { digits, totalDigits: digits.length };
+        return;
+      }
+      const totalDigits = highDigits.length + splitDigits;
+      yield { digits: highDigits, totalDigits };
+      yield { digits: await low, totalDigits };
     } finally {
+      stop.abort();
+      signal.removeEventListener('abort', onAbort);
       this.running -= 1;
     }
   }
@@ -76,19 +117,6 @@ export class FactorialEngine {
   private run(task: FactorialTask, signal: AbortSignal): Promise<FactorialTaskResult> {
     return this.pool.run(task, { signal }) as Promise<FactorialTaskResult>;
   }
-}
-
-/** The m at which log(1·2·…·m) is half of log(n!): both halves of the product then have about the same size. */
-export function balancedSplit(n: number): number {
-  const half = lnFactorial(n) / 2;
-  let low = 1;
-  let high = n;
-  while (low < high) {
-    const middle = Math.floor((low + high) / 2);
-    if (lnFactorial(middle) < half) low = middle + 1;
-    else high = middle;
-  }
-  return Math.min(low, n - 1);
 }
 
 /** The number of decimal digits of n!, from Stirling's series (exact except within 1e-9 of a power of ten). */
