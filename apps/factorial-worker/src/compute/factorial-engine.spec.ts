@@ -62,6 +62,15 @@ describe('FactorialEngine', () => {
     expect(parts.map((part) => part.digits).join('')).toBe(whole);
   });
 
+  it('frees the computation when its reader stops after the high part', async () => {
+    const parts = parallelEngine.decimalParts(100_004, never);
+    const high = await parts.next();
+    expect(high.done).toBe(false);
+    await parts.return(undefined);
+    expect(parallelEngine.activeComputations).toBe(0);
+    expect(await parallelEngine.factorial(97, never)).toBe(naiveFactorial(97));
+  });
+
   it('stops when the signal aborts, and frees its threads for the next computation', async () => {
     const abort = new AbortController();
     const huge = engine.factorial(1_000_000, abort.signal);

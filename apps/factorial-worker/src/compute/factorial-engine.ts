@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { FactorialArithmetic, FactorialTask, FactorialTaskResult } from './factorial-task';
+import type { FactorialArithmetic, FactorialTask, FactorialTaskResult, SplitMessage } from './factorial-task';
 
 /** From this n on, the conversion is split over two threads; below it, one task is faster than the hand-offs. */
 const PARALLEL_FROM_N = 50_000;
@@ -24,9 +25,10 @@ export interface DecimalPart {
  *
  * Theory of operation. Small n: one task computes n! (GMP's mpz_fac_ui) and converts it. Large n: decimal conversion
  * is nine tenths of the work, so it is what two threads share: one task computes n! and splits it at 10^k into a
- * quotient and a remainder (the same first step as GMP's own divide-and-conquer conversion), then both threads
- * convert one part each, and the parts are yielded high first, the remainder zero-padded to k digits, so that a
- * stream can send the high digits while the low ones may still be converting. Aborting the signal (client cancelled,
+ * quotient and a remainder (the same first step as GMP's own divide-and-conquer conversion), hands the remainder to
+ * the other thread and converts the quotient itself; the other thread, idle until then, has meanwhile computed 10^k
+ * for it. The parts are yielded high first, the remainder zero-padded to k digits, so that a stream can send the
+ * high digits while the low ones may still be converting. Aborting the signal (client cancelled,
  * deadline passed) aborts every task of the computation: piscina stops their threads and replaces them, so the pool
  * is free again at once.
  */
@@ -84,14 +86,7 @@ export class FactorialEngine {
         return;
       }
       const splitDigits = Math.max(1, Math.floor(estimateDigits(n) * this.lowPartShare));
-      const parts = (await this.run({ kind: 'split', n, splitDigits }, stop.signal)) as {
-        quotientHex: string;
-        remainderHex: string;
-      };
-      const high = this.run({ kind: 'decimal', hex: parts.quotientHex, padTo: 0 }, stop.signal) as Promise<string>;
-      const low = this.run({ kind: 'decimal', hex: parts.remainderHex, padTo: splitDigits }, stop.signal) as Promise<
-        string
-      >;
+      const { high, low } = this.convertSplit(n, splitDigits, stop.signal);
       // The low part may fail while the high one is awaited or streamed; it is awaited (and so reported) below.
       low.catch(() => undefined);
       const highDigits = await high;
@@ -108,6 +103,49 @@ export class FactorialEngine {
       signal.removeEventListener('abort', onAbort);
       this.running -= 1;
     }
+  }
+
+  /**
+   * Starts the two-thread conversion: one task computes n!, divides it by 10^splitDigits and converts the quotient;
+   * the remainder comes back through a port mid-task and is converted by a second task, on the other thread. A third,
+   * small task computes 10^splitDigits on that other thread while n! is computed, and hands it over the same way.
+   * No task ever waits for another, so computations sharing the pool cannot deadlock.
+   */
+  private convertSplit(
+    n: number,
+    splitDigits: number,
+    signal: AbortSignal,
+  ): { high: Promise<string>; low: Promise<string> } {
+    const { port1: ours, port2: theirs } = new MessageChannel();
+    // Closed once the remainder is in, or the computation is aborted or fails: not when the splitting task returns,
+    // since its result travels on another port and may overtake the remainder.
+    const closePort = () => ours.close();
+    const remainderHex = new Promise<string>((resolve, reject) => {
+      ours.on('message', (message: SplitMessage) => {
+        if (!('remainderHex' in message)) return;
+        closePort();
+        resolve(message.remainderHex);
+      });
+      // Also after the splitting task has returned: its remainder may still be on the way, and must not be awaited.
+      signal.addEventListener(
+        'abort',
+        () => {
+          closePort();
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+    void this.run({ kind: 'power-of-ten', exponent: splitDigits }, signal)
+      .then((powerHex) => ours.postMessage({ powerHex } satisfies SplitMessage))
+      .catch(() => undefined); // Only a shortcut: the splitting task computes the power itself when it has none.
+    const high = this.pool.run({ kind: 'split-convert-high', n, splitDigits, port: theirs } satisfies FactorialTask, {
+      signal,
+      transferList: [theirs],
+    }) as Promise<string>;
+    high.catch(closePort);
+    const low = remainderHex.then((hex) => this.run({ kind: 'decimal', hex, padTo: splitDigits }, signal));
+    return { high, low };
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@
  * product tree of the factors, and a tenth of the time of its decimal conversion); what is ours is the split of the
  * conversion between threads in factorial-engine.ts.
  */
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { loadSystemGmp, type GmpFunctions } from '@distlab/gmp-native';
 import { init } from 'gmp-wasm';
 import { workerData } from 'piscina';
@@ -19,10 +20,14 @@ export type FactorialArithmetic = 'auto' | 'system-gmp' | 'gmp-wasm';
 export type FactorialTask =
   | { kind: 'arithmetic' }
   | { kind: 'whole'; n: number }
-  | { kind: 'split'; n: number; splitDigits: number }
+  | { kind: 'power-of-ten'; exponent: number }
+  | { kind: 'split-convert-high'; n: number; splitDigits: number; port: MessagePort }
   | { kind: 'decimal'; hex: string; padTo: number };
 
-export type FactorialTaskResult = string | { quotientHex: string; remainderHex: string };
+export type FactorialTaskResult = string;
+
+/** What the engine and a 'split-convert-high' task tell each other through the task's port. */
+export type SplitMessage = { powerHex: string } | { remainderHex: string };
 
 let gmp: Promise<{ name: string; functions: GmpFunctions }> | undefined;
 
@@ -52,6 +57,11 @@ export default async function run(task: FactorialTask): Promise<FactorialTaskRes
     return x;
   };
 
+  const power = (exponent: number): number => {
+    const result = make();
+    g.mpz_ui_pow_ui(result, 10, exponent);
+    return result;
+  };
   const factorial = (n: number): number => {
     const result = make();
     g.mpz_fac_ui(result, n);
@@ -64,13 +74,19 @@ export default async function run(task: FactorialTask): Promise<FactorialTaskRes
         return (await gmp).name;
       case 'whole':
         return g.mpz_to_string(factorial(task.n), 10);
-      case 'split': {
-        // n! = quotient·10^splitDigits + remainder: the two parts convert to decimal independently, on two threads.
-        const power = make();
-        g.mpz_ui_pow_ui(power, 10, task.splitDigits);
+      case 'power-of-ten':
+        return g.mpz_to_string(power(task.exponent), 16);
+      case 'split-convert-high': {
+        // n! = quotient·10^splitDigits + remainder. The remainder goes back through the port as soon as it is known,
+        // for another thread to convert, while this one converts the quotient. 10^splitDigits is computed by another
+        // thread meanwhile and is taken if it has arrived by now (it nearly always has: it is cheaper than n!).
+        const whole = factorial(task.n);
+        const arrived = receiveMessageOnPort(task.port)?.message as SplitMessage | undefined;
+        const divisor = arrived && 'powerHex' in arrived ? fromHex(arrived.powerHex) : power(task.splitDigits);
         const [quotient, remainder] = [make(), make()];
-        g.mpz_tdiv_qr(quotient, remainder, factorial(task.n), power);
-        return { quotientHex: g.mpz_to_string(quotient, 16), remainderHex: g.mpz_to_string(remainder, 16) };
+        g.mpz_tdiv_qr(quotient, remainder, whole, divisor);
+        task.port.postMessage({ remainderHex: g.mpz_to_string(remainder, 16) } satisfies SplitMessage);
+        return g.mpz_to_string(quotient, 10);
       }
       case 'decimal':
         return g.mpz_to_string(fromHex(task.hex), 10).padStart(task.padTo, '0');
