@@ -1,5 +1,5 @@
 // The Python half of the GMP rows: stubs generated from proto/ into a temporary directory with Debian's protoc and
-// gRPC plugin (as examples/python-client does), and factorial_bench.py, which times gmpy2 in-process or a
+// gRPC plugin (as examples/python-client does), and factorial-bench.py, which times gmpy2 in-process or a
 // ComputeStream call through the balancer and checks every digit of the latter against gmpy2's.
 
 import { execFile } from 'node:child_process';
@@ -12,7 +12,7 @@ import { DEBIAN_PYTHON } from '../../requirements';
 import { median } from '../../rounds';
 
 const run = promisify(execFile);
-const SCRIPT = join(__dirname, 'factorial_bench.py');
+const SCRIPT = join(__dirname, 'factorial-bench.py');
 const GENERATE = join(WORKSPACE_ROOT, 'examples', 'python-client', 'generate.sh');
 /** Far above any figure here (about a second for 10⁶!), so only a hung process trips it. */
 const SCRIPT_TIMEOUT_MS = 300_000;
@@ -51,7 +51,7 @@ export async function timeFactorial(side: FactorialSide, n: number, repeat: numb
     ({ stdout } = await run(DEBIAN_PYTHON, args, { env, timeout: SCRIPT_TIMEOUT_MS, maxBuffer: 1 << 20 }));
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
-    throw new Error(`factorial_bench.py ${side.kind} ${n} failed: ${stderr || (error as Error).message}`);
+    throw new Error(`factorial-bench.py ${side.kind} ${n} failed: ${stderr || (error as Error).message}`);
   }
   return median((JSON.parse(stdout) as { seconds: number[] }).seconds) * 1000;
 }

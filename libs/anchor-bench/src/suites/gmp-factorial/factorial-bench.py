@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Times n! to decimal both ways, for the anchor bench's GMP rows (Debian's /usr/bin/python3).
 
-    factorial_bench.py gmp --n 1000000 --repeat 1
+    factorial-bench.py gmp --n 1000000 --repeat 1
         GMP in-process through gmpy2: fac(n) then its decimal digits, one thread.
-    factorial_bench.py distlab --balancer 127.0.0.1:PORT --n 1000000 --repeat 1
+    factorial-bench.py distlab --balancer 127.0.0.1:PORT --n 1000000 --repeat 1
         ComputeStream(n) through distlab's balancer: every chunk received and joined into one string, then (untimed)
-        checked against gmpy2's digits, offsets and digit count included. A wrong digit exits 2, saying where.
+        checked against gmpy2's digits, offsets and digit count included. A wrong digit exits 1, saying where.
 
 Prints one JSON object: {"seconds": [one figure per repetition]}. The distlab stubs must be on PYTHONPATH (generated
 from proto/ by the suite).
@@ -38,7 +38,7 @@ def receive(stub, factorial_pb2, n: int):
 
 
 def check(n: int, chunks, digits: str) -> None:
-    """Exits 2, loudly, unless the stream carried exactly n!'s digits, in order, with consistent offsets and count."""
+    """Exits non-zero, loudly, unless the stream carried exactly n!'s digits, in order, with consistent offsets and count."""
     expected = gmpy2.fac(n).digits()
     offset = 0
     for index, chunk in enumerate(chunks):
