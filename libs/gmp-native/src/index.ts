@@ -20,6 +20,12 @@ export interface GmpFunctions {
   mpz_tdiv_qr(quotient: number, remainder: number, n: number, d: number): void;
   mpz_to_string(x: number, base: number): string;
   mpz_set_string(x: number, text: string, base: number): number;
+  /**
+   * |x| as GMP's limbs in an ArrayBuffer, and back: the cheap way to hand a number to another thread (the buffer can
+   * be transferred). The system GMP only; where absent (gmp-wasm), callers hand numbers over in hexadecimal.
+   */
+  mpz_to_bytes?(x: number): ArrayBuffer;
+  mpz_from_bytes?(x: number, bytes: ArrayBuffer): void;
 }
 
 export type SystemGmp = { ok: true; gmp: GmpFunctions } | { ok: false; reason: string };

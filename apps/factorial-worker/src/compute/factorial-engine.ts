@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { FactorialArithmetic, FactorialTask, FactorialTaskResult, SplitMessage } from './factorial-task';
+import { transferablesOf, type HandedNumber } from './handed-number';
 
 /** From this n on, the conversion is split over two threads; below it, one task is faster than the hand-offs. */
 const PARALLEL_FROM_N = 50_000;
@@ -122,11 +123,11 @@ export class FactorialEngine {
     // Closed once the remainder is in, or the computation is aborted or fails: not when the splitting task returns,
     // since its result travels on another port and may overtake the remainder.
     const closePort = () => ours.close();
-    const remainderHex = new Promise<string>((resolve, reject) => {
+    const remainder = new Promise<HandedNumber>((resolve, reject) => {
       ours.on('message', (message: SplitMessage) => {
-        if (!('remainderHex' in message)) return;
+        if (!('remainder' in message)) return;
         closePort();
-        resolve(message.remainderHex);
+        resolve(message.remainder);
       });
       // Also after the splitting task has returned: its remainder may still be on the way, and must not be awaited.
       signal.addEventListener(
@@ -139,14 +140,20 @@ export class FactorialEngine {
       );
     });
     void this.run({ kind: 'power-of-ten', exponent: splitDigits }, signal)
-      .then((powerHex) => ours.postMessage({ powerHex } satisfies SplitMessage))
+      .then((power) => ours.postMessage({ power } satisfies SplitMessage, transferablesOf(power as HandedNumber)))
       .catch(() => undefined); // Only a shortcut: the splitting task computes the power itself when it has none.
     const high = this.pool.run({ kind: 'split-convert-high', n, splitDigits, port: theirs } satisfies FactorialTask, {
       signal,
       transferList: [theirs],
     }) as Promise<string>;
     high.catch(closePort);
-    const low = remainderHex.then((hex) => this.run({ kind: 'decimal', hex, padTo: splitDigits }, signal));
+    const low = remainder.then(
+      (number) =>
+        this.pool.run({ kind: 'decimal', number, padTo: splitDigits } satisfies FactorialTask, {
+          signal,
+          transferList: transferablesOf(number),
+        }) as Promise<string>,
+    );
     return { high, low };
   }
 

@@ -1,6 +1,7 @@
 /**
- * The work a pool thread does, one task at a time. Numbers cross threads as hexadecimal strings (linear-time both
- * ways in GMP); decimal conversion is the expensive step, which the engine splits so that both cores share it.
+ * The work a pool thread does, one task at a time. Numbers cross threads as GMP's limbs in a transferable buffer on
+ * the system GMP, as hexadecimal strings on gmp-wasm (linear-time both ways); decimal conversion is the expensive step,
+ * which the engine splits so that both cores share it.
  *
  * Arithmetic is GMP: the system's libgmp through @distlab/gmp-native when it was built at install, otherwise GMP
  * compiled to WebAssembly (gmp-wasm), about three times slower here; V8's BigInt multiplies well but converts a
@@ -13,6 +14,7 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { loadSystemGmp, type GmpFunctions } from '@distlab/gmp-native';
 import { init } from 'gmp-wasm';
 import { workerData } from 'piscina';
+import { transferablesOf, type HandedNumber } from './handed-number';
 
 /** Which GMP computes: the system's when it loads (`auto`, the default), or one of them by name. */
 export type FactorialArithmetic = 'auto' | 'system-gmp' | 'gmp-wasm';
@@ -22,12 +24,12 @@ export type FactorialTask =
   | { kind: 'whole'; n: number }
   | { kind: 'power-of-ten'; exponent: number }
   | { kind: 'split-convert-high'; n: number; splitDigits: number; port: MessagePort }
-  | { kind: 'decimal'; hex: string; padTo: number };
+  | { kind: 'decimal'; number: HandedNumber; padTo: number };
 
-export type FactorialTaskResult = string;
+export type FactorialTaskResult = string | HandedNumber;
 
 /** What the engine and a 'split-convert-high' task tell each other through the task's port. */
-export type SplitMessage = { powerHex: string } | { remainderHex: string };
+export type SplitMessage = { power: HandedNumber } | { remainder: HandedNumber };
 
 let gmp: Promise<{ name: string; functions: GmpFunctions }> | undefined;
 
@@ -51,9 +53,12 @@ export default async function run(task: FactorialTask): Promise<FactorialTaskRes
     numbers.push(x);
     return x;
   };
-  const fromHex = (hex: string) => {
+  const handOver = (x: number): HandedNumber => (g.mpz_to_bytes ? g.mpz_to_bytes(x) : g.mpz_to_string(x, 16));
+  const takeOver = (number: HandedNumber): number => {
     const x = make();
-    g.mpz_set_string(x, hex, 16);
+    if (typeof number === 'string') g.mpz_set_string(x, number, 16);
+    else if (g.mpz_from_bytes) g.mpz_from_bytes(x, number);
+    else throw new Error('a number in limbs reached a thread without the system GMP');
     return x;
   };
 
@@ -75,21 +80,22 @@ export default async function run(task: FactorialTask): Promise<FactorialTaskRes
       case 'whole':
         return g.mpz_to_string(factorial(task.n), 10);
       case 'power-of-ten':
-        return g.mpz_to_string(power(task.exponent), 16);
+        return handOver(power(task.exponent));
       case 'split-convert-high': {
         // n! = quotient·10^splitDigits + remainder. The remainder goes back through the port as soon as it is known,
         // for another thread to convert, while this one converts the quotient. 10^splitDigits is computed by another
         // thread meanwhile and is taken if it has arrived by now (it nearly always has: it is cheaper than n!).
         const whole = factorial(task.n);
         const arrived = receiveMessageOnPort(task.port)?.message as SplitMessage | undefined;
-        const divisor = arrived && 'powerHex' in arrived ? fromHex(arrived.powerHex) : power(task.splitDigits);
+        const divisor = arrived && 'power' in arrived ? takeOver(arrived.power) : power(task.splitDigits);
         const [quotient, remainder] = [make(), make()];
         g.mpz_tdiv_qr(quotient, remainder, whole, divisor);
-        task.port.postMessage({ remainderHex: g.mpz_to_string(remainder, 16) } satisfies SplitMessage);
+        const handed = handOver(remainder);
+        task.port.postMessage({ remainder: handed } satisfies SplitMessage, transferablesOf(handed));
         return g.mpz_to_string(quotient, 10);
       }
       case 'decimal':
-        return g.mpz_to_string(fromHex(task.hex), 10).padStart(task.padTo, '0');
+        return g.mpz_to_string(takeOver(task.number), 10).padStart(task.padTo, '0');
       default:
         throw new Error(`unknown factorial task ${JSON.stringify(task)}`);
     }
