@@ -8,10 +8,10 @@ import { transferablesOf, type HandedNumber } from './handed-number';
 /** From this n on, the conversion is split over two threads; below it, one task is faster than the hand-offs. */
 const PARALLEL_FROM_N = 50_000;
 /**
- * The share of the digits in the low part of the split. Half: the threads then finish together. With 55%, the high
- * part (streamed first) was ready first and streamed on the core it freed, but the low part's conversion took 250–290
- * ms of CPU against 180–220 for the high part's (conversion cost grows faster than the digit count), more than the
- * head start saved on a stream bound by CPU. A stream bound by latency (a busy machine) would favour more than half.
+ * The share of the digits in the low part of the split. Half: the threads finish together (230–250 ms of thread CPU
+ * each for 10⁶!). With 55%, the high part (streamed first) was ready about 70 ms earlier and streamed on the core it
+ * freed, but the low part's conversion grew to 250–290 ms: about even where streaming is bound by CPU, so the simpler
+ * split stays. Where it is bound by latency (a busy machine), more than half would pay.
  */
 const LOW_PART_SHARE = 0.5;
 
