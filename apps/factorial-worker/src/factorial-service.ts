@@ -1,5 +1,5 @@
 import { once, type EventEmitter } from 'node:events';
-import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
 import type { FactorialServiceServer } from '@distlab/contracts/factorial/v1/factorial';
 import { Code, createHandlers, msToDuration, StatusError, type Logger } from '@distlab/grpc-kit';
 import { estimateDigits, type FactorialEngine } from './compute/factorial-engine';
@@ -42,19 +42,14 @@ export function factorialService(options: FactorialServiceOptions): FactorialSer
   };
 
   /** Computes n!, aborting the pool's work as soon as the call is cancelled or its deadline passes. */
-  const compute = async (
-    n: number,
-    call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
-  ) => {
-    const abort = new AbortController();
-    const onCancelled = () => abort.abort();
-    call.on('cancelled', onCancelled);
+  const compute = async (n: number, call: ServerUnaryCall<unknown, unknown>) => {
+    const cancellation = abortWhenCancelled(call);
     try {
       const startedAt = performance.now();
-      const value = await engine.factorial(n, abort.signal);
+      const value = await engine.factorial(n, cancellation.signal);
       return { value, elapsedMs: performance.now() - startedAt };
     } finally {
-      call.off('cancelled', onCancelled);
+      cancellation.release();
     }
   };
 
@@ -88,20 +83,43 @@ export function factorialService(options: FactorialServiceOptions): FactorialSer
         );
       }
       const chunkSize = request.chunkSize === 0 ? CHUNK_DEFAULT : request.chunkSize;
-      const { value } = await compute(n, call);
-      const digitCount = String(value.length);
-      for (let offset = 0; offset < value.length && !call.cancelled; offset += chunkSize) {
-        const flowing = call.write({
-          digits: value.slice(offset, offset + chunkSize),
-          offset: String(offset),
-          digitCount,
-          workerId: options.workerId,
-        });
-        // Respect flow control: a slow reader makes this wait instead of buffering the whole number in memory.
-        if (!flowing) await drainedOrCancelled(call);
+      const cancellation = abortWhenCancelled(call);
+      try {
+        // Chunks go out as each part of n! is converted, high digits first; a part's tail that does not fill a chunk
+        // waits for the next part, so every chunk but the last holds exactly chunkSize digits.
+        let pending = '';
+        let offset = 0;
+        let digitCount = '';
+        const send = async (digits: string) => {
+          const flowing = call.write({ digits, offset: String(offset), digitCount, workerId: options.workerId });
+          offset += digits.length;
+          // Respect flow control: a slow reader makes this wait instead of buffering the whole number in memory.
+          if (!flowing) await drainedOrCancelled(call);
+        };
+        for await (const part of engine.decimalParts(n, cancellation.signal)) {
+          digitCount = String(part.totalDigits);
+          pending += part.digits;
+          let start = 0;
+          for (; pending.length - start >= chunkSize && !call.cancelled; start += chunkSize) {
+            await send(pending.slice(start, start + chunkSize));
+          }
+          pending = pending.slice(start);
+          if (call.cancelled) return;
+        }
+        if (pending.length > 0) await send(pending);
+      } finally {
+        cancellation.release();
       }
     }),
   };
+}
+
+/** A signal that aborts when the call is cancelled (by the client, or its deadline passing); release() unhooks it. */
+function abortWhenCancelled(call: EventEmitter): { signal: AbortSignal; release: () => void } {
+  const abort = new AbortController();
+  const onCancelled = () => abort.abort();
+  call.on('cancelled', onCancelled);
+  return { signal: abort.signal, release: () => call.off('cancelled', onCancelled) };
 }
 
 /**

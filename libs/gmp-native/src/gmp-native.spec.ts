@@ -34,6 +34,19 @@ describe('the system GMP binding', () => {
     const whole = expected * 0xfedcba9876543210fedcba9876543210n;
     expect(gmp().mpz_to_string(quotient, 10)).toBe((whole / 10n ** 100n).toString());
     expect(gmp().mpz_to_string(remainder, 10)).toBe((whole % 10n ** 100n).toString());
+    gmp().mpz_fac_ui(b, 300);
+    expect(gmp().mpz_to_string(b, 10)).toBe(expected.toString());
+    for (const source of [a, product, quotient, remainder]) {
+      const bytes = gmp().mpz_to_bytes!(source);
+      expect(bytes.byteLength % 8).toBe(0);
+      gmp().mpz_from_bytes!(b, bytes);
+      expect(gmp().mpz_to_string(b, 16)).toBe(gmp().mpz_to_string(source, 16));
+    }
+    gmp().mpz_set_ui(b, 0);
+    expect(gmp().mpz_to_bytes!(b).byteLength).toBe(8);
+    gmp().mpz_from_bytes!(a, new ArrayBuffer(0));
+    expect(gmp().mpz_to_string(a, 10)).toBe('0');
+    expect(() => gmp().mpz_from_bytes!(a, new ArrayBuffer(3))).toThrow('multiple of 8');
     for (const x of [a, b, product, power, quotient, remainder]) {
       gmp().mpz_clear(x);
       gmp().mpz_t_free(x);

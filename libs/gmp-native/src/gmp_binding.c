@@ -28,11 +28,14 @@ void __gmpz_clear(mpz_struct *x);
 void __gmpz_set_ui(mpz_struct *x, unsigned long value);
 void __gmpz_mul_ui(mpz_struct *result, const mpz_struct *a, unsigned long b);
 void __gmpz_mul(mpz_struct *result, const mpz_struct *a, const mpz_struct *b);
+void __gmpz_fac_ui(mpz_struct *result, unsigned long n);
 void __gmpz_ui_pow_ui(mpz_struct *result, unsigned long base, unsigned long exponent);
 void __gmpz_tdiv_qr(mpz_struct *quotient, mpz_struct *remainder, const mpz_struct *n, const mpz_struct *d);
 char *__gmpz_get_str(char *buffer, int base, const mpz_struct *x);
 int __gmpz_set_str(mpz_struct *x, const char *text, int base);
 size_t __gmpz_sizeinbase(const mpz_struct *x, int base);
+void *__gmpz_export(void *buffer, size_t *count, int order, size_t size, int endian, size_t nails, const mpz_struct *x);
+void __gmpz_import(mpz_struct *x, size_t count, int order, size_t size, int endian, size_t nails, const void *buffer);
 
 typedef struct {
   mpz_struct **slots;
@@ -149,6 +152,7 @@ BINDING(mpz_clear, 1, 1, __gmpz_clear(z[0]))
 BINDING(mpz_set_ui, 2, 1, __gmpz_set_ui(z[0], (unsigned long)a[1]))
 BINDING(mpz_mul_ui, 3, 2, __gmpz_mul_ui(z[0], z[1], (unsigned long)a[2]))
 BINDING(mpz_mul, 3, 3, __gmpz_mul(z[0], z[1], z[2]))
+BINDING(mpz_fac_ui, 2, 1, __gmpz_fac_ui(z[0], (unsigned long)a[1]))
 BINDING(mpz_ui_pow_ui, 3, 1, __gmpz_ui_pow_ui(z[0], (unsigned long)a[1], (unsigned long)a[2]))
 BINDING(mpz_tdiv_qr, 4, 4, {
   THROW_IF(z[3]->size == 0, "mpz_tdiv_qr: division by zero");
@@ -170,6 +174,43 @@ static napi_value mpz_to_string(napi_env env, napi_callback_info info) {
   free(text);
   CHECK(status);
   return result;
+}
+
+/*
+ * mpz_to_bytes(x): |x| as an ArrayBuffer of 64-bit words, least significant first, in the machine's byte order: a
+ * copy of GMP's limbs, for handing a number to another thread (a transferable buffer, no conversion either way).
+ */
+static napi_value mpz_to_bytes(napi_env env, napi_callback_info info) {
+  uint64_t handle;
+  THROW_IF(!read_uints(env, info, 1, &handle) || slot(env, handle) == NULL, "mpz_to_bytes: not a live handle");
+  mpz_struct *x = slot(env, handle);
+  size_t words = (__gmpz_sizeinbase(x, 2) + 63) / 64;
+  void *data = NULL;
+  napi_value buffer;
+  CHECK(napi_create_arraybuffer(env, words * 8, &data, &buffer));
+  size_t written = 0;
+  if (x->size != 0) __gmpz_export(data, &written, -1, 8, 0, 0, x);
+  if (written < words) memset((char *)data + written * 8, 0, (words - written) * 8);
+  return buffer;
+}
+
+/* mpz_from_bytes(x, buffer): sets x from an ArrayBuffer written by mpz_to_bytes. */
+static napi_value mpz_from_bytes(napi_env env, napi_callback_info info) {
+  napi_value args[2];
+  size_t given = 2;
+  CHECK(napi_get_cb_info(env, info, &given, args, NULL, NULL));
+  THROW_IF(given < 2, "mpz_from_bytes: expected (handle, buffer)");
+  uint64_t handle;
+  THROW_IF(!read_uint(env, args[0], &handle) || slot(env, handle) == NULL, "mpz_from_bytes: not a live handle");
+  bool is_buffer = false;
+  CHECK(napi_is_arraybuffer(env, args[1], &is_buffer));
+  THROW_IF(!is_buffer, "mpz_from_bytes: expected an ArrayBuffer");
+  void *data = NULL;
+  size_t length = 0;
+  CHECK(napi_get_arraybuffer_info(env, args[1], &data, &length));
+  THROW_IF(length % 8 != 0, "mpz_from_bytes: the buffer's length must be a multiple of 8");
+  __gmpz_import(slot(env, handle), length / 8, -1, 8, 0, 0, data);
+  return NULL;
 }
 
 /* mpz_set_string(x, text, base): returns 0 on success, -1 when text is not a number in that base (as GMP does). */
@@ -203,10 +244,13 @@ NAPI_MODULE_INIT() {
       EXPORT(mpz_set_ui),
       EXPORT(mpz_mul_ui),
       EXPORT(mpz_mul),
+      EXPORT(mpz_fac_ui),
       EXPORT(mpz_ui_pow_ui),
       EXPORT(mpz_tdiv_qr),
       EXPORT(mpz_to_string),
       EXPORT(mpz_set_string),
+      EXPORT(mpz_to_bytes),
+      EXPORT(mpz_from_bytes),
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

@@ -1,30 +1,52 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { FactorialArithmetic, FactorialTask, FactorialTaskResult } from './factorial-task';
+import type { FactorialArithmetic, FactorialTask, FactorialTaskResult, SplitMessage } from './factorial-task';
+import { transferablesOf, type HandedNumber } from './handed-number';
 
-/** From this n on, the work is split over two threads; below it, one task is faster than the hand-offs. */
+/** From this n on, the conversion is split over two threads; below it, one task is faster than the hand-offs. */
 const PARALLEL_FROM_N = 50_000;
+/**
+ * The share of the digits in the low part of the split. Half: the threads finish together (230–250 ms of thread CPU
+ * each for 10⁶!). With 55%, the high part (streamed first) was ready about 70 ms earlier and streamed on the core it
+ * freed, but the low part's conversion grew to 250–290 ms: about even where streaming is bound by CPU, so the simpler
+ * split stays. Where it is bound by latency (a busy machine), more than half would pay.
+ */
+const LOW_PART_SHARE = 0.5;
+
+/** A run of n!'s decimal digits, high parts first; their concatenation is n!. */
+export interface DecimalPart {
+  readonly digits: string;
+  /** The digit count of the whole n!, known from the first part on. */
+  readonly totalDigits: number;
+}
 
 /**
  * Computes n! in decimal on a pool of worker threads, off the event loop, so that health checks and small calls stay
  * fast while a big factorial runs.
  *
- * Theory of operation. Small n: one task computes the product tree and converts it. Large n: the factors are split
- * where the sum of their logarithms halves, so that both products have the same size, and two threads compute them
- * at once; one thread multiplies them and splits the result at 10^k, k half the digits, into a quotient and a
- * remainder; both threads then convert one part to decimal (the costliest step), and the parts are joined, the
- * remainder zero-padded to k digits. Aborting the signal (client cancelled, deadline passed) aborts every task of the
- * computation: piscina stops their threads and replaces them, so the pool is free again at once.
+ * Theory of operation. Small n: one task computes n! (GMP's mpz_fac_ui) and converts it. Large n: decimal conversion
+ * is nine tenths of the work, so it is what two threads share: one task computes n! and splits it at 10^k into a
+ * quotient and a remainder (the same first step as GMP's own divide-and-conquer conversion), hands the remainder to
+ * the other thread and converts the quotient itself; the other thread, idle until then, has meanwhile computed 10^k
+ * for it. The parts are yielded high first, the remainder zero-padded to k digits, so that a stream can send the
+ * high digits while the low ones may still be converting. Aborting the signal (client cancelled,
+ * deadline passed) aborts every task of the computation: piscina stops their threads and replaces them, so the pool
+ * is free again at once.
  */
 export class FactorialEngine {
   private readonly pool: Piscina;
   private running = 0;
 
   private readonly parallelFromN: number;
+  private readonly lowPartShare: number;
 
-  constructor(options: { threads?: number; parallelFromN?: number; arithmetic?: FactorialArithmetic } = {}) {
+  constructor(
+    options: { threads?: number; parallelFromN?: number; lowPartShare?: number; arithmetic?: FactorialArithmetic } = {},
+  ) {
     this.parallelFromN = options.parallelFromN ?? PARALLEL_FROM_N;
+    this.lowPartShare = options.lowPartShare ?? LOW_PART_SHARE;
     const threads = options.threads ?? Math.max(2, availableParallelism());
     this.pool = new Piscina({
       filename: join(__dirname, 'task-bootstrap.mjs'),
@@ -45,28 +67,94 @@ export class FactorialEngine {
     return (await this.pool.run({ kind: 'arithmetic' } satisfies FactorialTask)) as string;
   }
 
+  /** n! in decimal, whole. */
   async factorial(n: number, signal: AbortSignal): Promise<string> {
+    let digits = '';
+    for await (const part of this.decimalParts(n, signal)) digits += part.digits;
+    return digits;
+  }
+
+  /** n! in decimal as parts, high first, each as soon as it is converted. */
+  async *decimalParts(n: number, signal: AbortSignal): AsyncGenerator<DecimalPart> {
     this.running += 1;
+    // Stops this computation's remaining tasks when the caller aborts or stops reading early.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
     try {
-      if (n < this.parallelFromN) return (await this.run({ kind: 'whole', n }, signal)) as string;
-      const split = balancedSplit(n);
-      const [aHex, bHex] = (await Promise.all([
-        this.run({ kind: 'product', lo: 1, hi: split }, signal),
-        this.run({ kind: 'product', lo: split + 1, hi: n }, signal),
-      ])) as [string, string];
-      const splitDigits = Math.max(1, Math.floor(estimateDigits(n) / 2));
-      const parts = (await this.run({ kind: 'combine-split', aHex, bHex, splitDigits }, signal)) as {
-        quotientHex: string;
-        remainderHex: string;
-      };
-      const [high, low] = (await Promise.all([
-        this.run({ kind: 'decimal', hex: parts.quotientHex, padTo: 0 }, signal),
-        this.run({ kind: 'decimal', hex: parts.remainderHex, padTo: splitDigits }, signal),
-      ])) as [string, string];
-      return high === '0' ? low.replace(/^0+(?=\d)/, '') : high + low;
+      if (n < this.parallelFromN) {
+        const digits = (await this.run({ kind: 'whole', n }, stop.signal)) as string;
+        yield { digits, totalDigits: digits.length };
+        return;
+      }
+      const splitDigits = Math.max(1, Math.floor(estimateDigits(n) * this.lowPartShare));
+      const { high, low } = this.convertSplit(n, splitDigits, stop.signal);
+      // The low part may fail while the high one is awaited or streamed; it is awaited (and so reported) below.
+      low.catch(() => undefined);
+      const highDigits = await high;
+      if (highDigits === '0') {
+        const digits = (await low).replace(/^0+(?=\d)/, '');
+        yield { digits, totalDigits: digits.length };
+        return;
+      }
+      const totalDigits = highDigits.length + splitDigits;
+      yield { digits: highDigits, totalDigits };
+      yield { digits: await low, totalDigits };
     } finally {
+      stop.abort();
+      signal.removeEventListener('abort', onAbort);
       this.running -= 1;
     }
+  }
+
+  /**
+   * Starts the two-thread conversion: one task computes n!, divides it by 10^splitDigits and converts the quotient;
+   * the remainder comes back through a port mid-task and is converted by a second task, on the other thread. A third,
+   * small task computes 10^splitDigits on that other thread while n! is computed, and hands it over the same way.
+   * No task ever waits for another, so computations sharing the pool cannot deadlock.
+   */
+  private convertSplit(
+    n: number,
+    splitDigits: number,
+    signal: AbortSignal,
+  ): { high: Promise<string>; low: Promise<string> } {
+    const { port1: ours, port2: theirs } = new MessageChannel();
+    // Closed once the remainder is in, or the computation is aborted or fails: not when the splitting task returns,
+    // since its result travels on another port and may overtake the remainder.
+    const closePort = () => ours.close();
+    const remainder = new Promise<HandedNumber>((resolve, reject) => {
+      ours.on('message', (message: SplitMessage) => {
+        if (!('remainder' in message)) return;
+        closePort();
+        resolve(message.remainder);
+      });
+      // Also after the splitting task has returned: its remainder may still be on the way, and must not be awaited.
+      signal.addEventListener(
+        'abort',
+        () => {
+          closePort();
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+    void this.run({ kind: 'power-of-ten', exponent: splitDigits }, signal)
+      .then((power) => ours.postMessage({ power } satisfies SplitMessage, transferablesOf(power as HandedNumber)))
+      .catch(() => undefined); // Only a shortcut: the splitting task computes the power itself when it has none.
+    const high = this.pool.run({ kind: 'split-convert-high', n, splitDigits, port: theirs } satisfies FactorialTask, {
+      signal,
+      transferList: [theirs],
+    }) as Promise<string>;
+    high.catch(closePort);
+    const low = remainder.then(
+      (number) =>
+        this.pool.run({ kind: 'decimal', number, padTo: splitDigits } satisfies FactorialTask, {
+          signal,
+          transferList: transferablesOf(number),
+        }) as Promise<string>,
+    );
+    return { high, low };
   }
 
   async close(): Promise<void> {
@@ -76,19 +164,6 @@ export class FactorialEngine {
   private run(task: FactorialTask, signal: AbortSignal): Promise<FactorialTaskResult> {
     return this.pool.run(task, { signal }) as Promise<FactorialTaskResult>;
   }
-}
-
-/** The m at which log(1·2·…·m) is half of log(n!): both halves of the product then have about the same size. */
-export function balancedSplit(n: number): number {
-  const half = lnFactorial(n) / 2;
-  let low = 1;
-  let high = n;
-  while (low < high) {
-    const middle = Math.floor((low + high) / 2);
-    if (lnFactorial(middle) < half) low = middle + 1;
-    else high = middle;
-  }
-  return Math.min(low, n - 1);
 }
 
 /** The number of decimal digits of n!, from Stirling's series (exact except within 1e-9 of a power of ten). */
