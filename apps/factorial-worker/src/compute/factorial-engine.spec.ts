@@ -81,6 +81,25 @@ describe('FactorialEngine', () => {
   });
 });
 
+describe('FactorialEngine, small computations cancelled', () => {
+  it('answers the abort at once and keeps its threads: a cancelled small call costs no thread restart', async () => {
+    const before = engine.threadIds;
+    const cancelled = Array.from({ length: 16 }, () => {
+      const abort = new AbortController();
+      const computation = engine.factorial(10, abort.signal);
+      setImmediate(() => abort.abort());
+      return computation;
+    });
+    const outcomes = await Promise.allSettled(cancelled);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ name: 'AbortError' });
+      else expect(outcome.value).toBe('3628800'); // Finished before the abort came.
+    }
+    expect(await engine.factorial(10, never)).toBe('3628800');
+    expect(engine.threadIds).toEqual(before);
+  });
+});
+
 describe('the size arithmetic', () => {
   it('estimates the digit count of n! exactly', async () => {
     for (const n of [0, 1, 9, 10, 24, 25, 100, 255, 256, 1000, 12_345, 60_000]) {

@@ -8,6 +8,11 @@ import { transferablesOf, type HandedNumber } from './handed-number';
 /** From this n on, the conversion is split over two threads; below it, one task is faster than the hand-offs. */
 const PARALLEL_FROM_N = 50_000;
 /**
+ * Below this n a computation takes a few milliseconds at most (20,000! has 77,338 digits): aborting it would cost
+ * far more than letting it finish (see runToEnd).
+ */
+const ABORTABLE_FROM_N = 20_000;
+/**
  * The share of the digits in the low part of the split. Half: the threads finish together (230–250 ms of thread CPU
  * each for 10⁶!). With 55%, the high part (streamed first) was ready about 70 ms earlier and streamed on the core it
  * freed, but the low part's conversion grew to 250–290 ms: about even where streaming is bound by CPU, so the simpler
@@ -32,8 +37,8 @@ export interface DecimalPart {
  * the other thread and converts the quotient itself; the other thread, idle until then, has meanwhile computed 10^k
  * for it. The parts are yielded high first, the remainder zero-padded to k digits, so that a stream can send the
  * high digits while the low ones may still be converting. Aborting the signal (client cancelled,
- * deadline passed) aborts every task of the computation: piscina stops their threads and replaces them, so the pool
- * is free again at once.
+ * deadline passed) aborts every task of a large computation: piscina stops their threads and replaces them, so the
+ * pool is free again at once; a small one is left to finish, its result unused (runToEnd).
  */
 export class FactorialEngine {
   private readonly pool: Piscina;
@@ -62,6 +67,11 @@ export class FactorialEngine {
     return this.running;
   }
 
+  /** The pool's thread ids, for diagnostics and tests: a thread replaced after an abort comes back with a new id. */
+  get threadIds(): number[] {
+    return this.pool.threads.map((thread) => thread.threadId).sort((a, b) => a - b);
+  }
+
   /** The GMP the pool's threads compute with: 'system-gmp' or 'gmp-wasm' (loading it if no task has yet). */
   async arithmetic(): Promise<string> {
     return (await this.pool.run({ kind: 'arithmetic' } satisfies FactorialTask)) as string;
@@ -84,7 +94,11 @@ export class FactorialEngine {
     if (signal.aborted) onAbort();
     try {
       if (n < this.parallelFromN) {
-        const digits = (await this.run({ kind: 'whole', n }, stop.signal)) as string;
+        const digits = (
+          n < ABORTABLE_FROM_N
+            ? await this.runToEnd({ kind: 'whole', n }, stop.signal)
+            : await this.run({ kind: 'whole', n }, stop.signal)
+        ) as string;
         yield { digits, totalDigits: digits.length };
         return;
       }
@@ -163,6 +177,25 @@ export class FactorialEngine {
 
   private run(task: FactorialTask, signal: AbortSignal): Promise<FactorialTaskResult> {
     return this.pool.run(task, { signal }) as Promise<FactorialTaskResult>;
+  }
+
+  /**
+   * A short task that is never aborted: the caller's abort rejects at once, and the task finishes on its thread with
+   * its result thrown away. Aborting a running piscina task ends its thread and starts another, which took 1–3 s on a
+   * busy machine while the worker answered nothing: every client that cancels small calls (h2load ends each run by
+   * cancelling those in flight) would have stalled the worker for everyone else.
+   */
+  private runToEnd(task: FactorialTask, signal: AbortSignal): Promise<FactorialTaskResult> {
+    signal.throwIfAborted();
+    const result = this.pool.run(task) as Promise<FactorialTaskResult>;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      result.then(
+        (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+        (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
+      );
+    });
   }
 }
 
