@@ -40,6 +40,12 @@ export const KEEPALIVE_CHANNEL_OPTIONS: Readonly<Partial<ChannelOptions>> = Obje
 });
 
 /**
+ * The shortest ping interval a server accepts: a peer's watch of its leader pings every 250 ms (apps/peer's
+ * LeaderLinkWatch), the fastest of any distlab client; a little below it leaves room for a timer that fires early.
+ */
+export const FASTEST_CLIENT_PING_MS = 200;
+
+/**
  * Server options for every server the kit starts: a ping policy that accepts our own clients' rate with room to spare.
  * A server that enforces a longer minimum interval (gRPC core's default is five minutes) answers a client that pings
  * every second with GOAWAY "too_many_pings" and drops the very connections keepalive keeps honest. grpc-js servers
@@ -52,7 +58,7 @@ export const KEEPALIVE_CHANNEL_OPTIONS: Readonly<Partial<ChannelOptions>> = Obje
  */
 export const KEEPALIVE_SERVER_OPTIONS: Readonly<Partial<ChannelOptions>> = Object.freeze({
   'grpc.keepalive_permit_without_calls': 1,
-  'grpc.http2.min_ping_interval_without_data_ms': KEEPALIVE_TIME_MS / 2,
-  'grpc.http2.min_time_between_pings_ms': KEEPALIVE_TIME_MS / 2,
+  'grpc.http2.min_ping_interval_without_data_ms': FASTEST_CLIENT_PING_MS,
+  'grpc.http2.min_time_between_pings_ms': FASTEST_CLIENT_PING_MS,
   'grpc.http2.max_ping_strikes': 0,
 });

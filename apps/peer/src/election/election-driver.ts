@@ -12,7 +12,7 @@ import {
 import type { Envelope } from '@distlab/contracts/mutex/v1/mutex';
 import { envelopeMetadata, type EventLog, type LogicalClocks, type MessageKind, type PeerLinks } from '../messaging';
 import { labMetrics } from '../peer-metrics';
-import { LeaderLinkWatch, PEER_ELECTION_TIMEOUTS } from './leader-link-watch';
+import { LEADER_LINK_CHANNEL_OPTIONS, LeaderLinkWatch, PEER_ELECTION_TIMEOUTS } from './leader-link-watch';
 
 /** What this peer knows of the leader. */
 export interface LeaderView {
@@ -69,10 +69,11 @@ export class ElectionDriver {
       timeouts: { ...PEER_ELECTION_TIMEOUTS, ...options.timeouts },
     });
     this.leaderLink = new LeaderLinkWatch(
-      (peerId) =>
-        this.stopped || !options.links.has(peerId)
-          ? undefined
-          : options.links.client(ElectionServiceClient, peerId).getChannel(),
+      (peerId) => {
+        if (this.stopped || !options.links.has(peerId)) return undefined;
+        const client = options.links.dedicatedClient(ElectionServiceClient, peerId, LEADER_LINK_CHANNEL_OPTIONS);
+        return { channel: client.getChannel(), close: () => client.close() };
+      },
       (peerId) => this.probeLeader(peerId),
     );
     // Joins (discovery, `cluster add`) and removals (`cluster remove`) change the ring; restarts need nothing here.

@@ -38,7 +38,7 @@ describe('LeaderLinkWatch', () => {
   it('connects to the leader, stays quiet while the link is up, and reports the link lost when the leader goes', async () => {
     const lost: number[] = [];
     const watch = new LeaderLinkWatch(
-      () => client.getChannel(),
+      () => ({ channel: client.getChannel(), close: () => undefined }),
       (peerId) => lost.push(peerId),
     );
     watch.follow(5);
@@ -54,7 +54,7 @@ describe('LeaderLinkWatch', () => {
   it('reports nothing once stopped, and watches nobody for an undefined leader', async () => {
     const lost: number[] = [];
     const watch = new LeaderLinkWatch(
-      () => client.getChannel(),
+      () => ({ channel: client.getChannel(), close: () => undefined }),
       (peerId) => lost.push(peerId),
     );
     watch.follow(5);

@@ -1,5 +1,13 @@
-import { connectivityState, type ChannelInterface } from '@grpc/grpc-js';
+import { connectivityState, type ChannelInterface, type ChannelOptions } from '@grpc/grpc-js';
 import type { ElectionTimeouts } from '@distlab/election';
+
+/** The leader link's keepalive: a ping every 250 ms, dropped if unanswered for 250 ms. See LeaderLinkWatch. */
+export const LEADER_KEEPALIVE_TIME_MS = 250;
+export const LEADER_LINK_CHANNEL_OPTIONS: Readonly<Partial<ChannelOptions>> = Object.freeze({
+  'grpc.keepalive_time_ms': LEADER_KEEPALIVE_TIME_MS,
+  'grpc.keepalive_timeout_ms': LEADER_KEEPALIVE_TIME_MS,
+  'grpc.keepalive_permit_without_calls': 1,
+});
 
 /**
  * The election timeouts a peer runs with, unless it is given others: the core's, with heartbeats ten times rarer.
@@ -7,21 +15,19 @@ import type { ElectionTimeouts } from '@distlab/election';
  * Why: at rest, a heartbeat every 100 ms from each of four followers was a unary call each (client, server, their
  * interceptors and metrics), and five idle peers used about 0.13 of a core for it. The common failure, a leader whose
  * process dies, no longer waits for a heartbeat to be noticed: its connection closes, and LeaderLinkWatch probes the
- * leader at once (see there). The heartbeats remain for what a broken connection does not show: a leader that is
- * alive to TCP but answers nothing (paused, hung, cut off without a reset), which is now suspected within a second
- * and a heartbeat timeout instead of a quarter of one; the kit's HTTP/2 keepalive drops a silent connection within
- * about two seconds as well. A leader re-announces itself to the members that have not heartbeated it within the
- * announce interval, so that interval must exceed the heartbeat interval (by room for a late timer on a busy machine),
- * or every follower would be re-told each time; and no more than that, since it is also how soon two leaders left by a
- * healed partition meet (the higher one's announcement settles it: at 2.5 s, the real-network heal took 2 s, not 0.7).
+ * leader at once (see there); nor does a leader cut off without a reset (a partition), whose watched connection misses
+ * its fast keepalive pings within half a second. The heartbeats remain for what no connection shows: a leader that
+ * answers pings but no calls (paused by `distlab chaos pause`, or hung), which is now suspected within a second and a
+ * heartbeat timeout instead of a quarter of one.
  *
- * A connection of its own to the leader with faster HTTP/2 pings (250 ms) was tried for partitions: it brought a cut
- * leader's failover back to 0.8–1.0 s but cost a third of the CPU budget at rest (0.020 → 0.027 of a core), and the
- * probe it triggers adds its own deadline, so it gained little over the heartbeat a second.
+ * A leader re-announces itself to the members that have not heartbeated it within the announce interval, so that
+ * interval must exceed the heartbeat interval (by room for a late timer on a busy machine), or every follower would be
+ * re-told each time; and no more than that, since it is also how soon two leaders left by a healed partition meet (the
+ * higher one's announcement settles it: at 2.5 s, the real-network heal took 2 s, not 0.7; at 1.5 s, up to 1.9 s).
  */
 export const PEER_ELECTION_TIMEOUTS: Partial<ElectionTimeouts> = {
   heartbeatIntervalMs: 1_000,
-  announceIntervalMs: 1_500,
+  announceIntervalMs: 1_200,
 };
 
 /**
@@ -32,14 +38,22 @@ export const PEER_ELECTION_TIMEOUTS: Partial<ElectionTimeouts> = {
  * connection stays up: a kill -9 of the leader is noticed as fast as with ten heartbeats a second, and at rest
  * nothing runs.
  *
- * The channel is given by `channelOf` each time a watch begins, since the links replace a channel whose connection
- * attempt hangs. A watch started before the channel first connects waits for it to become ready.
+ * The watch has a connection of its own, whose HTTP/2 keepalive pings every LEADER_KEEPALIVE_TIME_MS: a leader cut off
+ * without a reset (a partition) or stopped (SIGSTOP) answers no ping, and the connection is dropped within twice that.
+ * Pings are answered by the transport, far below the cost of a heartbeat call (in a CPU profile of an idle follower,
+ * about 0.08 ms a ping against 1.7 ms a heartbeat), so the watch costs little at rest while it brings a cut-off
+ * leader's detection back under half a second. A new connection is opened for each watch (and again after a loss),
+ * since a channel whose connection attempt hangs on a cut link is no use to watch.
  */
 export class LeaderLinkWatch {
   private watched: { peerId: number; stop: () => void } | undefined;
 
+  /**
+   * @param open  a connection to `peerId` for this watch alone (undefined: not a member now), pinging every
+   *   LEADER_KEEPALIVE_TIME_MS (LEADER_LINK_CHANNEL_OPTIONS); closed when the watch ends
+   */
   constructor(
-    private readonly channelOf: (peerId: number) => ChannelInterface | undefined,
+    private readonly open: (peerId: number) => { channel: ChannelInterface; close(): void } | undefined,
     private readonly onLost: (peerId: number) => void,
   ) {}
 
@@ -48,9 +62,10 @@ export class LeaderLinkWatch {
     if (this.watched?.peerId === leader) return;
     this.stop();
     if (leader === undefined) return;
-    const channel = this.channelOf(leader);
-    if (channel === undefined) return;
-    this.watched = { peerId: leader, stop: watchReadyLost(channel, () => this.lost(leader)) };
+    const link = this.open(leader);
+    if (link === undefined) return;
+    const stopWatching = watchReadyLost(link.channel, () => this.lost(leader));
+    this.watched = { peerId: leader, stop: () => (stopWatching(), link.close()) };
   }
 
   stop(): void {
@@ -60,6 +75,7 @@ export class LeaderLinkWatch {
 
   private lost(peerId: number): void {
     if (this.watched?.peerId !== peerId) return;
+    this.watched.stop();
     this.watched = undefined;
     this.onLost(peerId);
     // Watch the next connection too: the probe (or the next heartbeat) dials again.

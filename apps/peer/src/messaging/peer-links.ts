@@ -1,4 +1,4 @@
-import type { Client } from '@grpc/grpc-js';
+import type { ChannelOptions, Client } from '@grpc/grpc-js';
 import {
   Code,
   createClient,
@@ -167,6 +167,26 @@ export class PeerLinks {
       );
     }
     return client;
+  }
+
+  /**
+   * A client of `Constructor`'s service on member `peerId` over a connection of its own (not shared with the links'
+   * clients, since its channel options differ: `channelOptions` go on top of the links' own), for a watcher that needs,
+   * say, faster keepalive pings than the algorithms' traffic. The caller closes it.
+   */
+  dedicatedClient<C extends Client>(
+    Constructor: ClientConstructor<C>,
+    peerId: number,
+    channelOptions: Partial<ChannelOptions>,
+  ): C {
+    const address = this.addresses.get(peerId);
+    if (address === undefined) throw new Error(`peer ${peerId} is not a member`);
+    return createClient(Constructor, address, {
+      ...this.options.client,
+      deadlineMs: PEER_CALL_DEADLINE_MS,
+      maxAttempts: 1,
+      channelOptions: { ...PEER_CHANNEL_OPTIONS, ...channelOptions },
+    });
   }
 
   onChange(listener: (change: MembershipChange) => void): () => void {
