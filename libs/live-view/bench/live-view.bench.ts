@@ -21,6 +21,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import { createClient } from '@distlab/grpc-kit';
 import { LockSession } from '@distlab/service-clients';
+import { readEventLogs } from '@distlab/trace';
+import type { SystemView } from '../src/wire';
 import { cpuTimeMs, cpuTimeMsOf, formatTable, PeerCluster, percentile, WORKSPACE_ROOT } from '@distlab/testing';
 
 const PEERS = 5;
@@ -116,13 +118,14 @@ async function startBridge(seedPeer: string): Promise<{ child: ChildProcess; url
   return { child, url };
 }
 
+const pageCount = (page: Page) =>
+  page.evaluate(() => (window as unknown as { distlabLive: { received: unknown[] } }).distlabLive.received.length);
+
 /** Waits until the page holds every event so far: its count stops growing while the cluster is at rest. */
 async function caughtUp(page: Page): Promise<void> {
-  const count = () =>
-    page.evaluate(() => (window as unknown as { distlabLive: { received: unknown[] } }).distlabLive.received.length);
   let last = -1;
   for (const until = performance.now() + CATCH_UP_LIMIT_MS; performance.now() < until;) {
-    const now = await count();
+    const now = await pageCount(page);
     if (now === last && now > 0) return;
     last = now;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -179,6 +182,23 @@ async function main(): Promise<void> {
         }
         const label = `with the view (${browser ? 'Chromium page' : 'stream reader'})`;
         phases.push(await measure(cluster, label, () => [bridge.child.pid!, ...(browser ? browserRoot() : [])]));
+        if (page !== undefined) {
+          // The page kept up if, once the load stops, it holds every event the peers logged, but for those a peer had
+          // already dropped from memory when the view opened (the peers keep the newest; the view counts the rest as
+          // missed, and the log files have them).
+          await caughtUp(page);
+          const logged = readEventLogs(cluster.eventsDir).length;
+          const { shown, missed } = await page.evaluate(() => {
+            const live = (window as unknown as { distlabLive: { received: unknown[]; view?: SystemView } }).distlabLive;
+            const missedEvents = (live.view?.peers ?? []).reduce((sum, peer) => sum + peer.missedEvents, 0);
+            return { shown: live.received.length, missed: missedEvents };
+          });
+          process.stderr.write(
+            `round ${round + 1}: ${shown} events on the page, ${missed} dropped by the peers before it opened, ` +
+              `${logged} in the peers' logs\n`,
+          );
+          if (shown + missed !== logged) throw new Error(`the page holds ${shown} + ${missed}, the logs ${logged}`);
+        }
       } finally {
         await page?.close();
         reader?.destroy();

@@ -7,9 +7,9 @@
 // own serialisation call, HTTP/2 frame and write. In a batch the same events share one of each.
 //
 // Replay: a watcher that starts from 0 on a busy peer asks for tens of thousands of events. In batches they are read
-// from the log a batch at a time, with the event loop let go between batches and the socket allowed to drain, so the
-// replay never holds up the algorithms' own messages (done in one go, it stalled a contended cluster for seconds). The
-// one-event-per-response form replays in one go, as it always did.
+// from the log a batch at a time, with the event loop let go between batches and a wait for the stream to drain
+// whenever it is past its high-water mark, so the replay never holds up the algorithms' own messages (done in one go,
+// it stalled a contended cluster for seconds). The one-event-per-response form replays in one go, as it always did.
 //
 // Backpressure: the stream is given up, with RESOURCE_EXHAUSTED, when its unsent responses pass a bound while it follows
 // new events, so a watcher that stopped reading cannot make its peer hold the whole log in a socket buffer. The watcher
@@ -25,8 +25,6 @@ const UNBATCHED_BUFFER_MAX = 1000;
 const BATCH_EVENTS_MAX = 512;
 /** Unsent batches before a watcher that follows new events counts as too slow (at most 64 × 512 events held). */
 const BATCH_BUFFER_MAX = 64;
-/** Unsent batches at which a replay waits for the socket to drain. */
-const REPLAY_BUFFER_MAX = 8;
 /** The longest batch window a watcher may ask for: longer would only make the view lag. */
 export const BATCH_WINDOW_MAX_MS = 1_000;
 
@@ -34,6 +32,8 @@ export const BATCH_WINDOW_MAX_MS = 1_000;
 export interface EventStreamCall {
   write(response: WatchEventsResponse): void;
   readonly writableLength: number;
+  /** True once a write went past the high-water mark, until 'drain'. */
+  readonly writableNeedDrain: boolean;
   once(event: 'drain', listener: () => void): unknown;
 }
 
@@ -112,7 +112,9 @@ export function streamEvents(call: EventStreamCall, options: EventStreamOptions)
       if (!page.more) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        if (call.writableLength > REPLAY_BUFFER_MAX) call.once('drain', resolve);
+        // 'drain' comes only after a write was refused (writableNeedDrain): a stream merely holding some unsent
+        // batches, below its high-water mark, would never emit it.
+        if (call.writableNeedDrain) call.once('drain', resolve);
         else setImmediate(resolve);
       });
       if (stopped) return;
