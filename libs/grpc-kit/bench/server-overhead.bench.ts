@@ -4,9 +4,10 @@
 // server runs in a child process of its own; this process drives both with one grpc-js client, IN_FLIGHT calls at a
 // time, rounds alternating, and reads each child's process.cpuUsage() before and after its round.
 //
-// Run: npx nx bench grpc-kit   (or directly, with --cpu-prof-kit to write a CPU profile of the kit server to
-// libs/grpc-kit/bench/profiles/:  node --conditions=@distlab/source --import tsx
-// libs/grpc-kit/bench/server-overhead.bench.ts --calls 20000 --rounds 5 --cpu-prof-kit)
+// Run: npx nx bench grpc-kit   (or directly, with --cpu-prof to write a CPU profile of each server to
+// libs/grpc-kit/bench/profiles/{bare,kit}/; profiling slows the kit more than the bare server, so read the ratio
+// from a run without it:  node --conditions=@distlab/source --import tsx
+// libs/grpc-kit/bench/server-overhead.bench.ts --calls 20000 --rounds 5 --cpu-prof)
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ const CALLS_PER_ROUND = argument('--calls', 10_000);
 const ROUNDS = argument('--rounds', 5);
 const IN_FLIGHT = 16;
 const DEADLINE_MS = 30_000;
-const profileKit = args.includes('--cpu-prof-kit');
+const profile = args.includes('--cpu-prof');
 
 interface Variant {
   name: 'bare' | 'kit';
@@ -33,7 +34,8 @@ interface Variant {
 
 async function startVariant(name: Variant['name']): Promise<Variant> {
   const execArgv = ['--conditions=@distlab/source', '--import', 'tsx'];
-  if (name === 'kit' && profileKit) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(__dirname, 'profiles')}`);
+  if (profile)
+    execArgv.push('--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${join(__dirname, 'profiles', name)}`);
   const child = fork(join(__dirname, 'server-overhead-server.ts'), [name], { execArgv, stdio: 'inherit' });
   const [ready] = (await once(child, 'message')) as [{ port: number }];
   const client = new GreeterServiceClient(`127.0.0.1:${ready.port}`, credentials.createInsecure());
