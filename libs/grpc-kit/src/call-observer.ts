@@ -65,10 +65,16 @@ export function asInterceptorResult(call: ServerInterceptingCallInterface): Serv
   return call as ServerInterceptingCall;
 }
 
-/** A call passed through untouched, except that its end is reported to the method's observers once. */
-class ObservedCall implements ServerInterceptingCallInterface {
+/**
+ * A call passed through untouched, except that its end is reported to the method's observers once. It is also the
+ * listener it hands to the call below (the two interfaces share no member names), which spares an object per call:
+ * it passes every inbound event on, and reports a cancellation as the call's end, since grpc-js does not call
+ * sendStatus for a call the client cancelled (or whose deadline passed).
+ */
+class ObservedCall implements ServerInterceptingCallInterface, CallListener {
   private readonly startedAt = process.hrtime.bigint();
   private finished = false;
+  private listener: CallListener | undefined;
 
   constructor(
     private readonly next: ServerInterceptingCallInterface,
@@ -76,7 +82,7 @@ class ObservedCall implements ServerInterceptingCallInterface {
   ) {}
 
   /** Reports the end of the call, once: a cancel that follows a sent status (or the reverse) is not a second end. */
-  finish(code: status, details: string | undefined): void {
+  private finish(code: status, details: string | undefined): void {
     if (this.finished) return;
     this.finished = true;
     const durationMs = Number(process.hrtime.bigint() - this.startedAt) / 1e6;
@@ -84,7 +90,8 @@ class ObservedCall implements ServerInterceptingCallInterface {
   }
 
   start(listener: CallListener): void {
-    this.next.start(new CancelWatchingListener(listener, this));
+    this.listener = listener;
+    this.next.start(this);
   }
 
   sendMetadata(metadata: Metadata): void {
@@ -129,33 +136,24 @@ class ObservedCall implements ServerInterceptingCallInterface {
   getMetricsRecorder(): ReturnType<ServerInterceptingCallInterface['getMetricsRecorder']> {
     return this.next.getMetricsRecorder();
   }
-}
 
-/**
- * Passes every inbound event on, and reports a cancellation as the call's end: grpc-js does not call sendStatus for
- * a call the client cancelled (or whose deadline passed).
- */
-class CancelWatchingListener implements CallListener {
-  constructor(
-    private readonly next: CallListener,
-    private readonly call: ObservedCall,
-  ) {}
+  // The listener side: events from the call below, passed on to the listener above (start set it before any event).
 
   onReceiveMetadata(metadata: Metadata): void {
-    this.next.onReceiveMetadata(metadata);
+    this.listener?.onReceiveMetadata(metadata);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   onReceiveMessage(message: any): void {
-    this.next.onReceiveMessage(message);
+    this.listener?.onReceiveMessage(message);
   }
 
   onReceiveHalfClose(): void {
-    this.next.onReceiveHalfClose();
+    this.listener?.onReceiveHalfClose();
   }
 
   onCancel(): void {
-    this.call.finish(status.CANCELLED, 'cancelled by the client or its deadline');
-    this.next.onCancel();
+    this.finish(status.CANCELLED, 'cancelled by the client or its deadline');
+    this.listener?.onCancel();
   }
 }
