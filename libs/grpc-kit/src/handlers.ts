@@ -33,23 +33,41 @@ export function createHandlers(options: { logger: Logger; mapError?: ErrorMapper
   };
   return {
     statusOf,
+    // A handler that answers at once is answered in the same turn, as a bare grpc-js handler would: the promise hops
+    // this used to take for every call (Promise.resolve().then(handler).then(callback)) cost more than the handler.
     unary: (handler) => (call, callback) => {
-      Promise.resolve()
-        .then(() => handler(call.request, call))
-        .then(
-          (response) => callback(null, response),
+      let result: unknown;
+      try {
+        result = handler(call.request, call);
+      } catch (error) {
+        callback(statusOf(error).toStatus());
+        return;
+      }
+      if (isPromiseLike(result)) {
+        result.then(
+          (response) => callback(null, response as never),
           (error: unknown) => callback(statusOf(error).toStatus()),
         );
+      } else {
+        callback(null, result as never);
+      }
     },
     serverStream: (handler) => (call) => {
-      Promise.resolve()
-        .then(() => handler(call.request, call))
-        .then(
-          () => call.end(),
-          (error: unknown) => {
-            if (!call.cancelled) call.emit('error', statusOf(error).toStatus());
-          },
-        );
+      const failed = (error: unknown) => {
+        if (!call.cancelled) call.emit('error', statusOf(error).toStatus());
+      };
+      let result: Promise<void>;
+      try {
+        result = handler(call.request, call);
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      Promise.resolve(result).then(() => call.end(), failed);
     },
   };
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
+import { asInterceptorResult, observeCalls, type CallObserverFactory } from './call-observer';
 import type { Logger } from './logger';
 import { codeName } from './status';
 
@@ -47,39 +48,33 @@ export class InFlightCalls {
  * auth's UNAUTHENTICATED.
  */
 export function callLogInterceptor(logger: Logger, inFlight: InFlightCalls): ServerInterceptor {
-  return (methodDescriptor, call) => {
-    const method = methodDescriptor.path;
+  return observeCalls([callLogObserver(logger, inFlight)]);
+}
+
+/** The call log as a call observer, so that startServer runs it and the metrics in one interceptor. */
+export function callLogObserver(logger: Logger, inFlight: InFlightCalls): CallObserverFactory {
+  return ({ path: method }) => {
     const counted = !LONG_LIVED_METHODS.has(method);
-    const startedAt = process.hrtime.bigint();
-    let finished = false;
-    if (counted) inFlight.begin();
-    const finish = (code: status, details: string | undefined) => {
-      if (finished) return;
-      finished = true;
-      if (counted) inFlight.end();
-      const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      const line = {
-        method,
-        status: codeName(code),
-        durationMs: Math.round(durationMs * 1000) / 1000,
-        peer: call.getPeer(),
-      };
-      // A line per call at the default level drowns the lab's events (a leader change, a lock granted) under health
-      // checks and heartbeats: calls that went well are for --log-level debug.
-      if (code === status.OK || code === status.CANCELLED) {
-        logger.debug(line, 'call');
-      } else {
-        logger.warn({ ...line, details }, 'call');
-      }
-    };
-    return new ServerInterceptingCall(call, {
-      // grpc-js does not call sendStatus for a call the client cancelled (or whose deadline passed): count it here.
-      start: (next) => next({ onCancel: () => finish(status.CANCELLED, 'cancelled by the client or its deadline') }),
-      sendStatus: (statusObject, next) => {
-        finish(statusObject.code, statusObject.details);
-        next(statusObject);
+    return {
+      started: () => {
+        if (counted) inFlight.begin();
       },
-    });
+      ended: (code, details, durationMs, call) => {
+        if (counted) inFlight.end();
+        // A line per call at the default level drowns the lab's events (a leader change, a lock granted) under health
+        // checks and heartbeats: calls that went well are for --log-level debug, and cost nothing to build otherwise.
+        const wentWell = code === status.OK || code === status.CANCELLED;
+        if (wentWell && !logger.isLevelEnabled('debug')) return;
+        const line = {
+          method,
+          status: codeName(code),
+          durationMs: Math.round(durationMs * 1000) / 1000,
+          peer: call.getPeer(),
+        };
+        if (wentWell) logger.debug(line, 'call');
+        else logger.warn({ ...line, details }, 'call');
+      },
+    };
   };
 }
 
@@ -101,7 +96,7 @@ export function bearerTokenInterceptor(
   };
   return (methodDescriptor, call) => {
     if (exemptPrefixes.some((prefix) => methodDescriptor.path.startsWith(prefix))) {
-      return new ServerInterceptingCall(call);
+      return asInterceptorResult(call); // Passed on unwrapped: a wrapper that does nothing still costs every health probe.
     }
     return new ServerInterceptingCall(call, {
       start: (next) =>

@@ -3,6 +3,7 @@ import { GreeterServiceClient } from '@distlab/contracts/greeter/v1/greeter';
 import { scrapeMetrics, spawnTypeScript, type SpawnedProcess } from '@distlab/testing';
 import {
   createClient,
+  metricsRegistry,
   silentLogger,
   startMetricsEndpoint,
   startServer,
@@ -68,6 +69,28 @@ describe('server metrics', () => {
     expect(infBucket[0].value).toBe(countOf(after, 'grpc_server_handling_seconds_count', GREETER));
     // Node's own figures come with the registry.
     expect(after.find('process_cpu_user_seconds_total')).toHaveLength(1);
+  });
+
+  it('counts reach a metric read on its own (get), not only a scrape of the registry', async () => {
+    server = await startServer({ host: '127.0.0.1', port: 0, logger: silentLogger(), services: [greeterFixture()] });
+    const startedCalls = async () => {
+      const metric = metricsRegistry().getSingleMetric('grpc_server_started_total');
+      const values = (await metric?.get())?.values ?? [];
+      return values
+        .filter(
+          (sample) =>
+            sample.labels['grpc_method'] === 'SayHello' && sample.labels['grpc_service'] === GREETER.grpc_service,
+        )
+        .reduce((sum, sample) => sum + sample.value, 0);
+    };
+    const before = await startedCalls();
+    const client = createClient(GreeterServiceClient, server.address, { maxAttempts: 1 });
+    try {
+      for (const name of ['a', 'b', 'c']) await unaryCall(client, 'sayHello', { name });
+    } finally {
+      client.close();
+    }
+    expect((await startedCalls()) - before).toBe(3);
   });
 
   it('answers 404 with a pointer to /metrics on any other path', async () => {

@@ -59,20 +59,27 @@ export function installRequestGate(server: Server): RequestGate {
   for (const http2Server of http2Servers.keys()) {
     const listeners = http2Server.listeners('stream') as StreamListener[];
     http2Server.removeAllListeners('stream');
-    http2Server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: unknown[]) => {
-      const path = headers[':path'] ?? '';
-      if (draining && !ANSWERED_WHILE_DRAINING.some((prefix) => path.startsWith(prefix))) {
-        stream.on('error', () => undefined);
-        stream.close(constants.NGHTTP2_REFUSED_STREAM);
-        return;
-      }
-      const refusal = gateRefusal(headers);
-      if (refusal === undefined) {
-        for (const listener of listeners) listener.call(http2Server, stream, headers, ...rest);
-        return;
-      }
-      respondWithStatus(stream, refusal);
-    });
+    // grpc-js registers one listener: call it directly rather than through a loop on every call.
+    const only = listeners.length === 1 ? listeners[0] : undefined;
+    // Fixed parameters (http2's "stream" event passes these four) rather than a rest array: this runs for every call.
+    http2Server.on(
+      'stream',
+      (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: unknown, raw: unknown) => {
+        const path = headers[':path'] ?? '';
+        if (draining && !ANSWERED_WHILE_DRAINING.some((prefix) => path.startsWith(prefix))) {
+          stream.on('error', () => undefined);
+          stream.close(constants.NGHTTP2_REFUSED_STREAM);
+          return;
+        }
+        const refusal = gateRefusal(headers);
+        if (refusal === undefined) {
+          if (only !== undefined) only.call(http2Server, stream, headers, flags, raw);
+          else for (const listener of listeners) listener.call(http2Server, stream, headers, flags, raw);
+          return;
+        }
+        respondWithStatus(stream, refusal);
+      },
+    );
   }
   return {
     installed: true,
