@@ -1,4 +1,5 @@
-import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
+import { BackendHealth, BalancerServiceClient } from '@distlab/contracts/balancer/v1/balancer';
+import { checkHealth, createClient, createHealthClient, unaryCall } from '@distlab/grpc-kit';
 import {
   formatFuzzReports,
   fuzzInChildProcess,
@@ -30,7 +31,20 @@ describe('the balancer under hostile input', () => {
         ...['--registry', balancer.address, '--log-level', 'error'],
       ]);
       try {
-        // The proxy forwards FactorialService once the worker's registration is in.
+        // The proxy forwards FactorialService once the worker is registered and its health says SERVING: wait for
+        // that, or on a busy machine every proxied request could be fuzzed before there is a backend to take it.
+        const admin = createClient(BalancerServiceClient, balancer.address);
+        try {
+          const serving = async () => {
+            const stats = await unaryCall(admin, 'getStats', { serviceName: 'distlab.factorial.v1.FactorialService' });
+            return stats.backends.some((backend) => backend.health === BackendHealth.BACKEND_HEALTH_SERVING);
+          };
+          for (let waited = 0; waited < 300 && !(await serving()); waited += 1) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        } finally {
+          admin.close();
+        }
         const reports = await fuzzInChildProcess(balancer.address, SERVICES, {
           requests: REQUESTS,
           seed: 21,

@@ -9,12 +9,8 @@ const BOUND_MS = 20_000;
 
 function appendLocal(log: EventLog, count: number): void {
   for (let index = 0; index < count; index += 1) {
-    log.append({
-      kind: 'local',
-      stamp: { lamport: index, vector: new Map([[1, index]]) },
-      algorithm: 'clock',
-      label: 'e',
-    });
+    const stamp = { lamport: index, vector: new Map([[1, index]]), vectorText: `1:${index}` };
+    log.append({ kind: 'local', stamp, algorithm: 'clock', label: 'e' });
   }
 }
 
