@@ -12,11 +12,21 @@
 // the two is the cost of that, and these rows are what no implementation on grpc-js could beat on the same machine in
 // the same run.
 //
-// Used by apps/peer's cluster.bench.ts and the anchor bench (libs/anchor-bench), which fork this file once per peer
-// (with their own Node flags: tsx, source conditions).
+// Used by apps/peer's cluster.bench.ts and the anchor bench (libs/anchor-bench). The processes are
+// bare-ricart-agrawala-peer.ts, forked once per peer with this process's Node flags (tsx, source conditions).
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { extname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import {
+  ACQUIRE,
+  BarePeerClient,
+  openStream,
+  RELEASE,
+  type BareStream,
+  type Command,
+  type Report,
+} from './bare-ricart-agrawala-peer';
 
 const PEERS = 5;
 const UNCONTENDED_ENTRIES = 2_000;
@@ -29,161 +39,8 @@ const UNCONTENDED_ENTRIES = 2_000;
 export const WARM_UP_CYCLES = 2_000;
 const CONTENDED_MS = 5_000;
 const PHASE_LIMIT_MS = 20_000;
-const REQUEST = 1;
-const REPLY = 2;
-const ACQUIRE = 1;
-const RELEASE = 2;
-const GRANTED = 3;
-const RELEASED = 4;
-
-const raw = (value: Buffer) => value;
-const bidirectional = (name: string) => ({
-  path: `/bench.BarePeer/${name}`,
-  requestStream: true,
-  responseStream: true,
-  requestSerialize: raw,
-  requestDeserialize: raw,
-  responseSerialize: raw,
-  responseDeserialize: raw,
-});
-const barePeerService: grpc.ServiceDefinition = { exchange: bidirectional('Exchange'), lock: bidirectional('Lock') };
-const BarePeerClient = grpc.makeGenericClientConstructor(barePeerService, 'BarePeer');
-type BareStream = grpc.ClientDuplexStream<Buffer, Buffer>;
-const openStream = (client: grpc.Client, method: 'exchange' | 'lock') =>
-  (client as unknown as Record<typeof method, () => BareStream>)[method]();
-
-type Command =
-  | { kind: 'connect'; addresses: Record<number, string> }
-  | { kind: 'run'; requester: boolean; maxEntries: number; forMs: number }
-  | { kind: 'exit' };
-type Report = { kind: 'listening'; port: number } | { kind: 'connected' } | { kind: 'ran'; acquireMs: number[] };
-
-/** One process: the Ricart–Agrawala rules, for itself (a `run` phase) or for the clients on its Lock streams. */
-function runPeer(self: number): void {
-  const outgoing = new Map<number, BareStream>();
-  let clock = 0;
-  let requestedAt: number | undefined; // our request's timestamp while we want in or hold the section
-  let replies = 0;
-  let deferred: number[] = [];
-  let phase: { entriesLeft: number; stopAt: number; acquireMs: number[]; startedMs: number } | undefined;
-  const waitingClients: Array<grpc.ServerDuplexStream<Buffer, Buffer>> = [];
-  let holder: grpc.ServerDuplexStream<Buffer, Buffer> | undefined; // the client in the critical section
-
-  const report = (message: Report) => process.send?.(message);
-  const send = (to: number, kind: number, timestamp: number) => {
-    const message = Buffer.alloc(9);
-    message.writeUInt8(kind, 0);
-    message.writeUInt32LE(timestamp, 1);
-    message.writeUInt32LE(self, 5);
-    outgoing.get(to)?.write(message);
-  };
-  const request = () => {
-    clock += 1;
-    requestedAt = clock;
-    replies = 0;
-    for (const peer of outgoing.keys()) send(peer, REQUEST, clock);
-  };
-  const exit = () => {
-    requestedAt = undefined;
-    for (const peer of deferred) send(peer, REPLY, clock);
-    deferred = [];
-  };
-  const requestForItself = () => {
-    if (phase === undefined || phase.entriesLeft === 0 || performance.now() > phase.stopAt) return finish();
-    phase.startedMs = performance.now();
-    request();
-  };
-  const entered = () => {
-    if (phase === undefined) {
-      // For a client: it holds the section until its RELEASE.
-      holder = waitingClients.shift();
-      holder?.write(Buffer.of(GRANTED));
-      return;
-    }
-    phase.acquireMs.push(performance.now() - phase.startedMs);
-    phase.entriesLeft -= 1;
-    exit();
-    setImmediate(requestForItself);
-  };
-  const finish = () => {
-    if (phase === undefined) return;
-    report({ kind: 'ran', acquireMs: phase.acquireMs });
-    phase = undefined;
-  };
-  const receive = (message: Buffer) => {
-    const [kind, timestamp, from] = [message.readUInt8(0), message.readUInt32LE(1), message.readUInt32LE(5)];
-    clock = Math.max(clock, timestamp) + 1;
-    if (kind === REPLY) {
-      replies += 1;
-      if (replies === outgoing.size) entered();
-      return;
-    }
-    const oursFirst =
-      requestedAt !== undefined &&
-      (holder !== undefined || requestedAt < timestamp || (requestedAt === timestamp && self < from));
-    if (oursFirst) deferred.push(from);
-    else send(from, REPLY, clock);
-  };
-  const serveClient = (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
-    call.on('data', (frame: Buffer) => {
-      if (frame[0] === ACQUIRE) {
-        waitingClients.push(call);
-        if (requestedAt === undefined) request();
-      } else if (frame[0] === RELEASE && holder === call) {
-        holder = undefined;
-        exit();
-        call.write(Buffer.of(RELEASED));
-        if (waitingClients.length > 0) request();
-      }
-    });
-    call.on('end', () => call.end());
-    call.on('error', () => undefined);
-  };
-
-  const server = new grpc.Server();
-  server.addService(barePeerService, {
-    exchange: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
-      call.on('data', receive);
-      call.on('end', () => call.end());
-      call.on('error', () => undefined);
-    },
-    lock: serveClient,
-  });
-  server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => {
-    if (error) throw error;
-    report({ kind: 'listening', port });
-  });
-  const clients: grpc.Client[] = [];
-  process.on('message', (command: Command) => {
-    if (command.kind === 'connect') {
-      for (const [id, address] of Object.entries(command.addresses)) {
-        if (Number(id) === self) continue;
-        const client = new BarePeerClient(address, grpc.credentials.createInsecure());
-        clients.push(client);
-        const stream = openStream(client, 'exchange');
-        stream.on('data', () => undefined);
-        stream.on('error', () => undefined);
-        outgoing.set(Number(id), stream);
-      }
-      report({ kind: 'connected' });
-    } else if (command.kind === 'run') {
-      // A peer that does not request only answers, as it always does: it has nothing to measure.
-      if (!command.requester) return void report({ kind: 'ran', acquireMs: [] });
-      phase = {
-        entriesLeft: command.maxEntries,
-        stopAt: performance.now() + command.forMs,
-        acquireMs: [],
-        startedMs: 0,
-      };
-      requestForItself();
-    } else {
-      for (const stream of outgoing.values()) stream.end();
-      for (const client of clients) client.close();
-      server.forceShutdown();
-      process.exit(0);
-    }
-  });
-}
+/** The forked process's file, beside this one (TypeScript under tsx, JavaScript once built). */
+const PEER_ENTRY = join(__dirname, `bare-ricart-agrawala-peer${extname(__filename)}`);
 
 /** A client of one peer's Lock stream, in this (the bench's) process: each step waits for the peer's answer. */
 export class BareLockClient {
@@ -255,10 +112,10 @@ export class BareRicartAgrawala {
     readonly addresses: readonly string[],
   ) {}
 
-  /** Forks the five processes (this file, with this process's Node flags) and connects them to each other. */
+  /** Forks the five processes (bare-ricart-agrawala-peer.ts, with this process's Node flags) and connects them to each other. */
   static async start(): Promise<BareRicartAgrawala> {
     const children: ChildProcess[] = Array.from({ length: PEERS }, (_, index) =>
-      fork(__filename, ['bare-peer', String(index + 1)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+      fork(PEER_ENTRY, ['bare-peer', String(index + 1)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
     );
     const bare = new BareRicartAgrawala(children, []);
     try {
@@ -376,5 +233,3 @@ export async function bareRicartAgrawala(measured: PhaseMeasurer): Promise<BareF
     await bare.close();
   }
 }
-
-if (process.argv[2] === 'bare-peer') runPeer(Number(process.argv[3]));
