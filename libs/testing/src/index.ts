@@ -17,6 +17,8 @@ export { runLoad, percentile, formatTable, seededRandom, type LoadSpec, type Loa
 export { freePort, freePortRange, waitForServing, startQuietServerProcess, stopProcesses } from './ports';
 export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
 export { VirtualNetwork, netnsUnavailableReason, type VirtualHost, type VirtualNetworkOptions } from './netns';
+export { AgentProbe, type ProbeAnswer, type ProbeRequest } from './netns-probe';
+export { serveProbeRequests } from './netns-agent-loop';
 export { startPostgresOnHost, type NetworkPostgres, type PostgresAccount } from './netns-postgres';
 export { cpuTimeMs, cpuTimeMsOf, measurePhase, type MeasuredPhase } from './cpu';
 export {

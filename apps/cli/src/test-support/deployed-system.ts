@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AgentProbe,
   startPostgresOnHost,
   VirtualNetwork,
   WORKSPACE_ROOT,
@@ -10,7 +11,7 @@ import {
 } from '@distlab/testing';
 import { APP_SOURCES } from './deployment-files';
 import type { PodPlan } from './deployment-pods';
-import { NetworkProbe } from './netns-probe';
+import type { AgentRequest } from './netns-agent';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { resolveContainerCommand } = require(join(WORKSPACE_ROOT, 'deploy', 'container-entry.cjs')) as {
@@ -59,7 +60,7 @@ export class DeployedSystem {
   private constructor(
     readonly network: VirtualNetwork,
     readonly pods: StartedPod[],
-    readonly probe: NetworkProbe,
+    readonly probe: AgentProbe<AgentRequest>,
     private readonly stopAll: () => Promise<void>,
   ) {}
 
@@ -69,7 +70,7 @@ export class DeployedSystem {
     const dir = mkdtempSync(join(tmpdir(), 'distlab-deployed-'));
     const databases: NetworkPostgres[] = [];
     const processes: SpawnedProcess[] = [];
-    let probe: NetworkProbe | undefined;
+    let probe: AgentProbe<AgentRequest> | undefined;
     const stop = async () => {
       try {
         await probe?.stop();
@@ -112,7 +113,9 @@ export class DeployedSystem {
             });
         });
       // Everything at once, as Kubernetes starts a manifest's pods: whatever starts first waits for what it needs.
-      const probeStarted = NetworkProbe.start(network, PROBE_HOST).then((started) => (probe = started));
+      const probeStarted = AgentProbe.start<AgentRequest>(network, PROBE_HOST, join(__dirname, 'netns-agent.ts')).then(
+        (started) => (probe = started),
+      );
       await Promise.all([probeStarted, ...serving]);
       return new DeployedSystem(network, pods, probe!, stop);
     } catch (error) {

@@ -1,13 +1,13 @@
-import { createInterface } from 'node:readline';
 import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { FactorialServiceClient } from '@distlab/contracts/factorial/v1/factorial';
 import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventory';
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
-import { createClient, isServiceError, msToDuration, unaryCall, type ClientSettings } from '@distlab/grpc-kit';
+import { createClient, msToDuration, unaryCall, type ClientSettings } from '@distlab/grpc-kit';
+import { serveProbeRequests } from '@distlab/testing';
 
-// A test's hands on a virtual network (libs/testing's netns.ts): run on one of its hosts, it makes the calls a test asks
-// for on stdin (one JSON request a line) and answers each on stdout, so that the test process, which stays in this
+// The deployment tests' agent for libs/testing's AgentProbe: run on one host of a virtual network, it makes the calls a
+// test asks for there (serveProbeRequests does the stdin/stdout plumbing), so that the test process, which stays in this
 // machine's own namespace, needs no address on the test network and resolves no name of it (this process resolves
 // them through its host's /etc/hosts, as a pod would). One client per call, closed after it, with a deadline.
 
@@ -77,20 +77,4 @@ async function perform(request: AgentRequest, deadlineMs: number): Promise<unkno
   }
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  const { id, deadlineMs, ...request } = JSON.parse(line) as AgentRequest & { id: number; deadlineMs: number };
-  perform(request as AgentRequest, deadlineMs).then(
-    (result) => process.stdout.write(`${JSON.stringify({ id, ok: true, result })}\n`),
-    (error: unknown) =>
-      process.stdout.write(
-        `${JSON.stringify({
-          id,
-          ok: false,
-          code: isServiceError(error) ? error.code : -1,
-          details: isServiceError(error) ? error.details : String(error),
-        })}\n`,
-      ),
-  );
-});
-process.stdin.on('end', () => process.exit(0));
-process.stdout.write('{"ready":true}\n');
+serveProbeRequests(perform);

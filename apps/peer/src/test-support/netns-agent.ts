@@ -1,24 +1,15 @@
-import { createInterface } from 'node:readline';
 import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
-import {
-  checkHealth,
-  createClient,
-  createHealthClient,
-  isServiceError,
-  msToDuration,
-  unaryCall,
-} from '@distlab/grpc-kit';
+import { checkHealth, createClient, createHealthClient, msToDuration, unaryCall } from '@distlab/grpc-kit';
+import { serveProbeRequests } from '@distlab/testing';
 
-// A test's hands on a virtual network (netns.ts): run on one of its hosts, it makes the calls a test asks for on stdin
-// (one JSON request a line) and answers each on stdout, so that the test process, which stays in this machine's own
-// namespace, needs no address on the test network. Clients are made per address and kept (their connections are part
+// The peers' agent for libs/testing's AgentProbe: run on one host of a virtual network, it makes the calls a test asks
+// for there (serveProbeRequests does the stdin/stdout plumbing), so that the test process, which stays in this
+// machine's own namespace, needs no address on the test network. Clients are made per address and kept (their connections are part
 // of what a test observes), with a deadline per call.
 
-type Request =
-  | { id: number; op: 'leader'; address: string; deadlineMs: number }
-  | { id: number; op: 'lock'; address: string; deadlineMs: number }
-  | { id: number; op: 'health'; address: string; deadlineMs: number };
+export type PeerProbeRequest =
+  { op: 'leader'; address: string } | { op: 'lock'; address: string } | { op: 'health'; address: string };
 
 const elections = new Map<string, ElectionServiceClient>();
 const mutexes = new Map<string, MutexServiceClient>();
@@ -29,14 +20,14 @@ function kept<C>(clients: Map<string, C>, address: string, make: () => C): C {
   return client;
 }
 
-async function perform(request: Request): Promise<unknown> {
-  const settings = { deadlineMs: request.deadlineMs, maxAttempts: 1 };
+async function perform(request: PeerProbeRequest, deadlineMs: number): Promise<unknown> {
+  const settings = { deadlineMs, maxAttempts: 1 };
   switch (request.op) {
     case 'leader': {
       const client = kept(elections, request.address, () =>
         createClient(ElectionServiceClient, request.address, settings),
       );
-      const answer = await unaryCall(client, 'getLeader', {}, { deadlineMs: request.deadlineMs });
+      const answer = await unaryCall(client, 'getLeader', {}, { deadlineMs });
       return { leaderId: answer.leaderId, term: Number(answer.term) };
     }
     case 'lock': {
@@ -45,9 +36,9 @@ async function perform(request: Request): Promise<unknown> {
         client,
         'acquire',
         { lease: msToDuration(10_000), clientName: 'netns-agent', waitTimeout: undefined },
-        { deadlineMs: request.deadlineMs },
+        { deadlineMs },
       );
-      await unaryCall(client, 'release', { fencingToken: grant.fencingToken }, { deadlineMs: request.deadlineMs });
+      await unaryCall(client, 'release', { fencingToken: grant.fencingToken }, { deadlineMs });
       return { fencingToken: Number(grant.fencingToken) };
     }
     case 'health': {
@@ -61,20 +52,4 @@ async function perform(request: Request): Promise<unknown> {
   }
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  const request = JSON.parse(line) as Request;
-  perform(request).then(
-    (result) => process.stdout.write(`${JSON.stringify({ id: request.id, ok: true, result })}\n`),
-    (error: unknown) =>
-      process.stdout.write(
-        `${JSON.stringify({
-          id: request.id,
-          ok: false,
-          code: isServiceError(error) ? error.code : -1,
-          details: isServiceError(error) ? error.details : String(error),
-        })}\n`,
-      ),
-  );
-});
-process.stdin.on('end', () => process.exit(0));
-process.stdout.write('{"ready":true}\n');
+serveProbeRequests(perform);
