@@ -43,7 +43,7 @@ export const KEEPALIVE_CHANNEL_OPTIONS: Readonly<Partial<ChannelOptions>> = Obje
  * The shortest ping interval a server accepts: a peer's watch of its leader pings every 250 ms (apps/peer's
  * LeaderLinkWatch), the fastest of any distlab client; a little below it leaves room for a timer that fires early.
  */
-export const FASTEST_CLIENT_PING_MS = 200;
+const FASTEST_CLIENT_PING_MS = 200;
 
 /**
  * Server options for every server the kit starts: a ping policy that accepts our own clients' rate with room to spare.

@@ -12,6 +12,7 @@
 //
 //   npx nx bench live-view
 //   node --conditions=@distlab/source --import tsx libs/live-view/bench/live-view.bench.ts --reader
+//   ... live-view.bench.ts --unbatched     the peers send one event per message, as before WatchEvents had batches
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -111,7 +112,10 @@ function descendantsOf(root: number): number[] {
 async function startBridge(seedPeer: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    ['--conditions=@distlab/source', '--import', 'tsx', join(__dirname, 'view-process.ts'), seedPeer],
+    [
+      ...['--conditions=@distlab/source', '--import', 'tsx', join(__dirname, 'view-process.ts'), seedPeer],
+      ...(process.argv.includes('--unbatched') ? ['--unbatched'] : []),
+    ],
     { cwd: WORKSPACE_ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));

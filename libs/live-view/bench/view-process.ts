@@ -4,7 +4,9 @@ import { startLiveView } from '../src/index';
 
 async function main(): Promise<void> {
   const seedPeer = process.argv[2];
-  const view = await startLiveView({ seedPeer, clientSettings: {} });
+  // --unbatched: the peers send one event per message, as before batches, to measure what batches save.
+  const eventBatchWindowMs = process.argv.includes('--unbatched') ? 0 : undefined;
+  const view = await startLiveView({ seedPeer, clientSettings: {}, eventBatchWindowMs });
   process.stdout.write(`${view.url}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => void view.stop().then(() => process.exit(0)));

@@ -2,7 +2,7 @@ import { BackendHealth, BalancerServiceClient, Strategy } from '@distlab/contrac
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { createClient, unaryCall, type ClientSettings } from '@distlab/grpc-kit';
 import { HealthWatch } from './health-watch';
-import { failureText, PeerWatch } from './peer-watch';
+import { EVENT_BATCH_WINDOW_MS, failureText, PeerWatch } from './peer-watch';
 import type { BalancerView, HealthText, ProcessView, SystemView, WireEvent } from './wire';
 
 export interface LiveSystemOptions {
@@ -14,6 +14,8 @@ export interface LiveSystemOptions {
   clientSettings: ClientSettings;
   /** How often each peer's mutex, leader, faults and clock are read; 500 ms by default. */
   pollIntervalMs?: number;
+  /** The window over which peers batch their events (EVENT_BATCH_WINDOW_MS); 0 asks for one event per message. */
+  eventBatchWindowMs?: number;
   /** Names of processes by address (`distlab up` knows them: "worker-1"); others are named by their service. */
   processNames?: Record<string, string>;
   /** The most events kept for pages that open later; the oldest are forgotten beyond it. 1,000,000 by default. */
@@ -146,6 +148,7 @@ export class LiveSystem {
           address,
           this.options.clientSettings,
           pollIntervalMs,
+          this.options.eventBatchWindowMs ?? EVENT_BATCH_WINDOW_MS,
           (event) => this.addEvent(event),
           () => this.viewChanged(),
         );

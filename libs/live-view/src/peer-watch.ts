@@ -22,10 +22,11 @@ import type { PeerView, WireEvent } from './wire';
 /** How long to wait before opening a stream again after it ended (a peer restarting, paused, or gone). */
 const RECONNECT_DELAY_MS = 500;
 /**
- * The peers send their events in batches gathered over this window: one message per event cost a busy peer as much
- * CPU as its algorithm (see the peer's event-stream.ts). The page redraws twice a second, so 50 ms is not seen.
+ * The peers send their events in batches gathered over this window by default: one message per event cost a busy
+ * peer half as much CPU again as its algorithm (see the peer's event-stream.ts; `npx nx bench live-view -- --unbatched` measures
+ * it). The page redraws twice a second, so 50 ms is not seen.
  */
-const EVENT_BATCH_WINDOW_MS = 50;
+export const EVENT_BATCH_WINDOW_MS = 50;
 
 const MUTEX_STATES: Record<number, 'released' | 'wanted' | 'held'> = {
   [MutexState.MUTEX_STATE_RELEASED]: 'released',
@@ -65,6 +66,8 @@ export class PeerWatch {
     readonly address: string,
     settings: ClientSettings,
     private readonly pollIntervalMs: number,
+    /** 0: one event per message, as the peers sent them before batches. */
+    private readonly eventBatchWindowMs: number,
     private readonly onEvent: (event: WireEvent) => void,
     private readonly onChange: () => void,
   ) {
@@ -139,7 +142,7 @@ export class PeerWatch {
     const after = fromStart ? 0 : (this.lastSequence.get(incarnation) ?? 0);
     const stream = this.clients.clock.watchEvents({
       afterSequence: String(after),
-      batchWindow: msToDuration(EVENT_BATCH_WINDOW_MS),
+      batchWindow: this.eventBatchWindowMs > 0 ? msToDuration(this.eventBatchWindowMs) : undefined,
     });
     this.stream = stream;
     return new Promise((resolve) => {

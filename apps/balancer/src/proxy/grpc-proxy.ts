@@ -18,7 +18,7 @@ import { headerListBytes, MAX_METADATA_BYTES, proxyStatus, type ProxyFailure } f
 /**
  * How much a backend may send on one stream, and on its whole connection, before the balancer has read it. HTTP/2's
  * default of 64 KiB made a streamed response (n! for n = 10^6 is 5.5 MB of digits) wait for a window update every
- * 64 KiB: through the balancer its tail took at least 84 ms against 30 ms straight to a worker. A stream whose client
+ * 64 KiB, a round trip to the backend each (`npm run bench:anchors -- --only gmp` streams it). A stream whose client
  * reads slowly still holds at most this much here, because the proxy stops reading upstream while the client is behind.
  */
 const UPSTREAM_STREAM_WINDOW_BYTES = 1 << 20;

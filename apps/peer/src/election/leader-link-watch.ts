@@ -2,7 +2,7 @@ import { connectivityState, type ChannelInterface, type ChannelOptions } from '@
 import type { ElectionTimeouts } from '@distlab/election';
 
 /** The leader link's keepalive: a ping every 250 ms, dropped if unanswered for 250 ms. See LeaderLinkWatch. */
-export const LEADER_KEEPALIVE_TIME_MS = 250;
+const LEADER_KEEPALIVE_TIME_MS = 250;
 export const LEADER_LINK_CHANNEL_OPTIONS: Readonly<Partial<ChannelOptions>> = Object.freeze({
   'grpc.keepalive_time_ms': LEADER_KEEPALIVE_TIME_MS,
   'grpc.keepalive_timeout_ms': LEADER_KEEPALIVE_TIME_MS,
@@ -40,9 +40,9 @@ export const PEER_ELECTION_TIMEOUTS: Partial<ElectionTimeouts> = {
  *
  * The watch has a connection of its own, whose HTTP/2 keepalive pings every LEADER_KEEPALIVE_TIME_MS: a leader cut off
  * without a reset (a partition) or stopped (SIGSTOP) answers no ping, and the connection is dropped within twice that.
- * Pings are answered by the transport, far below the cost of a heartbeat call (in a CPU profile of an idle follower,
- * about 0.08 ms a ping against 1.7 ms a heartbeat), so the watch costs little at rest while it brings a cut-off
- * leader's detection back under half a second. A new connection is opened for each watch (and again after a loss),
+ * Pings are answered by the transport, far below the cost of a heartbeat call through both sides' gRPC stacks, so the
+ * watch costs little at rest (five idle peers: `npm run bench:anchors -- --only rest`) while it brings a cut-off
+ * leader's detection back under half a second (`apps/peer/bench/real-network.bench.ts`). A new connection is opened for each watch (and again after a loss),
  * since a channel whose connection attempt hangs on a cut link is no use to watch.
  */
 export class LeaderLinkWatch {
