@@ -75,8 +75,11 @@ browserTest(
     expect(logged.filter((event) => event.algorithm === 'ricart-agrawala').length).toBeGreaterThan(3 * 15 * 8);
     const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =>
       `${event.peer}/${event.incarnation}/${event.sequence}`;
+    // The page keeps each event as the line it received.
     const received = async () =>
-      page.evaluate(() => (window as unknown as { distlabLive: { received: PageEvent[] } }).distlabLive.received);
+      (
+        await page.evaluate(() => (window as unknown as { distlabLive: { received: string[] } }).distlabLive.received)
+      ).map((line) => JSON.parse(line) as PageEvent);
     let onPage = new Map<string, PageEvent>();
     const deadline = Date.now() + WAIT_MS;
     while (Date.now() < deadline) {

@@ -1,5 +1,5 @@
 import { Metadata, status } from '@grpc/grpc-js';
-import { ClockServiceClient, type WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
+import { ClockServiceClient, EventEncoding, type WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { GreeterServiceClient } from '@distlab/contracts/greeter/v1/greeter';
 import { createClient, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
@@ -45,7 +45,7 @@ const rejection = (code: status, detail: string) => ({ code, details: expect.str
 /** The first thing a WatchEvents stream does: an event, or the status that ended it. */
 function firstOfWatch(afterSequence: string): Promise<WatchEventsResponse | { code: number; details: string }> {
   return new Promise((resolve) => {
-    const call = clock().watchEvents({ afterSequence });
+    const call = clock().watchEvents({ afterSequence, encoding: EventEncoding.EVENT_ENCODING_UNSPECIFIED });
     call.once('data', (response: WatchEventsResponse) => {
       resolve(response);
       call.cancel();

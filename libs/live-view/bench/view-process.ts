@@ -4,9 +4,15 @@ import { startLiveView } from '../src/index';
 
 async function main(): Promise<void> {
   const seedPeer = process.argv[2];
-  // --unbatched: the peers send one event per message, as before batches, to measure what batches save.
-  const eventBatchWindowMs = process.argv.includes('--unbatched') ? 0 : undefined;
-  const view = await startLiveView({ seedPeer, clientSettings: {}, eventBatchWindowMs });
+  // --unbatched: the peers send one Event message per response, as before batches, to measure what batches save.
+  // --messages: batches of Event messages, as before JSON lines, to measure what the lines save.
+  const unbatched = process.argv.includes('--unbatched');
+  const view = await startLiveView({
+    seedPeer,
+    clientSettings: {},
+    eventBatchWindowMs: unbatched ? 0 : undefined,
+    eventEncoding: unbatched || process.argv.includes('--messages') ? 'messages' : 'json-lines',
+  });
   process.stdout.write(`${view.url}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => void view.stop().then(() => process.exit(0)));

@@ -6,7 +6,7 @@ import { Code, codeName, isServiceError, StatusError } from '@distlab/grpc-kit';
 import { Controls, type ControlOptions } from './controls';
 import { LiveSystem, type LiveSystemOptions } from './live-system';
 import { pageHtml, pageScript } from './page-assets';
-import type { WireEvent } from './wire';
+import { dropEvents, type EventChunk } from './event-chunk';
 
 export interface LiveViewOptions extends LiveSystemOptions, Omit<ControlOptions, 'clientSettings'> {
   /** The interface to listen on: loopback unless `allowRemote`. */
@@ -64,8 +64,8 @@ function httpStatusOf(code: Code): number {
 
 /**
  * Starts the live view: a small HTTP server (node:http, no framework) that serves the page, streams the system to it
- * as server-sent events (`/api/stream`: every event of the run, then each new batch, and the system's state when it
- * changes), and runs its controls as POST requests (`/api/control/<name>`, JSON in and out). It refuses to listen
+ * as JSON lines (`/api/stream`: every event of the run, then each new batch, and the system's state when it changes),
+ * and runs its controls as POST requests (`/api/control/<name>`, JSON in and out). It refuses to listen
  * beyond loopback unless told, answers only requests addressed to a loopback name (a web page elsewhere cannot reach it
  * through DNS rebinding), and takes controls only as JSON (which a form on another site cannot send).
  */
@@ -78,6 +78,8 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
   const controls = new Controls(system, { ...options, clientSettings: options.clientSettings });
   const streams = new Set<ServerResponse>();
   const sessionCookie = randomUUID();
+  /** This bridge's life, in the event stream's ids: a page that reconnects to another life starts again. */
+  const run = randomUUID().slice(0, 8);
 
   const authorized = (request: IncomingMessage, url: URL) => {
     if (options.token === undefined) return true;
@@ -123,11 +125,13 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
       response.writeHead(200, { ...headers, 'content-type': 'text/javascript; charset=utf-8' });
       response.end(script);
     } else if (request.method === 'GET' && url.pathname === '/api/stream') {
-      openStream(response);
+      openStream(response, url.searchParams.get('after') ?? '');
     } else if (request.method === 'GET' && url.pathname === '/api/view') {
       sendJson(response, 200, viewOf());
     } else if (request.method === 'GET' && url.pathname === '/api/events') {
-      sendJson(response, 200, { forgotten: system.forgotten, events: system.events });
+      // The lines are JSON already: written into the array as they are.
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(`{"forgotten":${system.forgotten},"events":[${system.events.join(',')}]}`);
     } else if (request.method === 'POST' && url.pathname.startsWith('/api/control/')) {
       const input = await readJson(request);
       sendJson(response, 200, await controls.run(url.pathname.slice('/api/control/'.length), input));
@@ -143,29 +147,74 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
       demos: options.runDemo === undefined ? [] : (options.demos ?? []),
     });
 
-  function openStream(response: ServerResponse): void {
+  /**
+   * The stream of one page (`/api/stream`), JSON lines: `{"view": …}` whenever the system changes, `{"reset": why}` when
+   * the page must start again, and batches of events, each `{"events": N, "id": "<run>:<count>"}` followed by N lines,
+   * the peers' log lines as they sent them. Why not server-sent events: an EventSource parses every line and dispatches
+   * a message per batch in the browser, where fetch() hands the page the bytes in large chunks (the browser's CPU per
+   * critical section in `npx nx bench live-view` fell by about half), and server-sent events need a `data:` prefix
+   * on every line, where this way the bridge writes the peers' bytes without touching them.
+   *
+   * `id` counts the events sent since this bridge started, forgotten ones included: a page whose connection broke
+   * comes back with `?after=<id of the last whole batch it got>` and gets exactly the events after it, so it keeps each
+   * event once without checking any. A page that comes back to another run (the bridge restarted) is told to reset.
+   */
+  function openStream(response: ServerResponse, after: string): void {
     response.writeHead(200, {
-      'content-type': 'text/event-stream',
+      'content-type': 'application/x-ndjson; charset=utf-8',
       'cache-control': 'no-store',
-      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
     });
-    const send = (kind: string, data: unknown) => response.write(`event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`);
-    send('view', viewOf());
-    // The whole run so far, then each batch as it comes: the page misses nothing that happened before it opened.
-    const known = system.events.slice();
-    for (let start = 0; start < known.length; start += EVENTS_PER_MESSAGE)
-      send('events', known.slice(start, start + EVENTS_PER_MESSAGE));
+    const record = (value: unknown) => response.write(`${JSON.stringify(value)}\n`);
+    const resumed = resumePoint(after);
+    if (resumed === undefined && after !== '') record({ reset: 'the view restarted' });
+    /** The events this page has, counted as the ids count them. */
+    let sent = resumed ?? system.forgotten;
+    const sendEvents = (chunks: readonly EventChunk[]) => {
+      const count = chunks.reduce((sum, chunk) => sum + chunk.count, 0);
+      if (count === 0) return;
+      sent += count;
+      response.cork();
+      record({ events: count, id: `${run}:${sent}` });
+      for (const chunk of chunks) response.write(chunk.bytes);
+      process.nextTick(() => response.uncork());
+    };
+    record({ view: viewOf() });
+    // The run so far (after what the page has), in batches of about EVENTS_PER_MESSAGE, then each batch as it comes.
+    let batch: EventChunk[] = [];
+    let batched = 0;
+    for (const chunk of system.chunksFrom(sent)) {
+      batch.push(chunk);
+      batched += chunk.count;
+      if (batched < EVENTS_PER_MESSAGE) continue;
+      sendEvents(batch);
+      batch = [];
+      batched = 0;
+    }
+    sendEvents(batch);
     const unsubscribe = system.subscribe({
-      onEvents: (batch: readonly WireEvent[]) => send('events', batch),
-      onViewChanged: () => send('view', viewOf()),
+      // A batch may begin with events the replay above already sent: they were kept before they were handed on.
+      onEvents: (chunks, firstIndex) => {
+        sendEvents(firstIndex >= sent ? chunks : dropEvents(chunks, sent - firstIndex));
+      },
+      onViewChanged: () => record({ view: viewOf() }),
     });
-    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
+    const keepAlive = setInterval(() => response.write('\n'), 15_000);
     streams.add(response);
     response.on('close', () => {
       clearInterval(keepAlive);
       unsubscribe();
       streams.delete(response);
     });
+  }
+
+  /** Where a page that comes back with `?after=` goes on; undefined when it must start again. */
+  function resumePoint(lastId: string): number | undefined {
+    const [idRun, count] = lastId.split(':');
+    const after = Number(count);
+    const total = system.eventsSeen;
+    const valid = idRun === run && Number.isSafeInteger(after) && after >= system.forgotten && after <= total;
+    return valid ? after : undefined;
   }
 
   server.listen(options.port ?? 0, host);

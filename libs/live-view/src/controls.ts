@@ -62,8 +62,16 @@ export class Controls {
     private readonly options: ControlOptions,
   ) {}
 
-  /** Runs control `name` with the page's JSON `input`. */
+  /** Runs control `name` with the page's JSON `input`; the table then shows what it changed at once. */
   async run(name: string, input: Record<string, unknown>): Promise<ControlResult> {
+    try {
+      return await this.dispatch(name, input);
+    } finally {
+      this.system.pollNow();
+    }
+  }
+
+  private async dispatch(name: string, input: Record<string, unknown>): Promise<ControlResult> {
     switch (name) {
       case 'lock-acquire':
         return this.acquire(peerOf(input, this.system));

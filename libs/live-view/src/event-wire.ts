@@ -3,8 +3,9 @@ import type { Event } from '@distlab/contracts/clock/v1/clock';
 import type { WireEvent } from './wire';
 
 /**
- * A WatchEvents event as the page gets it. The vector is written as the log files write it ("1:3,2:1", ids in
- * order), so that the page and `distlab trace` show the same text for the same event.
+ * A WatchEvents event message as the page gets it, from a peer asked for EVENT_ENCODING_MESSAGES: the fields of its
+ * log line. The vector is written as the log files write it ("1:3,2:1", ids in order), so that the page and
+ * `distlab trace` show the same text for the same event.
  */
 export function toWireEvent(event: Event, incarnation: number): WireEvent {
   const vector = Object.entries(event.stamp?.vector ?? {})

@@ -1,7 +1,7 @@
 import { ClockServiceClient } from '@distlab/contracts/clock/v1/clock';
 import { createClient, unaryCall } from '@distlab/grpc-kit';
 import { PeerCluster } from '@distlab/testing';
-import { LiveSystem } from './index';
+import { LiveSystem, type WireEvent } from './index';
 
 // The bridge follows each peer's WatchEvents from its first event. A peer keeps only its newest events in memory
 // (here 1,000): when the bridge starts after more than that, the older ones can no longer be streamed, and it must go
@@ -19,10 +19,13 @@ it('goes on from the oldest event a peer still keeps, and counts the ones it mis
     await system.start();
     await unaryCall(clock, 'localEvent', { label: 'after the view started' });
     const deadline = Date.now() + 30_000;
-    const seen = () => system.events.some((event) => event.peer === 1 && event.label === 'after the view started');
+    const events = () => system.events.map((line) => JSON.parse(line) as WireEvent);
+    const seen = () => events().some((event) => event.peer === 1 && event.label === 'after the view started');
     while (!seen() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(seen()).toBe(true);
-    const ofPeer1 = system.events.filter((event) => event.peer === 1).map((event) => event.sequence);
+    const ofPeer1 = events()
+      .filter((event) => event.peer === 1)
+      .map((event) => event.sequence);
     const missed = system.view({ canControlProcesses: false, processNames: [], demos: [] }).peers[0].missedEvents;
     expect(missed).toBeGreaterThan(0);
     // Everything from the oldest kept on, in order, none twice.

@@ -2,8 +2,9 @@ import { BackendHealth, BalancerServiceClient, Strategy } from '@distlab/contrac
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { createClient, unaryCall, type ClientSettings } from '@distlab/grpc-kit';
 import { HealthWatch } from './health-watch';
-import { EVENT_BATCH_WINDOW_MS, failureText, PeerWatch } from './peer-watch';
-import type { BalancerView, HealthText, ProcessView, SystemView, WireEvent } from './wire';
+import { dropEvents, linesOfChunk, type EventChunk } from './event-chunk';
+import { EVENT_BATCH_WINDOW_MS, failureText, PeerWatch, type EventEncodingName } from './peer-watch';
+import type { BalancerView, HealthText, ProcessView, SystemView } from './wire';
 
 export interface LiveSystemOptions {
   /** A peer to learn the cluster's members from (ClusterService.ListMembers), host:port. */
@@ -16,6 +17,8 @@ export interface LiveSystemOptions {
   pollIntervalMs?: number;
   /** The window over which peers batch their events (EVENT_BATCH_WINDOW_MS); 0 asks for one event per message. */
   eventBatchWindowMs?: number;
+  /** How the peers are asked to write their events: JSON lines by default (see EventEncodingName). */
+  eventEncoding?: EventEncodingName;
   /** Names of processes by address (`distlab up` knows them: "worker-1"); others are named by their service. */
   processNames?: Record<string, string>;
   /** The most events kept for pages that open later; the oldest are forgotten beyond it. 1,000,000 by default. */
@@ -24,12 +27,18 @@ export interface LiveSystemOptions {
 
 /** What a page connection hears: each batch of new events, and that the system's view changed. */
 export interface LiveListener {
-  onEvents(events: readonly WireEvent[]): void;
+  /** `firstIndex`: the first event's place among all events since the start, forgotten ones included. */
+  onEvents(chunks: readonly EventChunk[], firstIndex: number): void;
   onViewChanged(): void;
 }
 
 const MEMBERS_INTERVAL_MS = 2_000;
 const EVENT_BATCH_MS = 100;
+/**
+ * The view (the system table) is sent at most this often. A busy cluster changes it with every lock, and each change
+ * costs the page a layout and a paint; four a second is as fast as anyone reads a table.
+ */
+const VIEW_INTERVAL_MS = 250;
 
 /**
  * The running system as the live view watches it: every member peer (found through the seed peer and kept up to date
@@ -38,14 +47,20 @@ const EVENT_BATCH_MS = 100;
  * not per event, so a busy cluster does not cost a write per event per page).
  */
 export class LiveSystem {
-  readonly events: WireEvent[] = [];
+  /** Every event seen, as the JSON line the peer logged (docs/event-log-format.md), in arrival order. */
+  /** Every event seen, in arrival order, as the runs of log lines the peers sent. */
+  private readonly chunks: EventChunk[] = [];
+  /** How many events `chunks` hold. */
+  private kept = 0;
   /** Events forgotten because more than maxEvents arrived. */
   forgotten = 0;
   private readonly peers = new Map<number, PeerWatch>();
   private readonly processHealth = new Map<string, { view: ProcessView; watch: HealthWatch }>();
   private balancerView: BalancerView | undefined;
   private readonly listeners = new Set<LiveListener>();
-  private pending: WireEvent[] = [];
+  private pending: EventChunk[] = [];
+  /** The first pending event's place among all events since the start. */
+  private pendingFrom = 0;
   private batchTimer: NodeJS.Timeout | undefined;
   private viewTimer: NodeJS.Timeout | undefined;
   private membersTimer: NodeJS.Timeout | undefined;
@@ -83,6 +98,11 @@ export class LiveSystem {
     return () => this.listeners.delete(listener);
   }
 
+  /** Reads every peer's state now: a control just changed something. */
+  pollNow(): void {
+    for (const peer of this.peers.values()) peer.pollNow();
+  }
+
   /** The address of peer `id`, for the controls; undefined when it is not a member. */
   peerAddress(id: number): string | undefined {
     return this.peers.get(id)?.address;
@@ -108,31 +128,54 @@ export class LiveSystem {
     };
   }
 
-  private addEvent(event: WireEvent): void {
-    this.events.push(event);
-    const maxEvents = this.options.maxEvents ?? 1_000_000;
-    // The oldest tenth goes at once: moving a million kept events for every new one would cost the bridge more than
-    // everything else it does.
-    if (this.events.length > maxEvents) {
-      const dropped = this.events.length - maxEvents + Math.floor(maxEvents / 10);
-      this.forgotten += dropped;
-      this.events.splice(0, dropped);
+  /** How many events were seen since the start, forgotten ones included. */
+  get eventsSeen(): number {
+    return this.forgotten + this.kept;
+  }
+
+  /** The events kept from place `from` on (counted as eventsSeen counts), in runs. */
+  chunksFrom(from: number): EventChunk[] {
+    return dropEvents(this.chunks, from - this.forgotten);
+  }
+
+  /** Every event kept, one JSON line each: for tests and /api/events, not for the stream. */
+  get events(): string[] {
+    return this.chunks.flatMap(linesOfChunk);
+  }
+
+  private addEvents(chunks: readonly EventChunk[]): void {
+    if (this.pending.length === 0) this.pendingFrom = this.eventsSeen;
+    for (const chunk of chunks) {
+      this.chunks.push(chunk);
+      this.kept += chunk.count;
+      this.pending.push(chunk);
     }
-    this.pending.push(event);
+    // The oldest runs go, a tenth of the events at a time: dropping some for every new one would cost the bridge more
+    // than everything else it does.
+    const maxEvents = this.options.maxEvents ?? 1_000_000;
+    if (this.kept > maxEvents) {
+      let dropped = 0;
+      let runs = 0;
+      for (; runs < this.chunks.length - 1 && this.kept - dropped > maxEvents - Math.floor(maxEvents / 10); runs += 1)
+        dropped += this.chunks[runs].count;
+      this.chunks.splice(0, runs);
+      this.kept -= dropped;
+      this.forgotten += dropped;
+    }
     this.batchTimer ??= setTimeout(() => {
       this.batchTimer = undefined;
       const batch = this.pending;
       this.pending = [];
-      for (const listener of this.listeners) listener.onEvents(batch);
+      for (const listener of this.listeners) listener.onEvents(batch, this.pendingFrom);
     }, EVENT_BATCH_MS);
   }
 
-  /** Tells the listeners the view changed, at most once per batch interval. */
+  /** Tells the listeners the view changed, at most once per VIEW_INTERVAL_MS. */
   private viewChanged(): void {
     this.viewTimer ??= setTimeout(() => {
       this.viewTimer = undefined;
       for (const listener of this.listeners) listener.onViewChanged();
-    }, EVENT_BATCH_MS);
+    }, VIEW_INTERVAL_MS);
   }
 
   private async refreshMembers(): Promise<void> {
@@ -149,7 +192,8 @@ export class LiveSystem {
           this.options.clientSettings,
           pollIntervalMs,
           this.options.eventBatchWindowMs ?? EVENT_BATCH_WINDOW_MS,
-          (event) => this.addEvent(event),
+          this.options.eventEncoding ?? 'json-lines',
+          (chunks) => this.addEvents(chunks),
           () => this.viewChanged(),
         );
         this.peers.set(member.peerId, watch);

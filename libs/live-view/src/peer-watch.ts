@@ -1,6 +1,6 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
 import { ChaosServiceClient } from '@distlab/contracts/chaos/v1/chaos';
-import { ClockServiceClient, type Event, type WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
+import { ClockServiceClient, EventEncoding, type WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
 import { TimeServiceClient } from '@distlab/contracts/clock/v1/time';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
@@ -15,18 +15,34 @@ import {
   unaryCall,
   type ClientSettings,
 } from '@distlab/grpc-kit';
+import { countLines, dropLines, eachLine, lastLineStart, sequenceAt, type EventChunk } from './event-chunk';
 import { toWireEvent } from './event-wire';
 import { HealthWatch } from './health-watch';
-import type { PeerView, WireEvent } from './wire';
+import type { PeerView } from './wire';
 
 /** How long to wait before opening a stream again after it ended (a peer restarting, paused, or gone). */
 const RECONNECT_DELAY_MS = 500;
 /**
  * The peers send their events in batches gathered over this window by default: one message per event cost a busy
- * peer half as much CPU again as its algorithm (see the peer's event-stream.ts; `npx nx bench live-view -- --unbatched` measures
- * it). The page redraws twice a second, so 50 ms is not seen.
+ * peer half as much CPU again as its algorithm (see the peer's event-stream.ts; `npx nx bench live-view -- --unbatched`
+ * measures it). The page redraws twice a second, so 50 ms is not seen.
  */
 export const EVENT_BATCH_WINDOW_MS = 50;
+
+/**
+ * How the peers are asked to write their events. As JSON lines by default: the lines their log files have, which the
+ * bridge hands on to the page as the bytes they came in (see event-chunk.ts), where Event messages cost the peer an
+ * encoding and the bridge a decoding and a JSON encoding per event (`npx nx bench live-view -- --messages` measures
+ * the difference).
+ */
+export type EventEncodingName = 'json-lines' | 'messages';
+
+/**
+ * Faults and the clock's offset change only when someone changes them (a control of the page, `distlab chaos`, a clock
+ * sync): they are read every this many looks, and at once after a control. Each look is a call the peer serves; four
+ * every half second per peer cost five idle peers as much CPU again as their own failure detection.
+ */
+const SLOW_POLL_EVERY = 4;
 
 const MUTEX_STATES: Record<number, 'released' | 'wanted' | 'held'> = {
   [MutexState.MUTEX_STATE_RELEASED]: 'released',
@@ -58,6 +74,11 @@ export class PeerWatch {
   private stream: ClientReadableStream<WatchEventsResponse> | undefined;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Looks taken so far, for SLOW_POLL_EVERY. */
+  private looks = 0;
+  private pollInFlight = false;
+  /** A control changed something: the next look reads everything, at once. */
+  private fullPollDue = false;
   /** The newest sequence delivered, per incarnation. */
   private readonly lastSequence = new Map<number, number>();
 
@@ -68,7 +89,8 @@ export class PeerWatch {
     private readonly pollIntervalMs: number,
     /** 0: one event per message, as the peers sent them before batches. */
     private readonly eventBatchWindowMs: number,
-    private readonly onEvent: (event: WireEvent) => void,
+    private readonly eventEncoding: EventEncodingName,
+    private readonly onEvents: (chunks: EventChunk[]) => void,
     private readonly onChange: () => void,
   ) {
     const quick = { ...settings, deadlineMs: Math.min(settings.deadlineMs ?? 2_000, 2_000), maxAttempts: 1 };
@@ -143,12 +165,23 @@ export class PeerWatch {
     const stream = this.clients.clock.watchEvents({
       afterSequence: String(after),
       batchWindow: this.eventBatchWindowMs > 0 ? msToDuration(this.eventBatchWindowMs) : undefined,
+      encoding:
+        this.eventEncoding === 'json-lines'
+          ? EventEncoding.EVENT_ENCODING_JSON_LINES
+          : EventEncoding.EVENT_ENCODING_MESSAGES,
     });
     this.stream = stream;
     return new Promise((resolve) => {
       stream.on('data', (response: WatchEventsResponse) => {
-        if (response.event !== undefined) this.take(response.event, incarnation);
-        for (const event of response.events) this.take(event, incarnation);
+        const fresh: EventChunk[] = [];
+        this.takeLines(response.jsonLines, incarnation, fresh);
+        // Event messages (EVENT_ENCODING_MESSAGES) become the same lines.
+        const events = response.event === undefined ? response.events : [response.event];
+        if (events.length > 0) {
+          const lines = events.map((event) => `${JSON.stringify(toWireEvent(event, incarnation))}\n`);
+          this.takeLines(Buffer.from(lines.join('')), incarnation, fresh);
+        }
+        if (fresh.length > 0) this.onEvents(fresh);
       });
       // A stream ends with an error when the peer goes away or finds this watcher too slow: resume either way.
       stream.on('error', (error: { code?: number }) =>
@@ -158,31 +191,63 @@ export class PeerWatch {
     });
   }
 
-  /** Hands on an event not seen before, counting any gap before it as missed. */
-  private take(event: Event, incarnation: number): void {
-    const sequence = Number(event.sequence);
-    const last = this.lastSequence.get(incarnation) ?? 0;
-    if (sequence <= last) return;
-    if (sequence > last + 1) {
-      this.view.missedEvents += sequence - last - 1;
-      this.onChange();
-    }
-    this.lastSequence.set(incarnation, sequence);
-    this.onEvent(toWireEvent(event, incarnation));
+  /**
+   * Takes the lines of one response: a run of consecutive sequences, as a stream sends them, whole (read at its two
+   * ends only); anything else line by line.
+   */
+  private takeLines(bytes: Buffer, incarnation: number, fresh: EventChunk[]): void {
+    if (bytes.length === 0) return;
+    const lines = bytes[bytes.length - 1] === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from('\n')]);
+    const count = countLines(lines);
+    const first = sequenceAt(lines, 0);
+    if (sequenceAt(lines, lastLineStart(lines)) === first + count - 1)
+      this.take({ bytes: lines, count }, first, incarnation, fresh);
+    else for (const line of eachLine(lines)) this.take(line.chunk, line.sequence, incarnation, fresh);
   }
 
-  /** One look at the peer's mutex, leader, faults and clock; then again after the interval. */
+  /**
+   * Adds the events of a run (consecutive sequences from `first`) not seen before to `fresh`, counting any gap before
+   * them as missed.
+   */
+  private take(chunk: EventChunk, first: number, incarnation: number, fresh: EventChunk[]): void {
+    const last = this.lastSequence.get(incarnation) ?? 0;
+    if (first + chunk.count - 1 <= last) return;
+    if (first > last + 1) {
+      this.view.missedEvents += first - last - 1;
+      this.onChange();
+    }
+    this.lastSequence.set(incarnation, first + chunk.count - 1);
+    fresh.push(first <= last ? dropLines(chunk, last + 1 - first) : chunk);
+  }
+
+  /** Reads everything now (after a control changed something), rather than at the next look. */
+  pollNow(): void {
+    this.fullPollDue = true;
+    if (this.pollInFlight || this.stopped) return;
+    clearTimeout(this.pollTimer);
+    void this.poll();
+  }
+
+  /**
+   * One look at the peer's mutex and leader, and every SLOW_POLL_EVERY-th look (or when pollNow asked) at its faults
+   * and clock; then again after the interval.
+   */
   private async poll(): Promise<void> {
     if (this.stopped) return;
+    this.pollInFlight = true;
+    const full = this.fullPollDue || this.looks % SLOW_POLL_EVERY === 0;
+    this.fullPollDue = false;
+    this.looks += 1;
     const view = this.view;
     const results = await Promise.allSettled([
-      unaryCall(this.clients.chaos, 'getFaults', {}),
+      full ? unaryCall(this.clients.chaos, 'getFaults', {}) : undefined,
       unaryCall(this.clients.mutex, 'getState', {}),
       unaryCall(this.clients.election, 'getLeader', {}),
-      unaryCall(this.clients.time, 'getTime', {}),
+      full ? unaryCall(this.clients.time, 'getTime', {}) : undefined,
     ]);
+    this.pollInFlight = false;
     const [faults, mutex, leader, time] = results;
-    if (faults.status === 'fulfilled') {
+    if (faults.status === 'fulfilled' && faults.value !== undefined) {
       view.paused = faults.value.paused;
       view.faults = faults.value.links.map((link) => {
         const parts: string[] = [];
@@ -209,10 +274,11 @@ export class PeerWatch {
       view.term = Number(leader.value.term);
       view.electionRunning = leader.value.electionInProgress;
     }
-    if (time.status === 'fulfilled') view.clockOffsetMs = durationToMs(time.value.offsetFromSystem, 0);
+    if (time.status === 'fulfilled' && time.value !== undefined)
+      view.clockOffsetMs = durationToMs(time.value.offsetFromSystem, 0);
     const failed = results.find((result) => result.status === 'rejected');
     view.error = failed === undefined ? undefined : failureText((failed as PromiseRejectedResult).reason);
     this.onChange();
-    if (!this.stopped) this.pollTimer = setTimeout(() => void this.poll(), this.pollIntervalMs);
+    if (!this.stopped) this.pollTimer = setTimeout(() => void this.poll(), this.fullPollDue ? 0 : this.pollIntervalMs);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * What the bridge sends the page, as JSON over server-sent events. The page imports these types only, so this file
- * holds no code that needs Node.
+ * What the bridge sends the page, as JSON lines over one streamed response (see openStream in bridge-server.ts). The
+ * page imports these types only, so this file holds no code that needs Node.
  */
 
 /** One event of a peer's log, as WatchEvents gave it, with the life (incarnation) it belongs to. */

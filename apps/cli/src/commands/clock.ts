@@ -1,6 +1,12 @@
 import { Command } from 'commander';
 import { formatVector } from '@distlab/clock';
-import { ClockServiceClient, EventKind, type ClockStamp, type Event } from '@distlab/contracts/clock/v1/clock';
+import {
+  ClockServiceClient,
+  EventEncoding,
+  EventKind,
+  type ClockStamp,
+  type Event,
+} from '@distlab/contracts/clock/v1/clock';
 import { unaryCall } from '@distlab/grpc-kit';
 import { action } from '../context';
 import { peerId, withPeer } from './peer-clients';
@@ -73,7 +79,10 @@ export function clockCommands(program: Command): void {
           const show = (event: Event) => context.print(event, eventLine(event));
           if (options.follow) {
             await new Promise<void>((resolve, reject) => {
-              const stream = client.watchEvents({ afterSequence: '0' });
+              const stream = client.watchEvents({
+                afterSequence: '0',
+                encoding: EventEncoding.EVENT_ENCODING_MESSAGES,
+              });
               stream.on('data', (response: { event: Event }) => {
                 if (options.algorithm === '' || response.event.algorithm === options.algorithm) show(response.event);
               });

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata, status } from '@grpc/grpc-js';
 import { compareVectors, parseVector } from '@distlab/clock';
-import { ClockServiceClient, EventKind, type Event } from '@distlab/contracts/clock/v1/clock';
+import {
+  ClockServiceClient,
+  EventEncoding,
+  EventKind,
+  type Event,
+  type WatchEventsResponse,
+} from '@distlab/contracts/clock/v1/clock';
 import { createClient, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
 import { freePort } from '@distlab/testing';
 import { startPeer } from '../peer-server';
@@ -118,7 +124,7 @@ describe('ClockService', () => {
 
   it('streams the log to a watcher: the past first, then each new event', async () => {
     const seen: Event[] = [];
-    const stream = client(3).watchEvents({ afterSequence: '0' });
+    const stream = client(3).watchEvents({ afterSequence: '0', encoding: EventEncoding.EVENT_ENCODING_UNSPECIFIED });
     stream.on('data', (response: { event: Event }) => seen.push(response.event));
     stream.on('error', () => undefined);
     const before = (await allEvents(3)).length;
@@ -135,7 +141,11 @@ describe('ClockService', () => {
     // More than one replay batch (512 events) of past events, so the replay goes in several batches.
     for (let index = 0; index < 600; index += 1) await unaryCall(client(2), 'localEvent', { label: `past ${index}` });
     const batches: Event[][] = [];
-    const stream = client(2).watchEvents({ afterSequence: '0', batchWindow: { seconds: '0', nanos: 50_000_000 } });
+    const stream = client(2).watchEvents({
+      afterSequence: '0',
+      batchWindow: { seconds: '0', nanos: 50_000_000 },
+      encoding: EventEncoding.EVENT_ENCODING_MESSAGES,
+    });
     stream.on('data', (response: { event?: Event; events: Event[] }) => {
       expect(response.event).toBeUndefined();
       batches.push(response.events);
@@ -158,9 +168,58 @@ describe('ClockService', () => {
     ).toEqual(['new 1', 'new 2', 'new 3']);
   });
 
+  it('streams the lines of the log file when asked for JSON lines, batched or one per response', async () => {
+    await unaryCall(client(2), 'localEvent', { label: 'lines "quoted"\nand two' });
+    const file = () => readFileSync(join(eventsDir, 'peer-2.jsonl'), 'utf8');
+    for (const batchWindow of [{ seconds: '0', nanos: 20_000_000 }, undefined]) {
+      let text = '';
+      let responses = 0;
+      const stream = client(2).watchEvents({
+        afterSequence: '0',
+        batchWindow,
+        encoding: EventEncoding.EVENT_ENCODING_JSON_LINES,
+      });
+      stream.on('data', (response: WatchEventsResponse) => {
+        expect(response.event).toBeUndefined();
+        expect(response.events).toEqual([]);
+        text += response.jsonLines.toString('utf8');
+        responses += 1;
+      });
+      stream.on('error', () => undefined);
+      const size = (await allEvents(2)).length;
+      // A receive's line reaches the file within a few milliseconds (RECEIVE_LINE_DELAY_MS): wait for both.
+      const complete = () => text.split('\n').length > size && file().split('\n').length > size;
+      for (let waited = 0; waited < 250 && !complete(); waited += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      stream.cancel();
+      // Word for word what the file has: the same lines, each ending in a newline, the label's escapes included.
+      expect(text).toBe(file().split('\n').slice(0, size).join('\n') + '\n');
+      expect(JSON.parse(text.split('\n')[size - 1]).label).toBe('lines "quoted"\nand two');
+      if (batchWindow === undefined) expect(responses).toBe(size);
+      else expect(responses).toBeLessThan(size);
+    }
+  });
+
+  it('refuses an encoding it does not know', async () => {
+    const failed = await new Promise<{ code: number; details: string }>((resolve) => {
+      const stream = client(2).watchEvents({ afterSequence: '0', encoding: 7 as EventEncoding });
+      stream.on('data', () => undefined);
+      stream.on('error', resolve);
+    });
+    expect(failed).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('unknown encoding 7'),
+    });
+  });
+
   it('refuses a negative batch window', async () => {
     const failed = await new Promise<{ code: number; details: string }>((resolve) => {
-      const stream = client(2).watchEvents({ afterSequence: '0', batchWindow: { seconds: '-1', nanos: 0 } });
+      const stream = client(2).watchEvents({
+        afterSequence: '0',
+        batchWindow: { seconds: '-1', nanos: 0 },
+        encoding: EventEncoding.EVENT_ENCODING_UNSPECIFIED,
+      });
       stream.on('data', () => undefined);
       stream.on('error', resolve);
     });
@@ -223,7 +282,7 @@ describe('ClockService over a log larger than the memory it keeps', () => {
         unaryCall(peer, 'listEvents', { pageSize: 2, pageToken: first.nextPageToken, algorithm: '' }),
       ).rejects.toMatchObject({ code: status.OUT_OF_RANGE, details: expect.stringContaining('no longer in memory') });
       const watched = await new Promise<{ code: number }>((resolve) => {
-        const stream = peer.watchEvents({ afterSequence: '2' });
+        const stream = peer.watchEvents({ afterSequence: '2', encoding: EventEncoding.EVENT_ENCODING_JSON_LINES });
         stream.on('data', () => undefined);
         stream.on('error', resolve);
       });

@@ -1,6 +1,7 @@
 import { EVENT_KIND_LOG_NAMES } from '@distlab/contracts';
 import {
   ClockServiceClient,
+  EventEncoding,
   EventKind,
   type ClockServiceServer,
   type ClockStamp,
@@ -32,7 +33,7 @@ import {
   type PeerLinks,
   type Stamp,
 } from '../messaging';
-import { batchWindowMsOf, streamEvents } from './event-stream';
+import { batchWindowMsOf, jsonLinesEncoder, messageEncoder, streamEvents } from './event-stream';
 
 /** How long Send waits for a link that is not connected before trying anyway. */
 const CONNECT_WAIT_MS = 1_000;
@@ -123,14 +124,16 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
     watchEvents: handlers.serverStream(
       (request, call) =>
         new Promise<void>((resolve, reject) => {
-          const batchWindowMs = batchWindowMsOf(durationToMs(request.batchWindow));
-          const stopStreaming = streamEvents(call, {
+          const options = {
             log,
             afterSequence: requireCounter(request.afterSequence, 'after_sequence'),
-            batchWindowMs,
-            toEvent,
-            onFailed: (error) => queueMicrotask(() => (reject(error), stop())),
-          });
+            batchWindowMs: batchWindowMsOf(durationToMs(request.batchWindow)),
+            onFailed: (error: unknown) => queueMicrotask(() => (reject(error), stop())),
+          };
+          const stopStreaming =
+            encodingOf(request.encoding) === 'json-lines'
+              ? streamEvents(call, { ...options, encoder: jsonLinesEncoder(log) })
+              : streamEvents(call, { ...options, encoder: messageEncoder(toEvent) });
           const stop = () => {
             stopStreaming();
             watchers.delete(stop);
@@ -154,6 +157,22 @@ function toStamp(stamp: Stamp): ClockStamp {
     lamport: String(stamp.lamport),
     vector: Object.fromEntries([...stamp.vector].map(([peerId, count]) => [peerId, String(count)])),
   };
+}
+
+/** The encoding a watcher asked for; an unknown one is refused rather than guessed. */
+function encodingOf(encoding: EventEncoding): 'messages' | 'json-lines' {
+  switch (encoding) {
+    case EventEncoding.EVENT_ENCODING_UNSPECIFIED:
+    case EventEncoding.EVENT_ENCODING_MESSAGES:
+      return 'messages';
+    case EventEncoding.EVENT_ENCODING_JSON_LINES:
+      return 'json-lines';
+    default:
+      throw new StatusError(
+        Code.INVALID_ARGUMENT,
+        `unknown encoding ${Number(encoding)}: use 0, 1 (messages) or 2 (json lines)`,
+      );
+  }
 }
 
 function toEvent(event: LoggedEvent): Event {

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import type { Event, WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
 import { EventLog } from '../messaging';
-import { streamEvents } from './event-stream';
+import { messageEncoder, streamEvents } from './event-stream';
 
 const BOUND_MS = 20_000;
 
@@ -32,7 +32,7 @@ describe('streamEvents in batches', () => {
       log,
       afterSequence: 0,
       batchWindowMs: 20,
-      toEvent: (event) => ({ sequence: String(event.sequence) }) as Event,
+      encoder: messageEncoder((event) => ({ sequence: String(event.sequence) }) as Event),
       onFailed: (error) => failures.push(error),
     });
     try {

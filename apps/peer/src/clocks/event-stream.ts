@@ -1,11 +1,15 @@
 // WatchEvents' writer: the events a watcher has not seen, written to its stream one per response (the original form)
-// or in batches when the watcher asks for them with a batch window.
+// or in batches when the watcher asks for them with a batch window; as Event messages or as the log file's JSON lines.
 //
 // Why batches: a contended Ricart–Agrawala run logs some twenty events per critical-section entry on five peers, many
 // thousands a second. One gRPC message per event cost the watched peers half as much CPU again as the algorithm itself
-// (with the live view open, 0.71 ms more per entry on top of 1.37; in batches, 0.25: `npx nx bench live-view`, with
-// and without `-- --unbatched`), because every message pays for its own serialisation call, HTTP/2 frame and write.
-// In a batch the same events share one of each.
+// (with the live view open, 0.71 ms more per entry on top of 1.37; in batches, 0.25: `npx nx bench live-view` with
+// `-- --unbatched` and with `-- --messages`), because every message pays for its own serialisation call, HTTP/2 frame
+// and write. In a batch the same events share one of each.
+//
+// Why JSON lines: in batches, building and encoding an Event message per event was still most of what a watcher cost
+// its peer (a CPU profile of the peers under that bench). The peer has already written each event's line for its log
+// file; sending those lines costs a copy, and the live view hands them on to the page without decoding them.
 //
 // Replay: a watcher that starts from 0 on a busy peer asks for tens of thousands of events. In batches they are read
 // from the log a batch at a time, with the event loop let go between batches and a wait for the stream to drain
@@ -38,12 +42,40 @@ export interface EventStreamCall {
   once(event: 'drain', listener: () => void): unknown;
 }
 
-export interface EventStreamOptions {
+/** How a stream writes its events: each as an item when it is taken, then items into responses. */
+export interface EventEncoder<Item> {
+  item(event: LoggedEvent): Item;
+  /** The response of one item when unbatched, or of a whole batch. */
+  response(items: Item[], batched: boolean): WatchEventsResponse;
+}
+
+const NO_LINES = Buffer.alloc(0);
+
+/** As Event messages: `event` one at a time, `events` in batches. */
+export function messageEncoder(toEvent: (event: LoggedEvent) => Event): EventEncoder<Event> {
+  return {
+    item: toEvent,
+    response: (events, batched) =>
+      batched
+        ? { event: undefined, events, jsonLines: NO_LINES }
+        : { event: events[0], events: [], jsonLines: NO_LINES },
+  };
+}
+
+/** As the lines of the log file, in `json_lines`. */
+export function jsonLinesEncoder(log: EventLog): EventEncoder<string> {
+  return {
+    item: (event) => log.lineOf(event),
+    response: (lines) => ({ event: undefined, events: [], jsonLines: Buffer.from(lines.join('')) }),
+  };
+}
+
+export interface EventStreamOptions<Item> {
   log: EventLog;
   afterSequence: number;
   /** 0: one event per response. Otherwise events are gathered this long, then sent together. */
   batchWindowMs: number;
-  toEvent: (event: LoggedEvent) => Event;
+  encoder: EventEncoder<Item>;
   /**
    * Called once when the stream cannot go on: the watcher is too slow (RESOURCE_EXHAUSTED), or the events after its
    * position were dropped from memory while it replayed (OUT_OF_RANGE, from the log's ForgottenEventsError).
@@ -55,11 +87,11 @@ export interface EventStreamOptions {
  * Follows the log for one watcher: replays what it has not seen, then writes each new event (or batch). Returns the
  * function that stops following. A start the log cannot honour throws its ForgottenEventsError from here.
  */
-export function streamEvents(call: EventStreamCall, options: EventStreamOptions): () => void {
-  const { log, toEvent } = options;
+export function streamEvents<Item>(call: EventStreamCall, options: EventStreamOptions<Item>): () => void {
+  const { log, encoder } = options;
   const batched = options.batchWindowMs > 0;
   const bufferMax = batched ? BATCH_BUFFER_MAX : UNBATCHED_BUFFER_MAX;
-  let pending: Event[] = [];
+  let pending: Item[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   let watch: { unwatch(): void } | undefined;
@@ -85,7 +117,7 @@ export function streamEvents(call: EventStreamCall, options: EventStreamOptions)
     clearTimeout(flushTimer);
     flushTimer = undefined;
     if (pending.length === 0 || stopped) return !stopped;
-    call.write({ event: undefined, events: pending });
+    call.write(encoder.response(pending, true));
     pending = [];
     return call.writableLength <= bufferMax || tooSlow();
   };
@@ -93,10 +125,10 @@ export function streamEvents(call: EventStreamCall, options: EventStreamOptions)
   const onEvent = (event: LoggedEvent): boolean => {
     if (stopped) return false;
     if (!batched) {
-      call.write({ event: toEvent(event), events: [] });
+      call.write(encoder.response([encoder.item(event)], false));
       return call.writableLength <= bufferMax || tooSlow();
     }
-    pending.push(toEvent(event));
+    pending.push(encoder.item(event));
     if (pending.length >= BATCH_EVENTS_MAX) return flush();
     flushTimer ??= setTimeout(flush, options.batchWindowMs);
     return true;
@@ -107,7 +139,12 @@ export function streamEvents(call: EventStreamCall, options: EventStreamOptions)
     let page = first;
     for (;;) {
       if (page.events.length > 0) {
-        call.write({ event: undefined, events: page.events.map(toEvent) });
+        call.write(
+          encoder.response(
+            page.events.map((event) => encoder.item(event)),
+            true,
+          ),
+        );
         cursor = page.events[page.events.length - 1].sequence;
       }
       if (!page.more) break;

@@ -28,7 +28,7 @@ function fixture() {
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as { sequence: number; label: string; shiviz: string });
-  return { log, append, lines };
+  return { log, append, lines, file };
 }
 
 describe('EventLog file', () => {
@@ -159,5 +159,24 @@ describe('EventLog in memory', () => {
     const watched: number[] = [];
     log.watch(23, (event) => watched.push(event.sequence) > 0).unwatch();
     expect(watched).toEqual([24, 25]);
+  });
+});
+
+describe('EventLog.lineOf', () => {
+  it('gives every event the line its file has: the newest as written, an older one formatted again alike', () => {
+    const { log, append, file } = fixture();
+    const first = append('first');
+    const second = append('second, received', 'receive');
+    log.close();
+    const [firstLine, secondLine] = readFileSync(file, 'utf8').split('\n');
+    expect(log.lineOf(second)).toBe(`${secondLine}\n`);
+    expect(log.lineOf(first)).toBe(`${firstLine}\n`);
+  });
+
+  it('formats a line on demand when there is no file', () => {
+    const log = new EventLog({ peerId: 2, incarnation: 3 });
+    const event = log.append({ kind: 'local', stamp: new LogicalClocks(2).tick(), algorithm: 'test', label: 'x' });
+    expect(log.lineOf(event)).toBe(formatEventLine(event, 3));
+    expect(JSON.parse(log.lineOf(event))).toMatchObject({ peer: 2, incarnation: 3, sequence: 1, label: 'x' });
   });
 });

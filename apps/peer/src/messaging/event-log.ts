@@ -86,6 +86,8 @@ export class EventLog {
   private readonly maxFileBytes: number;
   /** The file's size, as written through this log (and found at opening). */
   private fileBytes = 0;
+  /** The newest event's JSON line, once formatted: for the file and every watcher that takes lines, formatted once. */
+  private newestLine: { event: LoggedEvent; line: string } | undefined;
 
   constructor(options: EventLogOptions) {
     this.peerId = options.peerId;
@@ -155,7 +157,7 @@ export class EventLog {
     // Forget the oldest tenth at once rather than one by one: a shift per append would copy the array each time.
     if (this.events.length > this.maxInMemory) this.events.splice(0, Math.ceil(this.maxInMemory / 10));
     if (this.fd !== undefined) {
-      this.pendingLines += formatEventLine(event, this.incarnation);
+      this.pendingLines += this.lineOf(event);
       this.scheduleFlush(event.kind === 'receive' ? 'soon' : 'at-task-end');
     }
     // A copy, since a watcher may unwatch as it is called; none to copy in the common case.
@@ -211,6 +213,18 @@ export class EventLog {
       if (event.sequence > afterSequence && !watcher(event)) return { unwatch: () => undefined };
     this.watchers.add(watcher);
     return { unwatch: () => this.watchers.delete(watcher) };
+  }
+
+  /**
+   * The event's line as the log file has it (formatEventLine). The newest event's is kept from its append, when the
+   * file and the watchers that take lines ask for it; an older one (a replay) is formatted again: keeping every line
+   * would double what the events in memory take.
+   */
+  lineOf(event: LoggedEvent): string {
+    if (this.newestLine?.event === event) return this.newestLine.line;
+    const line = formatEventLine(event, this.incarnation);
+    if (event.sequence === this.appended) this.newestLine = { event, line };
+    return line;
   }
 
   /** The oldest sequence still in memory (1 until the first events are dropped; size + 1 while empty). */

@@ -5,17 +5,20 @@ import type { SystemView, WireEvent } from '../wire';
 import { ControlsPanel } from './controls-panel';
 import { byId } from './page-dom';
 import { showMoment } from './step-panel';
+import { followSystemStream } from './system-stream';
 import { SystemTable } from './system-table';
 
+// The live view's page: it follows the bridge's stream, keeps every event it receives, and redraws the system table,
+// the space-time diagram (the very drawing of `distlab trace`, from @distlab/trace) and the step-through panel. The
+// diagram's model is rebuilt from the newest events at most a few times a second; the drawing itself only draws the
+// rows in view, so an hour-long run stays smooth.
+
 /**
- * The live view's page: it opens the bridge's event stream, keeps every event it receives, and redraws the system
- * table, the space-time diagram (the very drawing of `distlab trace`, from @distlab/trace) and the step-through panel.
- * The diagram's model is rebuilt from all events at most a few times a second; the drawing itself only draws the rows
- * in view, so an hour-long run stays smooth.
+ * Every event received, as the line the bridge sent (the peer's log line): parsed only when it enters the diagram's
+ * window. Kept as strings, an hour of events costs the page's garbage collector one object each instead of a dozen.
+ * The bridge sends each event once (a reconnecting page resumes after the last batch it got), so none is checked.
  */
-const received: WireEvent[] = [];
-/** The newest sequence received of each peer's life ("peer/incarnation"): the bridge sends each life's events in order. */
-const newestSequence = new Map<string, number>();
+const received: string[] = [];
 /**
  * The diagram's window as trace events, each converted once (its vector clock parsed) when it first enters the window,
  * not at every redraw: at a busy cluster's thousands of events a second, re-parsing the window twice a second was the
@@ -51,7 +54,8 @@ const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =
   },
 };
 
-function toTraceEvent(event: WireEvent): TraceEvent {
+function toTraceEvent(line: string): TraceEvent {
+  const event = JSON.parse(line) as WireEvent;
   return { ...event, vector: parseVector(event.vector) };
 }
 
@@ -118,23 +122,24 @@ function onKey(key: KeyboardEvent): void {
 
 function connect(table: SystemTable, controls: ControlsPanel): void {
   const connection = byId('connection');
-  const source = new EventSource('/api/stream');
-  source.addEventListener('open', () => (connection.textContent = '● connected'));
-  source.addEventListener('error', () => (connection.textContent = '○ disconnected, retrying…'));
-  source.addEventListener('view', (message) => {
-    view = JSON.parse((message as MessageEvent<string>).data) as SystemView;
-    table.update(view);
-    controls.update(view);
-  });
-  source.addEventListener('events', (message) => {
-    // After a reconnect the bridge sends the whole run again: each event is kept once.
-    for (const event of JSON.parse((message as MessageEvent<string>).data) as WireEvent[]) {
-      const life = `${event.peer}/${event.incarnation}`;
-      if (event.sequence <= (newestSequence.get(life) ?? 0)) continue;
-      newestSequence.set(life, event.sequence);
-      received.push(event);
-    }
-    scheduleRebuild();
+  void followSystemStream({
+    onConnection: (connected) => (connection.textContent = connected ? '● connected' : '○ disconnected, retrying…'),
+    onView: (next) => {
+      view = next;
+      table.update(next);
+      controls.update(next);
+    },
+    onEvents: (lines) => {
+      for (const line of lines) received.push(line);
+      scheduleRebuild();
+    },
+    onReset: () => {
+      received.length = 0;
+      windowTraces = [];
+      converted = 0;
+      select(undefined);
+      scheduleRebuild();
+    },
   });
 }
 

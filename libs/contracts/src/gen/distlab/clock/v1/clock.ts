@@ -112,6 +112,54 @@ export function eventKindToJSON(object: EventKind): string {
   }
 }
 
+/** EventEncoding says how WatchEvents writes the events. */
+export enum EventEncoding {
+  /** EVENT_ENCODING_UNSPECIFIED - Unset: as Event messages. */
+  EVENT_ENCODING_UNSPECIFIED = 0,
+  /** EVENT_ENCODING_MESSAGES - As Event messages: `event`, or `events` in batches. */
+  EVENT_ENCODING_MESSAGES = 1,
+  /**
+   * EVENT_ENCODING_JSON_LINES - In `json_lines`, each event exactly as the peer's event-log file has it (docs/event-log-format.md): the peer wrote
+   * that line already, so sending it costs the peer almost nothing, where an Event message must be built and encoded
+   * for every event (most of what a watched peer spends on its watcher); and a watcher that hands the events on as
+   * JSON, like the live view's bridge, need not decode and re-encode them.
+   */
+  EVENT_ENCODING_JSON_LINES = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function eventEncodingFromJSON(object: any): EventEncoding {
+  switch (object) {
+    case 0:
+    case "EVENT_ENCODING_UNSPECIFIED":
+      return EventEncoding.EVENT_ENCODING_UNSPECIFIED;
+    case 1:
+    case "EVENT_ENCODING_MESSAGES":
+      return EventEncoding.EVENT_ENCODING_MESSAGES;
+    case 2:
+    case "EVENT_ENCODING_JSON_LINES":
+      return EventEncoding.EVENT_ENCODING_JSON_LINES;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return EventEncoding.UNRECOGNIZED;
+  }
+}
+
+export function eventEncodingToJSON(object: EventEncoding): string {
+  switch (object) {
+    case EventEncoding.EVENT_ENCODING_UNSPECIFIED:
+      return "EVENT_ENCODING_UNSPECIFIED";
+    case EventEncoding.EVENT_ENCODING_MESSAGES:
+      return "EVENT_ENCODING_MESSAGES";
+    case EventEncoding.EVENT_ENCODING_JSON_LINES:
+      return "EVENT_ENCODING_JSON_LINES";
+    case EventEncoding.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** ClockStamp is a process's logical time at an event. */
 export interface ClockStamp {
   /** Lamport time. */
@@ -229,7 +277,7 @@ export interface ListEventsResponse {
   nextPageToken: string;
 }
 
-/** WatchEventsRequest says where to start, and whether the watcher takes its events in batches. */
+/** WatchEventsRequest says where to start, whether the watcher takes its events in batches, and in which encoding. */
 export interface WatchEventsRequest {
   /** Replay events with a sequence above this first; 0 replays the whole log. */
   afterSequence: string;
@@ -238,10 +286,17 @@ export interface WatchEventsRequest {
    * this window, at most 1 s, into one response, and sends the replay in chunks. A busy peer logs thousands of events a
    * second; a message per event would cost it more than the algorithms do. Unset: one event per response, in `event`.
    */
-  batchWindow?: Duration | undefined;
+  batchWindow?:
+    | Duration
+    | undefined;
+  /**
+   * How the events are written: as Event messages (unset, or EVENT_ENCODING_MESSAGES), or as the lines of the peer's
+   * event-log file (EVENT_ENCODING_JSON_LINES), for a watcher that wants JSON anyway.
+   */
+  encoding: EventEncoding;
 }
 
-/** WatchEventsResponse carries one event, or one batch of them when the watcher asked for batches. */
+/** WatchEventsResponse carries one event, or one batch of them when the watcher asked for batches, in the encoding asked. */
 export interface WatchEventsResponse {
   /** The event, when the watcher did not ask for batches. */
   event?:
@@ -249,6 +304,12 @@ export interface WatchEventsResponse {
     | undefined;
   /** The events of one batch, oldest first, when the watcher asked for batches (`batch_window`). */
   events: Event[];
+  /**
+   * The events as JSON lines, oldest first, each ending in a newline, when the watcher asked for
+   * EVENT_ENCODING_JSON_LINES: one event per response unbatched, one batch per response with `batch_window`. Within a
+   * stream the sequences are consecutive; a replay from 0 starts at the oldest event the peer keeps.
+   */
+  jsonLines: Buffer;
 }
 
 function createBaseClockStamp(): ClockStamp {
@@ -1494,7 +1555,7 @@ export const ListEventsResponse: MessageFns<ListEventsResponse> = {
 };
 
 function createBaseWatchEventsRequest(): WatchEventsRequest {
-  return { afterSequence: "0", batchWindow: undefined };
+  return { afterSequence: "0", batchWindow: undefined, encoding: 0 };
 }
 
 export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
@@ -1504,6 +1565,9 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
     }
     if (message.batchWindow !== undefined) {
       Duration.encode(message.batchWindow, writer.uint32(18).fork()).join();
+    }
+    if (message.encoding !== 0) {
+      writer.uint32(24).int32(message.encoding);
     }
     return writer;
   },
@@ -1537,6 +1601,14 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
             message.batchWindow = Duration.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.encoding = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1561,6 +1633,7 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
         : isSet(object.batch_window)
         ? Duration.fromJSON(object.batch_window)
         : undefined,
+      encoding: isSet(object.encoding) ? eventEncodingFromJSON(object.encoding) : 0,
     };
   },
 
@@ -1571,6 +1644,9 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
     }
     if (message.batchWindow !== undefined) {
       obj.batchWindow = Duration.toJSON(message.batchWindow);
+    }
+    if (message.encoding !== 0) {
+      obj.encoding = eventEncodingToJSON(message.encoding);
     }
     return obj;
   },
@@ -1584,12 +1660,13 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
     message.batchWindow = (object.batchWindow !== undefined && object.batchWindow !== null)
       ? Duration.fromPartial(object.batchWindow)
       : undefined;
+    message.encoding = object.encoding ?? 0;
     return message;
   },
 };
 
 function createBaseWatchEventsResponse(): WatchEventsResponse {
-  return { event: undefined, events: [] };
+  return { event: undefined, events: [], jsonLines: Buffer.alloc(0) };
 }
 
 export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
@@ -1599,6 +1676,9 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
     }
     for (const v of message.events) {
       Event.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.jsonLines.length !== 0) {
+      writer.uint32(26).bytes(message.jsonLines);
     }
     return writer;
   },
@@ -1632,6 +1712,14 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
             message.events.push(Event.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.jsonLines = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1648,6 +1736,11 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
     return {
       event: isSet(object.event) ? Event.fromJSON(object.event) : undefined,
       events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => Event.fromJSON(e)) : [],
+      jsonLines: isSet(object.jsonLines)
+        ? Buffer.from(bytesFromBase64(object.jsonLines))
+        : isSet(object.json_lines)
+        ? Buffer.from(bytesFromBase64(object.json_lines))
+        : Buffer.alloc(0),
     };
   },
 
@@ -1659,6 +1752,9 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
     if (message.events?.length) {
       obj.events = message.events.map((e) => Event.toJSON(e));
     }
+    if (message.jsonLines.length !== 0) {
+      obj.jsonLines = base64FromBytes(message.jsonLines);
+    }
     return obj;
   },
 
@@ -1669,6 +1765,7 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
     const message = createBaseWatchEventsResponse();
     message.event = (object.event !== undefined && object.event !== null) ? Event.fromPartial(object.event) : undefined;
     message.events = object.events?.map((e) => Event.fromPartial(e)) || [];
+    message.jsonLines = object.jsonLines ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1960,6 +2057,14 @@ export const ClockServiceClient = makeGenericClientConstructor(
   service: typeof ClockServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
