@@ -91,12 +91,13 @@ function rebuild(): void {
 
 /**
  * Redraws soon: at most about twice a second, and more rarely the longer a rebuild takes, so that the page never
- * spends more than about a twentieth of a core on it however fast events arrive (the peers it watches share the
- * machine, and a busy cluster's diagram changes faster than anyone can read it anyway).
+ * spends more than about a fortieth of a core on it however fast events arrive (the peers it watches share the
+ * machine, and a busy cluster's diagram changes faster than anyone can read it anyway). A quiet cluster's diagram,
+ * quick to build, is redrawn twice a second; a full window of a busy one about once a second or less.
  */
 function scheduleRebuild(): void {
   if (rebuildTimer !== undefined) return;
-  rebuildTimer = window.setTimeout(rebuild, Math.max(500, lastBuildMs * 20));
+  rebuildTimer = window.setTimeout(rebuild, Math.max(500, lastBuildMs * 40));
 }
 
 function select(row: number | undefined): void {
