@@ -176,13 +176,12 @@ describe('a large run', () => {
       expect(drawn).toBeGreaterThan(10);
       expect(drawn).toBeLessThan(500);
       await page.locator('#scroller').evaluate((scroller) => (scroller.scrollTop = scroller.scrollHeight));
-      await page.waitForFunction(() => document.querySelectorAll('.event').length > 0);
-      const lastRowDrawn = await page.evaluate(() =>
-        Math.max(
-          ...Array.from(document.querySelectorAll('circle.event')).map((circle) => Number(circle.getAttribute('cy'))),
-        ),
-      );
-      expect(lastRowDrawn).toBeGreaterThan(12_000 * 15);
+      // The rows in view are drawn on a frame after the scroll: wait (bounded) until the bottom rows are drawn.
+      const bottomDrawn = (minimumCy: number) =>
+        Math.max(...Array.from(document.querySelectorAll('circle.event')).map((c) => Number(c.getAttribute('cy')))) >
+        minimumCy;
+      await page.waitForFunction(bottomDrawn, 12_000 * 15, { timeout: 20_000 }).catch(() => undefined);
+      expect(await page.evaluate(bottomDrawn, 12_000 * 15)).toBe(true);
       await page.locator('#zoom').fill('3');
       expect(await page.locator('.event').count()).toBeLessThan(1_000);
     },

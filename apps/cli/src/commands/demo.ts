@@ -10,8 +10,7 @@ import { isListening, OwnSystem } from '../demos/own-system';
 import { factorialDemo, fencingDemo, inventoryDemo } from '../demos/service-demos';
 import { berkeleyDemo, cristianDemo } from '../demos/time-demos';
 import { parseInteger } from '@distlab/grpc-kit';
-import { peerAddress, peerId } from './peer-clients';
-import { layout } from '../up/system';
+import { peerId, systemAddresses } from './peer-clients';
 
 const DEMOS: Record<string, (run: DemoRun) => Promise<void>> = {
   lamport: lamportDemo,
@@ -54,33 +53,19 @@ export function demoCommand(program: Command): void {
           if (!json) process.stdout.write(`${line}\n`);
         };
         let own: OwnSystem | undefined;
-        let addresses: SystemAddresses;
-        if (context.hasRegistry) {
-          // A cluster elsewhere (other machines): the balancer is its registry and fronts the inventory, and the
-          // peer is where the registry says. Nothing is started here: a cluster that does not answer is an error.
-          addresses = {
-            balancer: context.ports.balancer,
-            inventory: context.ports.inventory,
-            peer: await peerAddress(context, options.peer),
-          };
-        } else {
-          const ports = layout(options.basePort, options.peer, 0);
-          addresses = {
-            balancer: `127.0.0.1:${ports.balancer}`,
-            inventory: `127.0.0.1:${ports.inventory}`,
-            peer: `127.0.0.1:${ports.peers[options.peer - 1].port}`,
-          };
-          if (!(await isListening(addresses.peer))) {
-            if (options.peer > options.peers)
-              throw new Error(
-                `no system runs, and the one a demo starts has no peer ${options.peer} (--peers ${options.peers})`,
-              );
-            say(
-              `Nothing answers at ${addresses.peer}: starting a system for this demo (${options.peers} peers, ${options.workers} worker(s), the balancer, the inventory)…`,
+        // A cluster elsewhere (--registry) is only used: one that does not answer is an error. On this machine, a
+        // demo starts a system of its own when none answers.
+        const addresses: SystemAddresses = await systemAddresses(context, options.peer);
+        if (!context.hasRegistry && !(await isListening(addresses.peer))) {
+          if (options.peer > options.peers)
+            throw new Error(
+              `no system runs, and the one a demo starts has no peer ${options.peer} (--peers ${options.peers})`,
             );
-            own = await OwnSystem.start(options);
-            say(`  up: ${own.size} processes on base port ${options.basePort}; their files in ${own.dir}`);
-          }
+          say(
+            `Nothing answers at ${addresses.peer}: starting a system for this demo (${options.peers} peers, ${options.workers} worker(s), the balancer, the inventory)…`,
+          );
+          own = await OwnSystem.start(options);
+          say(`  up: ${own.size} processes on base port ${options.basePort}; their files in ${own.dir}`);
         }
         try {
           if (!(await runDemos(name, options, command, addresses))) process.exitCode = 1;

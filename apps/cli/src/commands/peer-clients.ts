@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { createClient, unaryCall, type ClientConstructor } from '@distlab/grpc-kit';
 import { CliContext } from '../context';
+import type { SystemAddresses } from '../demos/demo-kit';
+import { layout } from '../up/system';
 import { lookupAddresses } from './registry';
 
 /** Parses a peer id flag. */
@@ -49,6 +51,26 @@ export async function peerAddress(context: CliContext, id: number): Promise<stri
     // No registry answers: the layout is all there is to go by.
   }
   return context.dial(context.ports.peer(id));
+}
+
+/**
+ * Where the running system's balancer, inventory and peer `id` listen: with --registry, the registry (which is the
+ * balancer, and fronts the inventory) and the peer where the registry says it is; else the --base-port layout on this
+ * machine.
+ */
+export async function systemAddresses(context: CliContext, id: number): Promise<SystemAddresses> {
+  if (context.hasRegistry)
+    return {
+      balancer: context.ports.balancer,
+      inventory: context.ports.inventory,
+      peer: await peerAddress(context, id),
+    };
+  const ports = layout(context.options.basePort, id, 0);
+  return {
+    balancer: `127.0.0.1:${ports.balancer}`,
+    inventory: `127.0.0.1:${ports.inventory}`,
+    peer: `127.0.0.1:${ports.peers[id - 1].port}`,
+  };
 }
 
 /** Runs `use` with a client of `Constructor`'s service on peer `id`, closing it afterwards. */

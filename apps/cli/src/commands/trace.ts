@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { readEventLogs, renderShiviz, renderTraceHtml, type TraceEvent } from '@distlab/trace';
 import { action, CliContext } from '../context';
 import { DemoRun } from '../demos/demo-kit';
-import { layout } from '../up/system';
+import { systemAddresses } from './peer-clients';
 
 /**
  * `distlab trace`: a run's space-time diagram as one self-contained HTML file, from the peers' event-log files or live
@@ -35,12 +35,7 @@ export function traceCommand(program: Command): void {
         ) => {
           let events: TraceEvent[];
           if (options.live) {
-            const ports = layout(CliContext.of(command).options.basePort, 1, 0);
-            const run = await DemoRun.begin(command, {
-              balancer: `127.0.0.1:${ports.balancer}`,
-              inventory: `127.0.0.1:${ports.inventory}`,
-              peer: `127.0.0.1:${ports.peers[0].port}`,
-            });
+            const run = await DemoRun.begin(command, await systemAddresses(CliContext.of(command), 1));
             events = await run.events(true);
             run.finish('trace', false);
           } else {

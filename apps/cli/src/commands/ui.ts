@@ -7,7 +7,7 @@ import { startLiveView, type DemoVerdict, type LiveView, type ProcessControl } f
 import { action, CliContext } from '../context';
 import { isListening } from '../demos/own-system';
 import type { Supervisor } from '../up/supervisor';
-import { layout } from '../up/system';
+import { systemAddresses } from './peer-clients';
 
 /** The live view's port in `distlab up`'s layout, unless --ui-port says otherwise: base + 30 (50080). */
 export const uiPort = (basePort: number) => basePort + 30;
@@ -41,20 +41,20 @@ export async function serveLiveView(
   settings: ClientSettings,
   supervisor?: Supervisor,
 ): Promise<LiveView> {
-  const ports = layout(options.basePort, options.peer, 0);
-  const balancer = `127.0.0.1:${ports.balancer}`;
+  const context = CliContext.of(command);
+  const addresses = await systemAddresses(context, options.peer);
   const view = await startLiveView({
-    seedPeer: `127.0.0.1:${ports.peers[options.peer - 1].port}`,
-    balancer,
-    factorial: balancer,
-    inventory: `127.0.0.1:${ports.inventory}`,
+    seedPeer: addresses.peer,
+    balancer: addresses.balancer,
+    factorial: addresses.balancer,
+    inventory: addresses.inventory,
     clientSettings: settings,
     host: options.uiHost,
     port: options.uiPort ?? uiPort(options.basePort),
     allowRemote: options.uiAllowRemote,
     token: settings.token,
     demos: demoNames(command),
-    runDemo: (name) => runDemo(name, options.basePort, options.peer, settings),
+    runDemo: (name) => runDemo(name, options.basePort, options.peer, settings, context.options.registry),
     processes: supervisor === undefined ? undefined : processControl(supervisor),
     processNames: Object.fromEntries(supervisor?.processes.map(({ spec }) => [spec.address, spec.name]) ?? []),
   });
@@ -83,9 +83,17 @@ function processControl(supervisor: Supervisor): ProcessControl {
 }
 
 /** Runs `distlab demo <name> --json` and reads its verdict: PASS or FAIL with each checker's words. */
-function runDemo(name: string, basePort: number, peer: number, settings: ClientSettings): Promise<DemoVerdict> {
+function runDemo(
+  name: string,
+  basePort: number,
+  peer: number,
+  settings: ClientSettings,
+  registry: string | undefined,
+): Promise<DemoVerdict> {
   const bin = join(__dirname, '..', '..', 'bin', 'distlab.js');
   const env: NodeJS.ProcessEnv = { ...process.env };
+  // A cluster found through a registry is the demo's cluster too (and it never starts one of its own then).
+  if (registry !== undefined) env['DISTLAB_REGISTRY'] = registry;
   if (settings.token !== undefined) env['DISTLAB_TOKEN'] = settings.token;
   if (settings.tls?.caFile !== undefined) env['DISTLAB_TLS_CA'] = settings.tls.caFile;
   const child = spawn(
@@ -126,8 +134,11 @@ export function uiCommand(program: Command): void {
   ).action(
     action(async (localOptions: UiOptions & { peer: number }, command: Command) => {
       // --base-port is global: the layout of the running system, as given to distlab up.
-      const options = { ...localOptions, basePort: CliContext.of(command).options.basePort };
-      const seed = `127.0.0.1:${layout(options.basePort, options.peer, 0).peers[options.peer - 1].port}`;
+      const context = CliContext.of(command);
+      const options = { ...localOptions, basePort: context.options.basePort };
+      // With --registry the peer is looked up there (an unknown one is an error); on this machine, a system that is
+      // not up yet is found once it is.
+      const seed = (await systemAddresses(context, options.peer)).peer;
       if (!(await isListening(seed)))
         process.stderr.write(
           `distlab ui: nothing answers at ${seed} yet; start the system (npx distlab up), and the view will find it\n`,
