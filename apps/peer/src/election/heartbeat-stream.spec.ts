@@ -1,4 +1,3 @@
-import { createServer, Socket, type Server as NetServer } from 'node:net';
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import {
   ElectionServiceService,
@@ -7,6 +6,7 @@ import {
 } from '@distlab/contracts/election/v1/election';
 import { Code, silentLogger } from '@distlab/grpc-kit';
 import { EventLog, LogicalClocks, MessageStamper, PeerLinks } from '../messaging';
+import { silentLinkProxy } from '../test-support/silent-link-proxy';
 import { HeartbeatStream } from './heartbeat-stream';
 
 // A follower's HeartbeatStream against a stand-in leader on 127.0.0.1:0 (a real grpc-js server): heartbeats
@@ -56,31 +56,6 @@ async function leader(): Promise<Leader> {
     ),
   );
   return state;
-}
-
-/** A TCP proxy in front of `port` whose `cut` stops forwarding without closing anything, as a link taken down does. */
-async function silentLinkProxy(port: number): Promise<{ port: number; cut(): void; close(): void }> {
-  const pairs: Array<[Socket, Socket]> = [];
-  let cut = false;
-  const proxy: NetServer = createServer((inbound) => {
-    const outbound = new Socket();
-    outbound.connect(port, '127.0.0.1');
-    pairs.push([inbound, outbound]);
-    inbound.on('data', (chunk) => cut || outbound.write(chunk));
-    outbound.on('data', (chunk) => cut || inbound.write(chunk));
-    for (const socket of [inbound, outbound]) socket.on('error', () => undefined);
-    inbound.on('close', () => outbound.destroy());
-    outbound.on('close', () => inbound.destroy());
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (proxy.address() as { port: number }).port,
-    cut: () => (cut = true),
-    close: () => {
-      for (const socket of pairs.flat()) socket.destroy();
-      proxy.close();
-    },
-  };
 }
 
 function linksTo(port: number): PeerLinks {
