@@ -6,7 +6,7 @@ import {
 } from '@distlab/contracts/election/v1/election';
 import { Code, silentLogger } from '@distlab/grpc-kit';
 import { EventLog, LogicalClocks, MessageStamper, PeerLinks } from '../messaging';
-import { silentLinkProxy } from '../test-support/silent-link-proxy';
+import { silentLinkProxy } from '@distlab/testing';
 import { HeartbeatStream } from './heartbeat-stream';
 
 // A follower's HeartbeatStream against a stand-in leader on 127.0.0.1:0 (a real grpc-js server): heartbeats

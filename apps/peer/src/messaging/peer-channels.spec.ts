@@ -1,7 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ElectionServiceClient, ElectionServiceService } from '@distlab/contracts/election/v1/election';
 import { Code, silentLogger, unaryCall } from '@distlab/grpc-kit';
-import { silentLinkProxy, type SilentLinkProxy } from '../test-support/silent-link-proxy';
+import { silentLinkProxy, type SilentLinkProxy } from '@distlab/testing';
 import { EventLog, LogicalClocks, MessageStamper, PeerLinks } from './index';
 
 // The keepalive of the links' channels (PEER_CHANNEL_OPTIONS), through a proxy that counts what a client sends and can

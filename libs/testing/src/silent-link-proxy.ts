@@ -13,7 +13,7 @@ export interface SilentLinkProxy {
 /**
  * A TCP proxy in front of `port` for tests of what a cut link does to a connection: a link taken down loses packets
  * without a reset, so nothing closes and only an unanswered ping (or call) can tell. Netns tests do this for real as
- * root (real-network.spec.ts); this does it in-process, for unit tests of keepalive behaviour.
+ * root (real-network.spec.ts); this does it in-process, for tests of keepalive behaviour that need no root.
  */
 export async function silentLinkProxy(port: number): Promise<SilentLinkProxy> {
   const sockets: Socket[] = [];
