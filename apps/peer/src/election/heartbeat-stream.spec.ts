@@ -102,6 +102,18 @@ describe('HeartbeatStream', () => {
     await expect(stream.beat(LEADER, 7)).rejects.toMatchObject({ code: Code.UNAVAILABLE });
   });
 
+  it('opens the stream as soon as it follows a leader, and so reports one that goes away before any heartbeat', async () => {
+    const at = await leader();
+    const broken: number[] = [];
+    const stream = follower(at.port, broken);
+    stream.follow(LEADER);
+    await until(() => at.streams === 1, 'the stream opened');
+    expect(at.beats).toEqual([]);
+    at.kill();
+    await until(() => broken.length > 0, 'the broken stream reported');
+    expect(broken).toEqual([LEADER]);
+  });
+
   it('fails a heartbeat whose leader goes away before answering, without reporting the break twice', async () => {
     const at = await leader();
     const broken: number[] = [];

@@ -109,9 +109,15 @@ export class HeartbeatStream {
     });
   }
 
-  /** Keeps the stream only while it goes to `leader`: a stream to another peer (a former leader) is closed. */
+  /**
+   * Keeps a stream open to `leader` (none when undefined): a stream to another peer (a former leader) is closed, and
+   * one to `leader` is opened now rather than at the first heartbeat, a heartbeat interval after the leader became
+   * known, so that its connection's pings watch the leader from the start.
+   */
   follow(leader: number | undefined): void {
     if (this.open !== undefined && this.open.peerId !== leader) this.drop(this.open, 'the leader changed');
+    if (leader !== undefined && this.open === undefined && !this.closed && this.links.has(leader))
+      this.streamTo(leader);
   }
 
   close(): void {
