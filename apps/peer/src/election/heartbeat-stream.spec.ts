@@ -152,6 +152,30 @@ describe('HeartbeatStream', () => {
     expect(broken).toEqual([LEADER]);
   });
 
+  it('heartbeats a leader of an older version, without HeartbeatStream, by unary calls, and takes it for alive', async () => {
+    const server = new Server();
+    let unaryBeats = 0;
+    server.addService(ElectionServiceService, {
+      heartbeat: (_call: unknown, callback: (error: null, response: object) => void) => {
+        unaryBeats += 1;
+        callback(null, { peerId: LEADER, leaderId: LEADER, term: '7' });
+      },
+    } as never);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    cleanup.push(() => server.forceShutdown());
+    const broken: number[] = [];
+    const stream = follower(port, broken);
+    stream.follow(LEADER); // The stream it opens is refused UNIMPLEMENTED: no sign of a dead leader.
+    for (let beat = 0; beat < 3; beat += 1)
+      await expect(stream.beat(LEADER, 7)).resolves.toEqual({ leader: 5, term: 7 });
+    expect(unaryBeats).toBe(3);
+    expect(broken).toEqual([]);
+  });
+
   it('closes the stream to a former leader, and reports nothing once closed', async () => {
     const at = await leader();
     const broken: number[] = [];

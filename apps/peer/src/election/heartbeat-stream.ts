@@ -4,7 +4,7 @@ import {
   type HeartbeatStreamRequest,
   type HeartbeatStreamResponse,
 } from '@distlab/contracts/election/v1/election';
-import { Code, serviceError } from '@distlab/grpc-kit';
+import { Code, serviceError, unaryCall } from '@distlab/grpc-kit';
 import type { ElectionTimeouts } from '@distlab/election';
 import type { PeerLinks } from '../messaging';
 
@@ -73,11 +73,17 @@ interface OpenStream {
  * leader's process dies (its connection closes at once), calls `onBroken`: the driver then probes the leader at once
  * rather than at the next heartbeat, and the probe's new stream, on a new connection (a channel whose dial hangs on a
  * cut link is no use), fails as fast as the connection is refused or its answer deadline passes.
+ *
+ * A leader that does not implement the stream (a peer of an older version, during a rolling upgrade) is heartbeated by
+ * the unary Heartbeat instead, until the leader changes: its UNIMPLEMENTED says nothing of its liveness, and taking it
+ * for a failure would start an election that it wins again, over and over.
  */
 export class HeartbeatStream {
   private open: OpenStream | undefined;
   private beatsSent = 0;
   private closed = false;
+  /** A leader found not to implement HeartbeatStream: heartbeated by unary calls until another leads. */
+  private unaryOnly: number | undefined;
 
   constructor(
     private readonly links: PeerLinks,
@@ -86,8 +92,29 @@ export class HeartbeatStream {
   ) {}
 
   /** Sends one heartbeat to `to` under `term`; see the class comment. */
-  beat(to: number, term: number): Promise<HeartbeatAnswer> {
-    if (this.closed) return Promise.reject(serviceError(Code.UNAVAILABLE, 'this peer is closing its links'));
+  async beat(to: number, term: number): Promise<HeartbeatAnswer> {
+    if (this.closed) throw serviceError(Code.UNAVAILABLE, 'this peer is closing its links');
+    if (this.unaryOnly === to) return this.unaryBeat(to, term);
+    try {
+      return await this.streamBeat(to, term);
+    } catch (error) {
+      if ((error as ServiceError).code !== Code.UNIMPLEMENTED) throw error;
+      this.unaryOnly = to;
+      return this.unaryBeat(to, term);
+    }
+  }
+
+  private async unaryBeat(to: number, term: number): Promise<HeartbeatAnswer> {
+    const answer = await unaryCall(
+      this.links.client(ElectionServiceClient, to),
+      'heartbeat',
+      { fromPeerId: this.links.self, term: String(term) },
+      { deadlineMs: this.answerDeadlineMs },
+    );
+    return { leader: answer.leaderId === 0 ? undefined : answer.leaderId, term: Number(answer.term) };
+  }
+
+  private streamBeat(to: number, term: number): Promise<HeartbeatAnswer> {
     const stream = this.streamTo(to);
     this.beatsSent += 1;
     const beatId = String(this.beatsSent);
@@ -116,8 +143,9 @@ export class HeartbeatStream {
    */
   follow(leader: number | undefined): void {
     if (this.open !== undefined && this.open.peerId !== leader) this.drop(this.open, 'the leader changed');
-    if (leader !== undefined && this.open === undefined && !this.closed && this.links.has(leader))
-      this.streamTo(leader);
+    if (this.unaryOnly !== leader) this.unaryOnly = undefined;
+    const opens = leader !== undefined && this.open === undefined && this.unaryOnly === undefined;
+    if (opens && !this.closed && this.links.has(leader)) this.streamTo(leader);
   }
 
   close(): void {
@@ -158,7 +186,9 @@ export class HeartbeatStream {
     stream.client.close();
     const hadBeats = stream.pending.size > 0;
     failPending(stream, error);
-    if (!hadBeats && !this.closed) this.onBroken(stream.peerId);
+    // UNIMPLEMENTED: a leader of an older version (see the class comment), alive; the next heartbeat goes unary.
+    if (error.code === Code.UNIMPLEMENTED) this.unaryOnly = stream.peerId;
+    else if (!hadBeats && !this.closed) this.onBroken(stream.peerId);
   }
 
   /** Ends the stream from this side; its unanswered heartbeats fail as undelivered. */
