@@ -5,6 +5,8 @@ export interface SilentLinkProxy {
   port: number;
   /** Bytes forwarded from clients to the server so far: a client's pings, calls and messages. */
   readonly bytesToServer: number;
+  /** Connections accepted so far. */
+  readonly connections: number;
   /** Stops forwarding in both directions without closing anything, as a link taken down at the kernel does. */
   cut(): void;
   close(): void;
@@ -19,10 +21,12 @@ export async function silentLinkProxy(port: number): Promise<SilentLinkProxy> {
   const sockets: Socket[] = [];
   let cut = false;
   let bytesToServer = 0;
+  let connections = 0;
   const proxy = createServer((inbound) => {
     const outbound = new Socket();
     outbound.connect(port, '127.0.0.1');
     sockets.push(inbound, outbound);
+    connections += 1;
     inbound.on('data', (chunk) => {
       if (cut) return;
       bytesToServer += chunk.length;
@@ -38,6 +42,9 @@ export async function silentLinkProxy(port: number): Promise<SilentLinkProxy> {
     port: (proxy.address() as { port: number }).port,
     get bytesToServer() {
       return bytesToServer;
+    },
+    get connections() {
+      return connections;
     },
     cut: () => {
       cut = true;

@@ -127,16 +127,20 @@ describe('HeartbeatStream', () => {
     expect(broken).toEqual([]); // The failed heartbeat already tells the driver.
   });
 
-  it('fails a heartbeat that a paused leader does not answer, and opens a new stream for the next one', async () => {
+  it('fails a heartbeat that a paused leader does not answer, and opens a new stream on a new connection', async () => {
     const at = await leader();
     cleanup.push(at.kill);
-    const stream = follower(at.port, []);
+    const proxy = await silentLinkProxy(at.port);
+    cleanup.push(proxy.close);
+    const stream = follower(proxy.port, []);
     await stream.beat(LEADER, 7);
     at.silent = true;
     await expect(stream.beat(LEADER, 7)).rejects.toMatchObject({ code: Code.DEADLINE_EXCEEDED });
     at.silent = false;
     await expect(stream.beat(LEADER, 7)).resolves.toEqual({ leader: 5, term: 7 });
     expect(at.streams).toBe(2);
+    // The old connection may be the stalled one: the new stream does not inherit it.
+    expect(proxy.connections).toBe(2);
   });
 
   it('reports a leader cut off without a reset: its connection misses the fast keepalive pings and is dropped', async () => {
