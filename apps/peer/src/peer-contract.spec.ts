@@ -1,7 +1,12 @@
-import { status } from '@grpc/grpc-js';
+import { status, type StatusObject } from '@grpc/grpc-js';
 import { SyncAlgorithm, TimeServiceClient } from '@distlab/contracts/clock/v1/time';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
-import { ElectionAlgorithm, ElectionServiceClient } from '@distlab/contracts/election/v1/election';
+import {
+  ElectionAlgorithm,
+  ElectionServiceClient,
+  type HeartbeatStreamRequest,
+  type HeartbeatStreamResponse,
+} from '@distlab/contracts/election/v1/election';
 import { MutexServiceClient, MutexState } from '@distlab/contracts/mutex/v1/mutex';
 import {
   createClient,
@@ -162,6 +167,62 @@ describe('ElectionService', () => {
     await expect(unaryCall(election(), 'heartbeat', { fromPeerId: 9, term: '0' })).rejects.toMatchObject({
       code: status.FAILED_PRECONDITION,
     });
+    expect(await unaryCall(election(), 'getLeader', {})).toMatchObject({ leaderId: 3 });
+  });
+
+  /** Opens a HeartbeatStream on peer 1, sends `beats`, half-closes, and collects the answers and the final status. */
+  async function heartbeatStream(beats: HeartbeatStreamRequest[]) {
+    const call = election().heartbeatStream();
+    const answers: HeartbeatStreamResponse[] = [];
+    call.on('data', (answer: HeartbeatStreamResponse) => answers.push(answer));
+    call.on('error', () => undefined); // The status says it.
+    const ended = new Promise<StatusObject>((resolve) => call.on('status', resolve));
+    for (const beat of beats) call.write(beat);
+    call.end();
+    const { code, details } = await ended;
+    return { answers, code, details };
+  }
+
+  it('answers heartbeats on a stream, each naming its beat, as Heartbeat answers them', async () => {
+    const { answers, code } = await heartbeatStream([
+      { beatId: '1', fromPeerId: 2, term: '0' },
+      { beatId: '2', fromPeerId: 2, term: '0' },
+    ]);
+    expect(code).toBe(status.OK);
+    expect(answers.map((answer) => [answer.beatId, answer.peerId, answer.leaderId])).toEqual([
+      ['1', 1, 3],
+      ['2', 1, 3],
+    ]);
+  });
+
+  it('ends a heartbeat stream that breaks its contract with a clear status, and keeps serving', async () => {
+    const bad: Array<[HeartbeatStreamRequest[], status, string]> = [
+      [[{ beatId: '1', fromPeerId: 0, term: '0' }], status.INVALID_ARGUMENT, 'from_peer_id must be a peer id'],
+      [[{ beatId: '1', fromPeerId: 9, term: '0' }], status.FAILED_PRECONDITION, 'peer 9 is not a member'],
+      [[{ beatId: '1', fromPeerId: 2, term: '9007199254740993' }], status.INVALID_ARGUMENT, 'term must be'],
+      [
+        [
+          { beatId: '1', fromPeerId: 2, term: '0' },
+          { beatId: '2', fromPeerId: 3, term: '0' },
+        ],
+        status.INVALID_ARGUMENT,
+        'from_peer_id must stay 2 along the stream',
+      ],
+    ];
+    for (const [beats, code, detail] of bad) {
+      const ended = await heartbeatStream(beats);
+      expect({ code: ended.code, details: ended.details }).toMatchObject(rejection(code, detail));
+      // What was sent before the bad heartbeat was answered; nothing after it.
+      expect(ended.answers).toHaveLength(beats.length - 1);
+    }
+    // Streams opened and abandoned (cancelled, or never written to) leave nothing behind that refuses the next one.
+    for (let opened = 0; opened < 20; opened += 1) {
+      const call = election().heartbeatStream();
+      call.on('error', () => undefined);
+      if (opened % 2 === 0) call.cancel();
+    }
+    const { answers, code } = await heartbeatStream([{ beatId: '1', fromPeerId: 2, term: '0' }]);
+    expect([code, answers.length]).toEqual([status.OK, 1]);
     expect(await unaryCall(election(), 'getLeader', {})).toMatchObject({ leaderId: 3 });
   });
 });

@@ -158,6 +158,7 @@ async function startOwnedPeer(
   const clockApi = clockService({ clocks, log, links, logger });
   const mutexApi = mutexService(mutex, logger);
   const cluster = clusterService(links, logger, outgoingClientSettings(options.server));
+  const electionApi = electionService(election, logger);
   const server = await startServer({
     host: options.server.host,
     port: options.server.port,
@@ -173,7 +174,7 @@ async function startOwnedPeer(
       { definition: ClockServiceService, implementation: clockApi.implementation },
       { definition: TimeServiceService, implementation: timeService({ clock, links, clocks, log, logger }) },
       { definition: MutexServiceService, implementation: mutexApi.implementation },
-      { definition: ElectionServiceService, implementation: electionService(election, logger) },
+      { definition: ElectionServiceService, implementation: electionApi.implementation },
       { definition: ClusterServiceService, implementation: cluster.implementation },
       { definition: ChaosServiceService, implementation: chaosService(faults, links, logger) },
     ],
@@ -187,6 +188,7 @@ async function startOwnedPeer(
   server.onDrain(async () => {
     faults.heal(); // A paused peer that is told to stop lets its held calls finish.
     election.stop();
+    electionApi.close(); // Followers' heartbeat streams would hold the drain; ended, they tell their followers at once.
     await mutex.drain();
     mutexApi.close(); // After the drain: replies owed to others have gone out on their streams.
     links.close();

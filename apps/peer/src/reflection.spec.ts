@@ -41,6 +41,7 @@ const EVERY_METHOD = [
   'distlab.election.v1.ElectionService/Election',
   'distlab.election.v1.ElectionService/GetLeader',
   'distlab.election.v1.ElectionService/Heartbeat',
+  'distlab.election.v1.ElectionService/HeartbeatStream',
   'distlab.election.v1.ElectionService/RingCoordinator',
   'distlab.election.v1.ElectionService/RingElection',
   'distlab.election.v1.ElectionService/StartElection',

@@ -40,8 +40,8 @@ export const KEEPALIVE_CHANNEL_OPTIONS: Readonly<Partial<ChannelOptions>> = Obje
 });
 
 /**
- * The shortest ping interval a server accepts: a peer's watch of its leader pings every 250 ms (apps/peer's
- * LeaderLinkWatch), the fastest of any distlab client; a little below it leaves room for a timer that fires early.
+ * The shortest ping interval a server accepts: a peer's heartbeat stream to its leader pings every 250 ms (apps/peer's
+ * HeartbeatStream), the fastest of any distlab client; a little below it leaves room for a timer that fires early.
  */
 const FASTEST_CLIENT_PING_MS = 200;
 

@@ -19,6 +19,7 @@ export { PeerCluster, type PeerClusterOptions } from './peer-cluster';
 export { VirtualNetwork, netnsUnavailableReason, type VirtualHost, type VirtualNetworkOptions } from './netns';
 export { AgentProbe, type ProbeAnswer, type ProbeRequest } from './netns-probe';
 export { serveProbeRequests } from './netns-agent-loop';
+export { silentLinkProxy, type SilentLinkProxy } from './silent-link-proxy';
 export { startPostgresOnHost, type NetworkPostgres, type PostgresAccount } from './netns-postgres';
 export { cpuTimeMs, cpuTimeMsOf, measurePhase, type MeasuredPhase } from './cpu';
 export {

@@ -12,7 +12,7 @@ import {
 import type { Envelope } from '@distlab/contracts/mutex/v1/mutex';
 import { envelopeMetadata, type EventLog, type LogicalClocks, type MessageKind, type PeerLinks } from '../messaging';
 import { labMetrics } from '../peer-metrics';
-import { LEADER_LINK_CHANNEL_OPTIONS, LeaderLinkWatch, PEER_ELECTION_TIMEOUTS } from './leader-link-watch';
+import { HeartbeatStream, PEER_ELECTION_TIMEOUTS } from './heartbeat-stream';
 
 /** What this peer knows of the leader. */
 export interface LeaderView {
@@ -42,10 +42,10 @@ const ELECTION_CALL_DEADLINE_MS = 250;
 
 /**
  * The thin driver of libs/election's core on a peer: RPCs in are fed to the core with the time, the core's messages go
- * out as RPCs (a failed one is fed back as `send-failed`), a heartbeat's answer comes back as the RPC's response, and
- * one timer is kept at the core's next deadline. Election steps and leader changes are logged. The connection to the
- * leader is watched (LeaderLinkWatch): when it breaks, the leader is sent a heartbeat at once, whose failure the core
- * takes as it takes any failed heartbeat.
+ * out as RPCs (a failed one is fed back as `send-failed`), heartbeats go to the leader on one stream (HeartbeatStream)
+ * and their answers come back on it, and one timer is kept at the core's next deadline. Election steps and leader
+ * changes are logged. When the heartbeat stream breaks between two heartbeats (the leader's connection closed), the
+ * leader is sent a heartbeat at once, whose failure the core takes as it takes any failed heartbeat.
  */
 export class ElectionDriver {
   private readonly core: LeaderElectionCore;
@@ -58,7 +58,7 @@ export class ElectionDriver {
   private stopped = false;
   private readonly unsubscribe: () => void;
   private readonly unhear: () => void;
-  private readonly leaderLink: LeaderLinkWatch;
+  private readonly heartbeats: HeartbeatStream;
 
   constructor(private readonly options: ElectionDriverOptions) {
     const reference: LeaderElectionCoreFactory = (core) => new ElectionCore(core);
@@ -68,13 +68,10 @@ export class ElectionDriver {
       algorithm: options.algorithm,
       timeouts: { ...PEER_ELECTION_TIMEOUTS, ...options.timeouts },
     });
-    this.leaderLink = new LeaderLinkWatch(
-      (peerId) => {
-        if (this.stopped || !options.links.has(peerId)) return undefined;
-        const client = options.links.dedicatedClient(ElectionServiceClient, peerId, LEADER_LINK_CHANNEL_OPTIONS);
-        return { channel: client.getChannel(), close: () => client.close() };
-      },
+    this.heartbeats = new HeartbeatStream(
+      options.links,
       (peerId) => this.probeLeader(peerId),
+      ELECTION_CALL_DEADLINE_MS,
     );
     // Joins (discovery, `cluster add`) and removals (`cluster remove`) change the ring; restarts need nothing here.
     this.unsubscribe = options.links.onChange((change) => {
@@ -148,11 +145,11 @@ export class ElectionDriver {
     this.stopped = true;
     this.unsubscribe();
     this.unhear();
-    this.leaderLink.stop();
+    this.heartbeats.close();
     clearTimeout(this.timer);
   }
 
-  /** The connection to the leader broke: ask it now whether it still leads, rather than at the next heartbeat. */
+  /** The heartbeat stream to the leader broke: ask it now whether it still leads, rather than at the next heartbeat. */
   private probeLeader(peerId: number): void {
     const view = this.core.describe();
     if (this.stopped || view.leader !== peerId || peerId === this.self) return;
@@ -170,7 +167,7 @@ export class ElectionDriver {
     }
     for (const wake of [...this.leaderWaiters]) wake();
     const leader = this.core.describe().leader;
-    if (!this.stopped) this.leaderLink.follow(leader === this.self ? undefined : leader);
+    if (!this.stopped) this.heartbeats.follow(leader === this.self ? undefined : leader);
     this.schedule();
   }
 
@@ -265,21 +262,11 @@ export class ElectionDriver {
     }
   }
 
-  /** A heartbeat as its RPC; resolves to the answer as the core's heartbeat-ack. */
+  /** A heartbeat on the stream to `to`; resolves to the answer as the core's heartbeat-ack. */
   private async heartbeat(to: number, message: ElectionMessage): Promise<ElectionMessage | undefined> {
-    if (message.kind !== 'heartbeat') return undefined; // A heartbeat-ack is the heartbeat's response, never sent.
-    const answer = await unaryCall(
-      this.options.links.client(ElectionServiceClient, to),
-      'heartbeat',
-      { fromPeerId: message.from, term: String(message.term) },
-      { deadlineMs: ELECTION_CALL_DEADLINE_MS },
-    );
-    return {
-      kind: 'heartbeat-ack',
-      from: to,
-      leader: answer.leaderId === 0 ? undefined : answer.leaderId,
-      term: Number(answer.term),
-    };
+    if (message.kind !== 'heartbeat') return undefined; // A heartbeat-ack is the heartbeat's answer, never sent.
+    const answer = await this.heartbeats.beat(to, message.term);
+    return { kind: 'heartbeat-ack', from: to, leader: answer.leader, term: answer.term };
   }
 
   private logStep(kind: 'election' | 'leader-changed', label: string, algorithm: ElectionAlgorithm): void {

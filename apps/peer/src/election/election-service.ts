@@ -1,8 +1,9 @@
 import { ElectionAlgorithm, type ElectionServiceServer } from '@distlab/contracts/election/v1/election';
-import { Code, createHandlers, requireCounter, StatusError, type Logger } from '@distlab/grpc-kit';
+import { Code, createHandlers, requireCounter, StatusError, type Handlers, type Logger } from '@distlab/grpc-kit';
 import type { ElectionAlgorithm as AlgorithmName } from '@distlab/election';
 import { MembershipNotReadyError, NotMemberError } from '../messaging';
 import type { ElectionDriver } from './election-driver';
+import { HeartbeatReceiver, type HeartbeatReply } from './heartbeat-receiver';
 
 const PARTICIPANTS_MAX = 10_000;
 
@@ -47,9 +48,32 @@ function requireParticipants(ids: number[]): number[] {
   return ids;
 }
 
+/** A heartbeat from `fromPeerId` under `term` (unary or on a stream), validated and answered by the driver's core. */
+function answerHeartbeat(driver: ElectionDriver, fromPeerId: number, term: string): HeartbeatReply {
+  const from = requirePeerId(fromPeerId, 'from_peer_id');
+  const ack = driver.receive({ kind: 'heartbeat', from, term: requireCounter(term, 'term') });
+  const leader = ack?.kind === 'heartbeat-ack' ? ack.leader : undefined;
+  return { peerId: driver.self, leaderId: leader ?? 0, term: String(ack?.term ?? 0) };
+}
+
+/** ElectionService, and `close`, which ends its long-lived heartbeat streams when the peer drains. */
+export interface ElectionServiceApi {
+  implementation: ElectionServiceServer;
+  close(): void;
+}
+
 /** ElectionService: Bully and Ring messages between peers, heartbeats, and the leader for clients. */
-export function electionService(driver: ElectionDriver, logger: Logger): ElectionServiceServer {
+export function electionService(driver: ElectionDriver, logger: Logger): ElectionServiceApi {
   const handlers = createHandlers({ logger, mapError: electionErrorToStatus });
+  const heartbeats = new HeartbeatReceiver((from, term) => answerHeartbeat(driver, from, term), handlers.statusOf);
+  return { implementation: implementation(driver, handlers, heartbeats), close: () => heartbeats.close() };
+}
+
+function implementation(
+  driver: ElectionDriver,
+  handlers: Handlers,
+  heartbeats: HeartbeatReceiver,
+): ElectionServiceServer {
   return {
     election: handlers.unary((request) => {
       const from = requirePeerId(request.candidateId, 'candidate_id');
@@ -93,12 +117,8 @@ export function electionService(driver: ElectionDriver, logger: Logger): Electio
       });
       return {};
     }),
-    heartbeat: handlers.unary((request) => {
-      const from = requirePeerId(request.fromPeerId, 'from_peer_id');
-      const ack = driver.receive({ kind: 'heartbeat', from, term: requireCounter(request.term, 'term') });
-      const leader = ack?.kind === 'heartbeat-ack' ? ack.leader : undefined;
-      return { peerId: driver.self, leaderId: leader ?? 0, term: String(ack?.term ?? 0) };
-    }),
+    heartbeat: handlers.unary((request) => answerHeartbeat(driver, request.fromPeerId, request.term)),
+    heartbeatStream: heartbeats.handle,
     getLeader: handlers.unary(() => {
       const view = driver.describe();
       return {

@@ -10,8 +10,10 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -143,6 +145,28 @@ export interface HeartbeatRequest {
 
 /** HeartbeatResponse tells the prober what the probed peer believes. */
 export interface HeartbeatResponse {
+  /** The probed peer. */
+  peerId: number;
+  /** The leader it follows (itself when it leads); 0 when it knows none. */
+  leaderId: number;
+  /** Its current term. */
+  term: string;
+}
+
+/** HeartbeatStreamRequest is one heartbeat on a HeartbeatStream. */
+export interface HeartbeatStreamRequest {
+  /** Chosen by the prober: the answer names it. */
+  beatId: string;
+  /** The probing peer; the same on every heartbeat of the stream. */
+  fromPeerId: number;
+  /** The term the prober believes current. */
+  term: string;
+}
+
+/** HeartbeatStreamResponse answers one heartbeat of a HeartbeatStream, as HeartbeatResponse answers a Heartbeat. */
+export interface HeartbeatStreamResponse {
+  /** The heartbeat answered. */
+  beatId: string;
   /** The probed peer. */
   peerId: number;
   /** The leader it follows (itself when it leads); 0 when it knows none. */
@@ -1180,6 +1204,244 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
   },
 };
 
+function createBaseHeartbeatStreamRequest(): HeartbeatStreamRequest {
+  return { beatId: "0", fromPeerId: 0, term: "0" };
+}
+
+export const HeartbeatStreamRequest: MessageFns<HeartbeatStreamRequest> = {
+  encode(message: HeartbeatStreamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.beatId !== "0") {
+      writer.uint32(8).uint64(message.beatId);
+    }
+    if (message.fromPeerId !== 0) {
+      writer.uint32(16).uint32(message.fromPeerId);
+    }
+    if (message.term !== "0") {
+      writer.uint32(24).uint64(message.term);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeartbeatStreamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHeartbeatStreamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.beatId = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromPeerId = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.term = reader.uint64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HeartbeatStreamRequest {
+    return {
+      beatId: isSet(object.beatId)
+        ? globalThis.String(object.beatId)
+        : isSet(object.beat_id)
+        ? globalThis.String(object.beat_id)
+        : "0",
+      fromPeerId: isSet(object.fromPeerId)
+        ? globalThis.Number(object.fromPeerId)
+        : isSet(object.from_peer_id)
+        ? globalThis.Number(object.from_peer_id)
+        : 0,
+      term: isSet(object.term) ? globalThis.String(object.term) : "0",
+    };
+  },
+
+  toJSON(message: HeartbeatStreamRequest): unknown {
+    const obj: any = {};
+    if (message.beatId !== "0") {
+      obj.beatId = message.beatId;
+    }
+    if (message.fromPeerId !== 0) {
+      obj.fromPeerId = Math.round(message.fromPeerId);
+    }
+    if (message.term !== "0") {
+      obj.term = message.term;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HeartbeatStreamRequest>): HeartbeatStreamRequest {
+    return HeartbeatStreamRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HeartbeatStreamRequest>): HeartbeatStreamRequest {
+    const message = createBaseHeartbeatStreamRequest();
+    message.beatId = object.beatId ?? "0";
+    message.fromPeerId = object.fromPeerId ?? 0;
+    message.term = object.term ?? "0";
+    return message;
+  },
+};
+
+function createBaseHeartbeatStreamResponse(): HeartbeatStreamResponse {
+  return { beatId: "0", peerId: 0, leaderId: 0, term: "0" };
+}
+
+export const HeartbeatStreamResponse: MessageFns<HeartbeatStreamResponse> = {
+  encode(message: HeartbeatStreamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.beatId !== "0") {
+      writer.uint32(8).uint64(message.beatId);
+    }
+    if (message.peerId !== 0) {
+      writer.uint32(16).uint32(message.peerId);
+    }
+    if (message.leaderId !== 0) {
+      writer.uint32(24).uint32(message.leaderId);
+    }
+    if (message.term !== "0") {
+      writer.uint32(32).uint64(message.term);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeartbeatStreamResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHeartbeatStreamResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.beatId = reader.uint64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.peerId = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.leaderId = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.term = reader.uint64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HeartbeatStreamResponse {
+    return {
+      beatId: isSet(object.beatId)
+        ? globalThis.String(object.beatId)
+        : isSet(object.beat_id)
+        ? globalThis.String(object.beat_id)
+        : "0",
+      peerId: isSet(object.peerId)
+        ? globalThis.Number(object.peerId)
+        : isSet(object.peer_id)
+        ? globalThis.Number(object.peer_id)
+        : 0,
+      leaderId: isSet(object.leaderId)
+        ? globalThis.Number(object.leaderId)
+        : isSet(object.leader_id)
+        ? globalThis.Number(object.leader_id)
+        : 0,
+      term: isSet(object.term) ? globalThis.String(object.term) : "0",
+    };
+  },
+
+  toJSON(message: HeartbeatStreamResponse): unknown {
+    const obj: any = {};
+    if (message.beatId !== "0") {
+      obj.beatId = message.beatId;
+    }
+    if (message.peerId !== 0) {
+      obj.peerId = Math.round(message.peerId);
+    }
+    if (message.leaderId !== 0) {
+      obj.leaderId = Math.round(message.leaderId);
+    }
+    if (message.term !== "0") {
+      obj.term = message.term;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HeartbeatStreamResponse>): HeartbeatStreamResponse {
+    return HeartbeatStreamResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HeartbeatStreamResponse>): HeartbeatStreamResponse {
+    const message = createBaseHeartbeatStreamResponse();
+    message.beatId = object.beatId ?? "0";
+    message.peerId = object.peerId ?? 0;
+    message.leaderId = object.leaderId ?? 0;
+    message.term = object.term ?? "0";
+    return message;
+  },
+};
+
 function createBaseGetLeaderRequest(): GetLeaderRequest {
   return {};
 }
@@ -1659,6 +1921,30 @@ export const ElectionServiceService = {
     responseSerialize: (value: HeartbeatResponse): Buffer => Buffer.from(HeartbeatResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): HeartbeatResponse => HeartbeatResponse.decode(value),
   },
+  /**
+   * HeartbeatStream carries a follower's heartbeats to its coordinator on one long-lived stream: each request is one
+   * heartbeat, as Heartbeat takes it, and is answered on the response stream, naming the request's `beat_id`, with
+   * what Heartbeat would answer. A stream message costs a fraction of a unary call (one DATA frame each way instead of
+   * a call's headers, data and trailers, and none of a call's set-up on either side), which is most of what idle peers
+   * spend; and the stream breaks the moment its connection does (a killed leader), which tells the follower at once.
+   * Every heartbeat of a stream must name the same `from_peer_id`.
+   *
+   * Errors end the stream: INVALID_ARGUMENT for a `from_peer_id` of 0, one that changes along the stream, or a `term`
+   * out of range; FAILED_PRECONDITION for a sender that is not a member (UNAVAILABLE while a peer that discovers its
+   * members through the registry looks it up); UNAVAILABLE when this peer shuts down. Safe to retry: yes, on a new
+   * stream.
+   */
+  heartbeatStream: {
+    path: "/distlab.election.v1.ElectionService/HeartbeatStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: HeartbeatStreamRequest): Buffer =>
+      Buffer.from(HeartbeatStreamRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): HeartbeatStreamRequest => HeartbeatStreamRequest.decode(value),
+    responseSerialize: (value: HeartbeatStreamResponse): Buffer =>
+      Buffer.from(HeartbeatStreamResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HeartbeatStreamResponse => HeartbeatStreamResponse.decode(value),
+  },
   /** GetLeader returns the leader this peer knows. Safe to retry: yes. */
   getLeader: {
     path: "/distlab.election.v1.ElectionService/GetLeader" as const,
@@ -1713,6 +1999,20 @@ export interface ElectionServiceServer extends UntypedServiceImplementation {
   ringCoordinator: handleUnaryCall<RingCoordinatorRequest, RingCoordinatorResponse>;
   /** Heartbeat is a peer's liveness probe of its coordinator; the answer tells the prober whom this peer follows. */
   heartbeat: handleUnaryCall<HeartbeatRequest, HeartbeatResponse>;
+  /**
+   * HeartbeatStream carries a follower's heartbeats to its coordinator on one long-lived stream: each request is one
+   * heartbeat, as Heartbeat takes it, and is answered on the response stream, naming the request's `beat_id`, with
+   * what Heartbeat would answer. A stream message costs a fraction of a unary call (one DATA frame each way instead of
+   * a call's headers, data and trailers, and none of a call's set-up on either side), which is most of what idle peers
+   * spend; and the stream breaks the moment its connection does (a killed leader), which tells the follower at once.
+   * Every heartbeat of a stream must name the same `from_peer_id`.
+   *
+   * Errors end the stream: INVALID_ARGUMENT for a `from_peer_id` of 0, one that changes along the stream, or a `term`
+   * out of range; FAILED_PRECONDITION for a sender that is not a member (UNAVAILABLE while a peer that discovers its
+   * members through the registry looks it up); UNAVAILABLE when this peer shuts down. Safe to retry: yes, on a new
+   * stream.
+   */
+  heartbeatStream: handleBidiStreamingCall<HeartbeatStreamRequest, HeartbeatStreamResponse>;
   /** GetLeader returns the leader this peer knows. Safe to retry: yes. */
   getLeader: handleUnaryCall<GetLeaderRequest, GetLeaderResponse>;
   /**
@@ -1834,6 +2134,25 @@ export interface ElectionServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: HeartbeatResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * HeartbeatStream carries a follower's heartbeats to its coordinator on one long-lived stream: each request is one
+   * heartbeat, as Heartbeat takes it, and is answered on the response stream, naming the request's `beat_id`, with
+   * what Heartbeat would answer. A stream message costs a fraction of a unary call (one DATA frame each way instead of
+   * a call's headers, data and trailers, and none of a call's set-up on either side), which is most of what idle peers
+   * spend; and the stream breaks the moment its connection does (a killed leader), which tells the follower at once.
+   * Every heartbeat of a stream must name the same `from_peer_id`.
+   *
+   * Errors end the stream: INVALID_ARGUMENT for a `from_peer_id` of 0, one that changes along the stream, or a `term`
+   * out of range; FAILED_PRECONDITION for a sender that is not a member (UNAVAILABLE while a peer that discovers its
+   * members through the registry looks it up); UNAVAILABLE when this peer shuts down. Safe to retry: yes, on a new
+   * stream.
+   */
+  heartbeatStream(): ClientDuplexStream<HeartbeatStreamRequest, HeartbeatStreamResponse>;
+  heartbeatStream(options: Partial<CallOptions>): ClientDuplexStream<HeartbeatStreamRequest, HeartbeatStreamResponse>;
+  heartbeatStream(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<HeartbeatStreamRequest, HeartbeatStreamResponse>;
   /** GetLeader returns the leader this peer knows. Safe to retry: yes. */
   getLeader(
     request: GetLeaderRequest,
