@@ -1,7 +1,7 @@
 // What the live view costs the system it watches: five real peer processes on loopback, measured in alternating
 // phases without the view and with it (the bridge as a process of its own, as `distlab ui` runs it, following every
 // peer's WatchEvents, health and state; and the page open in headless Chromium when /usr/bin/chromium exists, else a
-// server-sent-events reader):
+// reader of the page's stream):
 //   (1) mutex acquire+release through peer 1 on a Session, uncontended: p50 of the acquire, after a warm-up;
 //   (2) critical-section entries per second with all five peers contending (one Session client each), and the CPU each
 //       part used per entry: the peers, the bridge, the browser (all of Chromium's processes).
