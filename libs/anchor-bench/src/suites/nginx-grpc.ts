@@ -89,18 +89,24 @@ async function measureRow(
     anchor: async () => {
       const result = await sides.nginx(inFlight);
       meansMs.anchor.push(result.meanMs);
-      options.log(`  nginx   -m${inFlight}: ${formatRate(result.callsPerSecond, 'calls/s')}, mean ${result.meanMs} ms`);
+      options.log(
+        `  nginx   -m${inFlight}: ${formatRate(result.callsPerSecond, 'calls/s')}, mean ${formatDuration(result.meanMs)}`,
+      );
       return result.callsPerSecond;
     },
     distlab: async () => {
       const result = await sides.distlab(inFlight);
       meansMs.distlab.push(result.meanMs);
-      options.log(`  distlab -m${inFlight}: ${formatRate(result.callsPerSecond, 'calls/s')}, mean ${result.meanMs} ms`);
+      options.log(
+        `  distlab -m${inFlight}: ${formatRate(result.callsPerSecond, 'calls/s')}, mean ${formatDuration(result.meanMs)}`,
+      );
       return result.callsPerSecond;
     },
   });
   const floor = await sides.floor(inFlight);
-  options.log(`  floor   -m${inFlight}: ${formatRate(floor.callsPerSecond, 'calls/s')}, mean ${floor.meanMs} ms`);
+  options.log(
+    `  floor   -m${inFlight}: ${formatRate(floor.callsPerSecond, 'calls/s')}, mean ${formatDuration(floor.meanMs)}`,
+  );
   return { calls, meansMs, floor };
 }
 
