@@ -32,6 +32,16 @@ export function joinCommand(program: Command): void {
     )
     .option('--events-dir <dir>', 'where the peer appends its event log', '.distlab/events')
     .option('--state-dir <dir>', 'where the peer keeps its incarnation and fencing tokens', '.distlab/state')
+    .option(
+      '--clock-skew-ms <ms>',
+      "set the peer's clock this far off on purpose, for `distlab time sync` (as distlab up spreads its peers' over ±500)",
+      parseInteger('--clock-skew-ms', -3_600_000, 3_600_000),
+    )
+    .option(
+      '--clock-drift-ppm <ppm>',
+      "make the peer's clock run fast (or slow, negative) by this many parts per million",
+      parseInteger('--clock-drift-ppm', -100_000, 100_000),
+    )
     .option('--certs <dir>', 'ca.crt, token, server.crt and server.key from `distlab certs export` and `certs issue`')
     .option('--token-file <file>', "the cluster's token (from `distlab certs export`), when it is secured")
     .option('--tls-cert <file>', "this machine's certificate (from `distlab certs issue`), when it is secured")

@@ -18,6 +18,9 @@ export interface JoinOptions {
   advertise?: string;
   eventsDir: string;
   stateDir: string;
+  /** The peer's virtual clock, set wrong on purpose for the clock-sync labs: offset at start, and rate error. */
+  clockSkewMs?: number;
+  clockDriftPpm?: number;
   /** The cluster's CA and token (`distlab certs export`), when it is secured. */
   tlsCa?: string;
   tokenFile?: string;
@@ -78,6 +81,8 @@ export function planJoin(options: JoinOptions): ProcessSpec {
     args: [
       ...['--id', String(options.id), ...common],
       ...['--events-dir', resolve(options.eventsDir), '--state-dir', resolve(options.stateDir)],
+      ...(options.clockSkewMs === undefined ? [] : ['--clock-skew-ms', String(options.clockSkewMs)]),
+      ...(options.clockDriftPpm === undefined ? [] : ['--clock-drift-ppm', String(options.clockDriftPpm)]),
     ],
     address,
   };

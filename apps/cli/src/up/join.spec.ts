@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
-import { createClient, unaryCall } from '@distlab/grpc-kit';
+import { TimeServiceClient } from '@distlab/contracts/clock/v1/time';
+import { createClient, durationToMs, unaryCall } from '@distlab/grpc-kit';
 import {
   freePort,
   PeerCluster,
@@ -31,6 +32,12 @@ describe('planJoin', () => {
     expect(spec).toMatchObject({ name: 'peer-7', app: 'peer', address: '10.20.0.23:50067' });
     expect(spec.args.join(' ')).toContain('--id 7 --host 0.0.0.0 --port 50067 --registry 10.20.0.1:50051');
     expect(spec.args.join(' ')).toContain('--advertise 10.20.0.23');
+  });
+
+  it("sets the peer's clock off on purpose when asked, and leaves it true otherwise", () => {
+    const skewed = planJoin({ ...base, id: 7, advertise: '10.20.0.23', clockSkewMs: -250, clockDriftPpm: 40 });
+    expect(skewed.args.join(' ')).toContain('--clock-skew-ms -250 --clock-drift-ppm 40');
+    expect(planJoin({ ...base, id: 7, advertise: '10.20.0.23' }).args.join(' ')).not.toContain('--clock-');
   });
 
   it('runs a worker with --worker, and passes the cluster CA, token and certificate on', () => {
@@ -64,7 +71,7 @@ describe('distlab join', () => {
     await balancer?.process.stop();
   });
 
-  it('adds a peer to a running cluster through its registry; the cluster elects it', async () => {
+  it('adds a peer to a running cluster through its registry, its clock set off as asked; the cluster elects it', async () => {
     balancer = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'balancer', 'src', 'main.ts'));
     cluster = await PeerCluster.start({ size: 2, registry: balancer.address });
     const port = await freePort();
@@ -72,8 +79,17 @@ describe('distlab join', () => {
     joined = spawnTypeScript(CLI, [
       ...['join', '--registry', balancer.address, '--id', '3', '--host', '0.0.0.0', '--port', String(port)],
       ...['--advertise', '127.0.0.1', '--events-dir', join(dir, 'events'), '--state-dir', join(dir, 'state')],
+      ...['--clock-skew-ms', '-400'],
     ]);
     await joined.waitForLine((line) => line.includes('distlab join: peer-3 serves at'), 60_000);
+    // Its clock is set off as asked, for the clock-sync labs.
+    const time = createClient(TimeServiceClient, `127.0.0.1:${port}`, { maxAttempts: 1 });
+    try {
+      const reading = await unaryCall(time, 'getTime', {});
+      expect(Math.round(durationToMs(reading.offsetFromSystem, 0))).toBe(-400);
+    } finally {
+      time.close();
+    }
 
     const election = createClient(ElectionServiceClient, cluster.addresses.get(1)!, { maxAttempts: 1 });
     const members = createClient(ClusterServiceClient, cluster.addresses.get(1)!, { maxAttempts: 1 });
