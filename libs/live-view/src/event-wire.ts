@@ -13,10 +13,11 @@ export function toWireEvent(event: Event, incarnation: number): WireEvent {
     .sort((a, b) => a[0] - b[0])
     .map(([peer, count]) => `${peer}:${count}`)
     .join(',');
+  // The sequence first, as the peers write it: the bridge reads it from the line's start (event-chunk.ts).
   return {
+    sequence: Number(event.sequence),
     peer: event.peerId,
     incarnation,
-    sequence: Number(event.sequence),
     kind: eventKindLogName(event.kind),
     lamport: Number(event.stamp?.lamport ?? 0),
     vector,

@@ -59,8 +59,6 @@ export class LiveSystem {
   private balancerView: BalancerView | undefined;
   private readonly listeners = new Set<LiveListener>();
   private pending: EventChunk[] = [];
-  /** The first pending event's place among all events since the start. */
-  private pendingFrom = 0;
   private batchTimer: NodeJS.Timeout | undefined;
   private viewTimer: NodeJS.Timeout | undefined;
   private membersTimer: NodeJS.Timeout | undefined;
@@ -144,7 +142,6 @@ export class LiveSystem {
   }
 
   private addEvents(chunks: readonly EventChunk[]): void {
-    if (this.pending.length === 0) this.pendingFrom = this.eventsSeen;
     for (const chunk of chunks) {
       this.chunks.push(chunk);
       this.kept += chunk.count;
@@ -166,7 +163,9 @@ export class LiveSystem {
       this.batchTimer = undefined;
       const batch = this.pending;
       this.pending = [];
-      for (const listener of this.listeners) listener.onEvents(batch, this.pendingFrom);
+      // The batch holds the newest events seen: it starts that many before the count.
+      const firstIndex = this.eventsSeen - batch.reduce((sum, chunk) => sum + chunk.count, 0);
+      for (const listener of this.listeners) listener.onEvents(batch, firstIndex);
     }, EVENT_BATCH_MS);
   }
 

@@ -85,28 +85,25 @@ async function measureRow(
   options: SuiteOptions,
 ): Promise<RowFigures> {
   const meansMs = { anchor: [] as number[], distlab: [] as number[] };
+  const run = async (label: string, measure: Measure): Promise<H2loadResult> => {
+    const result = await measure(inFlight);
+    const rate = formatRate(result.callsPerSecond, 'calls/s');
+    options.log(`  ${label.padEnd(7)} -m${inFlight}: ${rate}, mean ${formatDuration(result.meanMs)}`);
+    return result;
+  };
   const calls = await alternateRounds(options.rounds, {
     anchor: async () => {
-      const result = await sides.nginx(inFlight);
+      const result = await run('nginx', sides.nginx);
       meansMs.anchor.push(result.meanMs);
-      options.log(
-        `  nginx   -m${inFlight}: ${formatRate(result.callsPerSecond, 'calls/s')}, mean ${formatDuration(result.meanMs)}`,
-      );
       return result.callsPerSecond;
     },
     distlab: async () => {
-      const result = await sides.distlab(inFlight);
+      const result = await run('distlab', sides.distlab);
       meansMs.distlab.push(result.meanMs);
-      options.log(
-        `  distlab -m${inFlight}: ${formatRate(result.callsPerSecond, 'calls/s')}, mean ${formatDuration(result.meanMs)}`,
-      );
       return result.callsPerSecond;
     },
   });
-  const floor = await sides.floor(inFlight);
-  options.log(
-    `  floor   -m${inFlight}: ${formatRate(floor.callsPerSecond, 'calls/s')}, mean ${formatDuration(floor.meanMs)}`,
-  );
+  const floor = await run('floor', sides.floor);
   return { calls, meansMs, floor };
 }
 
