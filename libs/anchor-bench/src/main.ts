@@ -12,15 +12,47 @@ import { formatMarkdown, formatReport, type ReportRow } from './report';
 import { missingRequirement } from './requirements';
 import { SUITES } from './suites';
 
-const { values } = parseArgs({
-  options: {
-    only: { type: 'string' },
-    rounds: { type: 'string', default: '3' },
-    'duration-ms': { type: 'string', default: process.env['BENCH_DURATION_MS'] ?? '3000' },
-    runs: { type: 'string', default: '1' },
-    markdown: { type: 'boolean', default: false },
-  },
-});
+const OPTIONS = {
+  only: { type: 'string' },
+  rounds: { type: 'string', default: '3' },
+  'duration-ms': { type: 'string', default: process.env['BENCH_DURATION_MS'] ?? '3000' },
+  runs: { type: 'string', default: '1' },
+  markdown: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function parseOptions() {
+  try {
+    const parsed = parseArgs({ options: OPTIONS }).values;
+    for (const name of ['rounds', 'duration-ms', 'runs'] as const) {
+      if (!/^[1-9][0-9]*$/.test(parsed[name]))
+        throw new Error(`--${name} takes a whole number above 0, not "${parsed[name]}"`);
+    }
+    return parsed;
+  } catch (error) {
+    process.stderr.write(`anchor bench: ${error instanceof Error ? error.message : String(error)}; see --help\n`);
+    process.exit(2);
+  }
+}
+
+const values = parseOptions();
+
+const HELP = `Usage: npm run bench:anchors -- [options]
+
+distlab side by side with nginx, etcd, GMP and the lab's XML-RPC inventory, in one run.
+
+Options:
+  --only <suites>       comma-separated: ${SUITES.map((suite) => suite.name).join(', ')} (default: all)
+  --rounds <n>          rounds per row, alternating which side goes first (default: 3)
+  --duration-ms <ms>    length of one timed round (default: 3000, or BENCH_DURATION_MS)
+  --runs <n>            whole runs, then how often each goal was met (default: 1)
+  --markdown            print the table in Markdown, as docs/benchmarks.md keeps it
+  -h, --help            this page
+
+Examples:
+  npm run bench:anchors -- --only nginx --rounds 5
+  npm run bench:anchors -- --runs 3 --rounds 3 --markdown
+`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -45,6 +77,10 @@ async function runOnce(): Promise<ReportRow[]> {
 }
 
 async function main(): Promise<void> {
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const runs = Number(values.runs);
   const metCounts = new Map<string, number>();
   let last: ReportRow[] = [];
