@@ -10,6 +10,7 @@ import { MutexServiceService } from '@distlab/contracts/mutex/v1/mutex';
 import type { ElectionAlgorithm, ElectionTimeouts, LeaderElectionCoreFactory } from '@distlab/election';
 import type { MutexCoreFactory } from '@distlab/mutex';
 import {
+  msToDuration,
   startServer,
   type Logger,
   type RunningServer,
@@ -19,13 +20,13 @@ import {
   requireAdvertisable,
 } from '@distlab/grpc-kit';
 import { keepRegistered } from '@distlab/service-clients';
-import { chaosService } from './chaos/chaos-service';
+import { chaosService, faultsOf } from './chaos/chaos-service';
 import { chatService } from './chat/chat-service';
 import { clockService } from './clocks/clock-service';
 import { clusterService } from './cluster/cluster-service';
 import { RegistryDiscovery } from './cluster/registry-discovery';
 import { ElectionDriver } from './election/election-driver';
-import { electionService } from './election/election-service';
+import { electionService, leaderOf } from './election/election-service';
 import { greeterService } from './greeter-service';
 import {
   EventLog,
@@ -38,11 +39,11 @@ import {
   type LinkFaultSettings,
 } from './messaging';
 import { MutexDriver, type MutexTransport } from './mutex/mutex-driver';
-import { mutexService } from './mutex/mutex-service';
+import { mutexService, mutexStateOf } from './mutex/mutex-service';
 import { OwnerLock } from './owner-lock';
 import { PeerState } from './peer-state';
 import { systemEpoch } from './time/system-clock';
-import { timeService } from './time/time-service';
+import { timeOf, timeService } from './time/time-service';
 import { VirtualClock } from './time/virtual-clock';
 
 export interface PeerOptions {
@@ -157,7 +158,14 @@ async function startOwnedPeer(
   const chat = chatService({ logger, maxPendingEvents: options.chatMaxPendingEvents });
   const clockApi = clockService({ clocks, log, links, logger });
   const mutexApi = mutexService(mutex, logger);
-  const cluster = clusterService(links, logger, outgoingClientSettings(options.server));
+  // What an observer shows of this peer, as each service's Get call answers it (ClusterService.WatchState).
+  const readState = () => ({
+    mutex: mutexStateOf(mutex),
+    leader: leaderOf(election),
+    faults: faultsOf(faults, links),
+    time: { ...timeOf(clock, links.self), offsetFromSystem: msToDuration(Math.round(clock.offsetFromSystemMs())) },
+  });
+  const cluster = clusterService(links, logger, readState, outgoingClientSettings(options.server));
   const electionApi = electionService(election, logger);
   const server = await startServer({
     host: options.server.host,
@@ -185,6 +193,7 @@ async function startOwnedPeer(
   election.start();
   server.onDrain(() => chat.drain());
   server.onDrain(() => clockApi.close());
+  server.onDrain(() => cluster.close());
   server.onDrain(async () => {
     faults.heal(); // A paused peer that is told to stop lets its held calls finish.
     election.stop();

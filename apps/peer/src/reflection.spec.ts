@@ -36,6 +36,7 @@ const EVERY_METHOD = [
   'distlab.cluster.v1.ClusterService/Announce',
   'distlab.cluster.v1.ClusterService/ListMembers',
   'distlab.cluster.v1.ClusterService/RemoveMember',
+  'distlab.cluster.v1.ClusterService/WatchState',
   'distlab.election.v1.ElectionService/Answer',
   'distlab.election.v1.ElectionService/Coordinator',
   'distlab.election.v1.ElectionService/Election',

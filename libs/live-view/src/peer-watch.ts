@@ -1,10 +1,10 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import { ChaosServiceClient } from '@distlab/contracts/chaos/v1/chaos';
+import { ChaosServiceClient, type GetFaultsResponse } from '@distlab/contracts/chaos/v1/chaos';
 import { ClockServiceClient, EventEncoding, type WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
-import { TimeServiceClient } from '@distlab/contracts/clock/v1/time';
-import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
-import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
-import { MutexServiceClient, MutexState } from '@distlab/contracts/mutex/v1/mutex';
+import { TimeServiceClient, type GetTimeResponse } from '@distlab/contracts/clock/v1/time';
+import { ClusterServiceClient, type WatchStateResponse } from '@distlab/contracts/cluster/v1/cluster';
+import { ElectionServiceClient, type GetLeaderResponse } from '@distlab/contracts/election/v1/election';
+import { MutexServiceClient, MutexState, type GetStateResponse } from '@distlab/contracts/mutex/v1/mutex';
 import {
   Code,
   codeName,
@@ -38,7 +38,13 @@ export const EVENT_BATCH_WINDOW_MS = 50;
 export type EventEncodingName = 'json-lines' | 'messages';
 
 /**
- * Faults and the clock's offset change only when someone changes them (a control of the page, `distlab chaos`, a clock
+ * The shortest time between two states a peer sends (WatchState's min_interval): the view goes to the page at most
+ * this often anyway (VIEW_INTERVAL_MS in live-system.ts).
+ */
+const STATE_INTERVAL_MS = 250;
+
+/**
+ * For a peer without WatchState (an older one): faults and the clock's offset change only when someone changes them (a control of the page, `distlab chaos`, a clock
  * sync): they are read every this many looks, and at once after a control. Each look is a call the peer serves; four
  * every half second per peer cost five idle peers as much CPU again as their own failure detection.
  */
@@ -57,7 +63,8 @@ export function failureText(error: unknown): string {
 
 /**
  * Everything the live view watches on one peer: its event log (WatchEvents, resumed after the last sequence seen, so
- * no event is lost when the stream breaks), its health (Watch), and, polled, its mutex, leader, faults and clock.
+ * no event is lost when the stream breaks), its health (Watch), and its mutex, leader, faults and clock (WatchState,
+ * sent by the peer when they change; polled from an older peer that lacks it).
  * Each event is delivered once per life: a restarted peer is a new incarnation whose sequence starts again at 1.
  */
 export class PeerWatch {
@@ -72,6 +79,9 @@ export class PeerWatch {
   };
   private readonly health: HealthWatch;
   private stream: ClientReadableStream<WatchEventsResponse> | undefined;
+  private stateStream: ClientReadableStream<WatchStateResponse> | undefined;
+  /** Set once the peer answered WatchState UNIMPLEMENTED: its state is polled instead. */
+  private polling = false;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
   /** Looks taken so far, for SLOW_POLL_EVERY. */
@@ -127,13 +137,14 @@ export class PeerWatch {
   start(): void {
     this.health.start();
     void this.watchEvents();
-    void this.poll();
+    void this.watchState();
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.pollTimer);
     this.stream?.cancel();
+    this.stateStream?.cancel();
     this.health.stop();
     for (const client of Object.values(this.clients)) client.close();
   }
@@ -220,36 +231,48 @@ export class PeerWatch {
     fresh.push(first <= last ? dropLines(chunk, last + 1 - first) : chunk);
   }
 
-  /** Reads everything now (after a control changed something), rather than at the next look. */
-  pollNow(): void {
-    this.fullPollDue = true;
-    if (this.pollInFlight || this.stopped) return;
-    clearTimeout(this.pollTimer);
-    void this.poll();
+  /**
+   * Follows the peer's WatchState: the peer sends its state when it changes, at most every STATE_INTERVAL_MS, so an
+   * idle cluster costs nothing and a busy one a message per peer per interval. The stream is opened again whenever it
+   * ends (a peer restarting or gone, with the failure shown meanwhile); a peer that lacks it is polled instead.
+   */
+  private async watchState(): Promise<void> {
+    while (!this.stopped) {
+      const ended = await new Promise<unknown>((resolve) => {
+        const stream = this.clients.cluster.watchState({ minInterval: msToDuration(STATE_INTERVAL_MS) });
+        this.stateStream = stream;
+        stream.on('data', (state: WatchStateResponse) => {
+          this.view.error = undefined;
+          this.apply(state);
+          this.onChange();
+        });
+        stream.on('error', resolve);
+        stream.on('end', () => resolve(undefined));
+      });
+      if (this.stopped) return;
+      if (isServiceError(ended) && ended.code === Code.UNIMPLEMENTED) {
+        this.polling = true;
+        return this.poll();
+      }
+      if (ended !== undefined) {
+        this.view.error = failureText(ended);
+        this.onChange();
+      }
+      await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
+    }
   }
 
-  /**
-   * One look at the peer's mutex and leader, and every SLOW_POLL_EVERY-th look (or when pollNow asked) at its faults
-   * and clock; then again after the interval.
-   */
-  private async poll(): Promise<void> {
-    if (this.stopped) return;
-    this.pollInFlight = true;
-    const full = this.fullPollDue || this.looks % SLOW_POLL_EVERY === 0;
-    this.fullPollDue = false;
-    this.looks += 1;
+  /** Takes what a state (sent, or read by the polls) says into the view; a part missing leaves the view's as it was. */
+  private apply(state: {
+    faults?: GetFaultsResponse;
+    mutex?: GetStateResponse;
+    leader?: GetLeaderResponse;
+    time?: GetTimeResponse;
+  }): void {
     const view = this.view;
-    const results = await Promise.allSettled([
-      full ? unaryCall(this.clients.chaos, 'getFaults', {}) : undefined,
-      unaryCall(this.clients.mutex, 'getState', {}),
-      unaryCall(this.clients.election, 'getLeader', {}),
-      full ? unaryCall(this.clients.time, 'getTime', {}) : undefined,
-    ]);
-    this.pollInFlight = false;
-    const [faults, mutex, leader, time] = results;
-    if (faults.status === 'fulfilled' && faults.value !== undefined) {
-      view.paused = faults.value.paused;
-      view.faults = faults.value.links.map((link) => {
+    if (state.faults !== undefined) {
+      view.paused = state.faults.paused;
+      view.faults = state.faults.links.map((link) => {
         const parts: string[] = [];
         if (link.blocked) parts.push('blocked');
         if (link.dropProbability > 0) parts.push(`drop ${link.dropProbability}`);
@@ -259,25 +282,61 @@ export class PeerWatch {
         return `→ peer-${link.toPeerId}: ${parts.join(', ')}`;
       });
     }
-    if (mutex.status === 'fulfilled')
+    if (state.mutex !== undefined)
       view.mutex = {
-        state: MUTEX_STATES[mutex.value.state] ?? 'released',
-        requestTimestamp: mutex.value.requestTimestamp,
-        awaiting: mutex.value.awaitingPeerIds,
-        deferred: mutex.value.deferredPeerIds,
-        fencingToken: mutex.value.fencingToken,
-        waitingClients: mutex.value.waitingClients,
-        entries: mutex.value.entries,
+        state: MUTEX_STATES[state.mutex.state] ?? 'released',
+        requestTimestamp: state.mutex.requestTimestamp,
+        awaiting: state.mutex.awaitingPeerIds,
+        deferred: state.mutex.deferredPeerIds,
+        fencingToken: state.mutex.fencingToken,
+        waitingClients: state.mutex.waitingClients,
+        entries: state.mutex.entries,
       };
-    if (leader.status === 'fulfilled') {
-      view.leaderId = leader.value.leaderId === 0 ? undefined : leader.value.leaderId;
-      view.term = Number(leader.value.term);
-      view.electionRunning = leader.value.electionInProgress;
+    if (state.leader !== undefined) {
+      view.leaderId = state.leader.leaderId === 0 ? undefined : state.leader.leaderId;
+      view.term = Number(state.leader.term);
+      view.electionRunning = state.leader.electionInProgress;
     }
-    if (time.status === 'fulfilled' && time.value !== undefined)
-      view.clockOffsetMs = durationToMs(time.value.offsetFromSystem, 0);
+    if (state.time !== undefined) view.clockOffsetMs = durationToMs(state.time.offsetFromSystem, 0);
+  }
+
+  /** Reads everything now (after a control changed something) from a polled peer; a watched one sends it anyway. */
+  pollNow(): void {
+    if (!this.polling) return;
+    this.fullPollDue = true;
+    if (this.pollInFlight || this.stopped) return;
+    clearTimeout(this.pollTimer);
+    void this.poll();
+  }
+
+  /**
+   * For a peer without WatchState: one look at its mutex and leader, and every SLOW_POLL_EVERY-th look (or when
+   * pollNow asked) at its faults and clock; then again after the interval.
+   */
+  private async poll(): Promise<void> {
+    if (this.stopped) return;
+    this.pollInFlight = true;
+    const full = this.fullPollDue || this.looks % SLOW_POLL_EVERY === 0;
+    this.fullPollDue = false;
+    this.looks += 1;
+    const results = await Promise.allSettled([
+      full ? unaryCall(this.clients.chaos, 'getFaults', {}) : undefined,
+      unaryCall(this.clients.mutex, 'getState', {}),
+      unaryCall(this.clients.election, 'getLeader', {}),
+      full ? unaryCall(this.clients.time, 'getTime', {}) : undefined,
+    ]);
+    this.pollInFlight = false;
+    const [faults, mutex, leader, time] = results.map((result) =>
+      result.status === 'fulfilled' ? result.value : undefined,
+    );
+    this.apply({
+      faults: faults as GetFaultsResponse | undefined,
+      mutex: mutex as GetStateResponse | undefined,
+      leader: leader as GetLeaderResponse | undefined,
+      time: time as GetTimeResponse | undefined,
+    });
     const failed = results.find((result) => result.status === 'rejected');
-    view.error = failed === undefined ? undefined : failureText((failed as PromiseRejectedResult).reason);
+    this.view.error = failed === undefined ? undefined : failureText((failed as PromiseRejectedResult).reason);
     this.onChange();
     if (!this.stopped) this.pollTimer = setTimeout(() => void this.poll(), this.fullPollDue ? 0 : this.pollIntervalMs);
   }

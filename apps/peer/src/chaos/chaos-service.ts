@@ -1,4 +1,4 @@
-import type { ChaosServiceServer, LinkFaults } from '@distlab/contracts/chaos/v1/chaos';
+import type { ChaosServiceServer, GetFaultsResponse, LinkFaults } from '@distlab/contracts/chaos/v1/chaos';
 import { Code, createHandlers, durationToMs, msToDuration, StatusError, type Logger } from '@distlab/grpc-kit';
 import type { FaultInjector, LinkFaultSettings, PeerLinks } from '../messaging';
 
@@ -39,6 +39,11 @@ function toMessage(link: LinkFaultSettings & { toPeerId: number }): LinkFaults {
   };
 }
 
+/** What GetFaults answers (and ClusterService.WatchState shows): whether this peer is paused, and its links' faults. */
+export function faultsOf(faults: FaultInjector, links: PeerLinks): GetFaultsResponse {
+  return { peerId: links.self, paused: faults.paused, links: faults.describe().map(toMessage) };
+}
+
 /** ChaosService: fault injection on this peer's links, and pausing the peer. */
 export function chaosService(faults: FaultInjector, links: PeerLinks, logger: Logger): ChaosServiceServer {
   const handlers = createHandlers({ logger });
@@ -67,10 +72,6 @@ export function chaosService(faults: FaultInjector, links: PeerLinks, logger: Lo
       logger.warn('healed: no faults, not paused');
       return {};
     }),
-    getFaults: handlers.unary(() => ({
-      peerId: links.self,
-      paused: faults.paused,
-      links: faults.describe().map(toMessage),
-    })),
+    getFaults: handlers.unary(() => faultsOf(faults, links)),
   };
 }

@@ -1,4 +1,8 @@
-import { ClusterServiceClient, type ClusterServiceServer } from '@distlab/contracts/cluster/v1/cluster';
+import {
+  ClusterServiceClient,
+  type ClusterServiceServer,
+  type WatchStateResponse,
+} from '@distlab/contracts/cluster/v1/cluster';
 import {
   checkHealth,
   Code,
@@ -13,6 +17,7 @@ import {
   type Logger,
 } from '@distlab/grpc-kit';
 import { envelopeMetadata, type PeerLinks } from '../messaging';
+import { StateWatchers } from './state-watch';
 
 /** How long RemoveMember waits for the peer to be removed to answer health before it believes it dead. */
 const LIVENESS_PROBE_MS = 500;
@@ -24,9 +29,12 @@ const LIVENESS_PROBE_MS = 500;
 export function clusterService(
   links: PeerLinks,
   logger: Logger,
+  /** What WatchState shows: the peer's state now (see state-watch.ts). */
+  readState: () => WatchStateResponse,
   client: ClientSettings = {},
-): { implementation: ClusterServiceServer; announce(address: string): void } {
+): { implementation: ClusterServiceServer; announce(address: string): void; close(): void } {
   const handlers = createHandlers({ logger });
+  const stateWatchers = new StateWatchers(readState, handlers);
   /** Where this peer is reached, as it announces itself (known once its server listens). */
   let ownAddress = '';
   const requirePeerId = (value: number, field: string) => {
@@ -57,6 +65,7 @@ export function clusterService(
         incarnation: String(peerId === links.self ? links.incarnation : links.incarnationOf(peerId)),
       })),
     })),
+    watchState: stateWatchers.handle,
     removeMember: handlers.unary(async (request) => {
       const peerId = requirePeerId(request.peerId, 'peer_id');
       const address = links.addressOf(peerId);
@@ -90,7 +99,7 @@ export function clusterService(
       );
     }
   };
-  return { implementation, announce };
+  return { implementation, announce, close: () => stateWatchers.close() };
 }
 
 /** Whether a server answers health at `address` within the probe time (any answer counts: it is alive). */

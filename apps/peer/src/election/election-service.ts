@@ -1,4 +1,8 @@
-import { ElectionAlgorithm, type ElectionServiceServer } from '@distlab/contracts/election/v1/election';
+import {
+  ElectionAlgorithm,
+  type ElectionServiceServer,
+  type GetLeaderResponse,
+} from '@distlab/contracts/election/v1/election';
 import { Code, createHandlers, requireCounter, StatusError, type Handlers, type Logger } from '@distlab/grpc-kit';
 import type { ElectionAlgorithm as AlgorithmName } from '@distlab/election';
 import { MembershipNotReadyError, NotMemberError } from '../messaging';
@@ -62,6 +66,19 @@ export interface ElectionServiceApi {
   close(): void;
 }
 
+/** What GetLeader answers (and ClusterService.WatchState shows): this peer's view of the leader now. */
+export function leaderOf(driver: ElectionDriver): GetLeaderResponse {
+  const view = driver.describe();
+  return {
+    peerId: driver.self,
+    leaderId: view.leader ?? 0,
+    term: String(view.term),
+    algorithm: ALGORITHMS[view.algorithm],
+    electTime: view.electTime,
+    electionInProgress: view.electionInProgress,
+  };
+}
+
 /** ElectionService: Bully and Ring messages between peers, heartbeats, and the leader for clients. */
 export function electionService(driver: ElectionDriver, logger: Logger): ElectionServiceApi {
   const handlers = createHandlers({ logger, mapError: electionErrorToStatus });
@@ -119,17 +136,7 @@ function implementation(
     }),
     heartbeat: handlers.unary((request) => answerHeartbeat(driver, request.fromPeerId, request.term)),
     heartbeatStream: heartbeats.handle,
-    getLeader: handlers.unary(() => {
-      const view = driver.describe();
-      return {
-        peerId: driver.self,
-        leaderId: view.leader ?? 0,
-        term: String(view.term),
-        algorithm: ALGORITHMS[view.algorithm],
-        electTime: view.electTime,
-        electionInProgress: view.electionInProgress,
-      };
-    }),
+    getLeader: handlers.unary(() => leaderOf(driver)),
     startElection: handlers.unary(async (request, call) => {
       const term = driver.startElection(algorithmName(request.algorithm));
       if (!request.wait) return { term: String(term), leaderId: 0 };

@@ -1,4 +1,4 @@
-import { MutexState, type MutexServiceServer } from '@distlab/contracts/mutex/v1/mutex';
+import { MutexState, type GetStateResponse, type MutexServiceServer } from '@distlab/contracts/mutex/v1/mutex';
 import { Code, createHandlers, msToDuration, requireCounter, StatusError, type Logger } from '@distlab/grpc-kit';
 import type { MutexStateName } from '@distlab/mutex';
 import { MembershipNotReadyError, NotMemberError } from '../messaging';
@@ -22,6 +22,22 @@ const STATES: Record<MutexStateName, MutexState> = {
  * whose wait_timeout passes is answered DEADLINE_EXCEEDED in its response). On the streams, Exchange and Session, the
  * same statuses travel per message, in the acknowledgement or response of the one that failed.
  */
+/** What GetState answers (and ClusterService.WatchState shows): this peer's mutex state now. */
+export function mutexStateOf(driver: MutexDriver): GetStateResponse {
+  const state = driver.describe();
+  return {
+    peerId: driver.self,
+    state: STATES[state.state],
+    requestTimestamp: String(state.requestTimestamp),
+    awaitingPeerIds: state.awaiting,
+    deferredPeerIds: state.deferred,
+    fencingToken: String(state.fencingToken),
+    memberPeerIds: state.members,
+    waitingClients: state.waitingClients,
+    entries: String(state.entries),
+  };
+}
+
 function mutexErrorToStatus(error: unknown): StatusError | undefined {
   if (error instanceof NotHoldingError || error instanceof NotMemberError)
     return new StatusError(Code.FAILED_PRECONDITION, error.message);
@@ -70,20 +86,7 @@ export function mutexService(
     release: handlers.unary((request) => ({
       held: msToDuration(driver.release(requireCounter(request.fencingToken, 'fencing_token'))),
     })),
-    getState: handlers.unary(() => {
-      const state = driver.describe();
-      return {
-        peerId: driver.self,
-        state: STATES[state.state],
-        requestTimestamp: String(state.requestTimestamp),
-        awaitingPeerIds: state.awaiting,
-        deferredPeerIds: state.deferred,
-        fencingToken: String(state.fencingToken),
-        memberPeerIds: state.members,
-        waitingClients: state.waitingClients,
-        entries: String(state.entries),
-      };
-    }),
+    getState: handlers.unary(() => mutexStateOf(driver)),
   };
   return {
     implementation,

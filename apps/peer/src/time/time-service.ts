@@ -1,6 +1,7 @@
 import {
   SyncAlgorithm,
   TimeServiceClient,
+  type GetTimeResponse,
   type PeerReading,
   type SynchronizeResponse,
   type TimeServiceServer,
@@ -55,6 +56,17 @@ export interface TimeServiceOptions {
   clocks: LogicalClocks;
   log: EventLog;
   logger: Logger;
+}
+
+/** What GetTime answers (and ClusterService.WatchState shows, its offset rounded): this peer's clock now. */
+export function timeOf(clock: VirtualClock, peerId: number): GetTimeResponse {
+  const nowMs = clock.nowMs();
+  return {
+    peerId,
+    time: new Date(nowMs),
+    unixNanos: nanosOf(nowMs),
+    offsetFromSystem: msToDuration(clock.offsetFromSystemMs()),
+  };
 }
 
 /** TimeService: this peer's virtual clock, Cristian's time server and client, and Berkeley's master and follower. */
@@ -178,15 +190,7 @@ export function timeService(options: TimeServiceOptions): TimeServiceServer {
   };
 
   return {
-    getTime: handlers.unary(() => {
-      const nowMs = clock.nowMs();
-      return {
-        peerId: links.self,
-        time: new Date(nowMs),
-        unixNanos: nanosOf(nowMs),
-        offsetFromSystem: msToDuration(clock.offsetFromSystemMs()),
-      };
-    }),
+    getTime: handlers.unary(() => timeOf(clock, links.self)),
     adjustTime: handlers.unary((request) => {
       const round = requireCounter(request.round, 'round');
       const adjustmentMs = durationToMs(request.adjustment, 0);

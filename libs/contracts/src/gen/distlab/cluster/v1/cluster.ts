@@ -11,13 +11,20 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../../google/protobuf/duration";
+import { GetFaultsResponse } from "../../chaos/v1/chaos";
+import { GetTimeResponse } from "../../clock/v1/time";
+import { GetLeaderResponse } from "../../election/v1/election";
+import { GetStateResponse } from "../../mutex/v1/mutex";
 
 export const protobufPackage = "distlab.cluster.v1";
 
@@ -85,6 +92,30 @@ export interface AddMemberRequest {
 export interface AddMemberResponse {
   /** The members now, this peer included. */
   memberPeerIds: number[];
+}
+
+/** WatchStateRequest says how often a change may be sent. */
+export interface WatchStateRequest {
+  /** The shortest time between two responses after the first; unset or 0 for 250 ms, and at least 50 ms, at most 10 s. */
+  minInterval?: Duration | undefined;
+}
+
+/** WatchStateResponse is the peer's state at one moment. */
+export interface WatchStateResponse {
+  /** As MutexService.GetState answers. */
+  mutex?:
+    | GetStateResponse
+    | undefined;
+  /** As ElectionService.GetLeader answers. */
+  leader?:
+    | GetLeaderResponse
+    | undefined;
+  /** As ChaosService.GetFaults answers. */
+  faults?:
+    | GetFaultsResponse
+    | undefined;
+  /** As TimeService.GetTime answers when the state was read; offset_from_system to the millisecond. */
+  time?: GetTimeResponse | undefined;
 }
 
 function createBaseMember(): Member {
@@ -842,6 +873,206 @@ export const AddMemberResponse: MessageFns<AddMemberResponse> = {
   },
 };
 
+function createBaseWatchStateRequest(): WatchStateRequest {
+  return { minInterval: undefined };
+}
+
+export const WatchStateRequest: MessageFns<WatchStateRequest> = {
+  encode(message: WatchStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.minInterval !== undefined) {
+      Duration.encode(message.minInterval, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.minInterval = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchStateRequest {
+    return {
+      minInterval: isSet(object.minInterval)
+        ? Duration.fromJSON(object.minInterval)
+        : isSet(object.min_interval)
+        ? Duration.fromJSON(object.min_interval)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WatchStateRequest): unknown {
+    const obj: any = {};
+    if (message.minInterval !== undefined) {
+      obj.minInterval = Duration.toJSON(message.minInterval);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchStateRequest>): WatchStateRequest {
+    return WatchStateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchStateRequest>): WatchStateRequest {
+    const message = createBaseWatchStateRequest();
+    message.minInterval = (object.minInterval !== undefined && object.minInterval !== null)
+      ? Duration.fromPartial(object.minInterval)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWatchStateResponse(): WatchStateResponse {
+  return { mutex: undefined, leader: undefined, faults: undefined, time: undefined };
+}
+
+export const WatchStateResponse: MessageFns<WatchStateResponse> = {
+  encode(message: WatchStateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mutex !== undefined) {
+      GetStateResponse.encode(message.mutex, writer.uint32(10).fork()).join();
+    }
+    if (message.leader !== undefined) {
+      GetLeaderResponse.encode(message.leader, writer.uint32(18).fork()).join();
+    }
+    if (message.faults !== undefined) {
+      GetFaultsResponse.encode(message.faults, writer.uint32(26).fork()).join();
+    }
+    if (message.time !== undefined) {
+      GetTimeResponse.encode(message.time, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchStateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchStateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mutex = GetStateResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.leader = GetLeaderResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.faults = GetFaultsResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.time = GetTimeResponse.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchStateResponse {
+    return {
+      mutex: isSet(object.mutex) ? GetStateResponse.fromJSON(object.mutex) : undefined,
+      leader: isSet(object.leader) ? GetLeaderResponse.fromJSON(object.leader) : undefined,
+      faults: isSet(object.faults) ? GetFaultsResponse.fromJSON(object.faults) : undefined,
+      time: isSet(object.time) ? GetTimeResponse.fromJSON(object.time) : undefined,
+    };
+  },
+
+  toJSON(message: WatchStateResponse): unknown {
+    const obj: any = {};
+    if (message.mutex !== undefined) {
+      obj.mutex = GetStateResponse.toJSON(message.mutex);
+    }
+    if (message.leader !== undefined) {
+      obj.leader = GetLeaderResponse.toJSON(message.leader);
+    }
+    if (message.faults !== undefined) {
+      obj.faults = GetFaultsResponse.toJSON(message.faults);
+    }
+    if (message.time !== undefined) {
+      obj.time = GetTimeResponse.toJSON(message.time);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchStateResponse>): WatchStateResponse {
+    return WatchStateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchStateResponse>): WatchStateResponse {
+    const message = createBaseWatchStateResponse();
+    message.mutex = (object.mutex !== undefined && object.mutex !== null)
+      ? GetStateResponse.fromPartial(object.mutex)
+      : undefined;
+    message.leader = (object.leader !== undefined && object.leader !== null)
+      ? GetLeaderResponse.fromPartial(object.leader)
+      : undefined;
+    message.faults = (object.faults !== undefined && object.faults !== null)
+      ? GetFaultsResponse.fromPartial(object.faults)
+      : undefined;
+    message.time = (object.time !== undefined && object.time !== null)
+      ? GetTimeResponse.fromPartial(object.time)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * ClusterService runs on every peer: the membership the algorithms run over. Members are peer ids with addresses; a
  * peer starts with the members it was given (`--peers`) or finds them in the registry.
@@ -915,6 +1146,25 @@ export const ClusterServiceService = {
     responseSerialize: (value: AddMemberResponse): Buffer => Buffer.from(AddMemberResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AddMemberResponse => AddMemberResponse.decode(value),
   },
+  /**
+   * WatchState streams what an observer shows of this peer (the live view): its mutex, its view of the leader, its
+   * faults and its clock's offset, each as the matching Get call answers it. The first response is the state now;
+   * each later one follows a change, at most one per `min_interval`, so a busy peer sends a few a second and an idle
+   * one nothing. A watcher that reads slowly gets the newest state when it catches up, never a backlog. The clock's
+   * offset is given to the millisecond, so that a drifting clock is not a change every interval. The stream ends
+   * when the peer stops.
+   *
+   * Errors: INVALID_ARGUMENT for a negative min_interval.
+   */
+  watchState: {
+    path: "/distlab.cluster.v1.ClusterService/WatchState" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchStateRequest): Buffer => Buffer.from(WatchStateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchStateRequest => WatchStateRequest.decode(value),
+    responseSerialize: (value: WatchStateResponse): Buffer => Buffer.from(WatchStateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchStateResponse => WatchStateResponse.decode(value),
+  },
 } as const;
 
 export interface ClusterServiceServer extends UntypedServiceImplementation {
@@ -947,6 +1197,17 @@ export interface ClusterServiceServer extends UntypedServiceImplementation {
    * Safe to retry: yes (adding a member again updates its address).
    */
   addMember: handleUnaryCall<AddMemberRequest, AddMemberResponse>;
+  /**
+   * WatchState streams what an observer shows of this peer (the live view): its mutex, its view of the leader, its
+   * faults and its clock's offset, each as the matching Get call answers it. The first response is the state now;
+   * each later one follows a change, at most one per `min_interval`, so a busy peer sends a few a second and an idle
+   * one nothing. A watcher that reads slowly gets the newest state when it catches up, never a backlog. The clock's
+   * offset is given to the millisecond, so that a drifting clock is not a change every interval. The stream ends
+   * when the peer stops.
+   *
+   * Errors: INVALID_ARGUMENT for a negative min_interval.
+   */
+  watchState: handleServerStreamingCall<WatchStateRequest, WatchStateResponse>;
 }
 
 export interface ClusterServiceClient extends Client {
@@ -1035,6 +1296,22 @@ export interface ClusterServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AddMemberResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * WatchState streams what an observer shows of this peer (the live view): its mutex, its view of the leader, its
+   * faults and its clock's offset, each as the matching Get call answers it. The first response is the state now;
+   * each later one follows a change, at most one per `min_interval`, so a busy peer sends a few a second and an idle
+   * one nothing. A watcher that reads slowly gets the newest state when it catches up, never a backlog. The clock's
+   * offset is given to the millisecond, so that a drifting clock is not a change every interval. The stream ends
+   * when the peer stops.
+   *
+   * Errors: INVALID_ARGUMENT for a negative min_interval.
+   */
+  watchState(request: WatchStateRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchStateResponse>;
+  watchState(
+    request: WatchStateRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchStateResponse>;
 }
 
 export const ClusterServiceClient = makeGenericClientConstructor(
