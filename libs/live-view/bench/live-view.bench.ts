@@ -4,7 +4,8 @@
 // reader of the page's stream):
 //   (1) mutex acquire+release through peer 1 on a Session, uncontended: p50 of the acquire, after a warm-up;
 //   (2) critical-section entries per second with all five peers contending (one Session client each), and the CPU each
-//       part used per entry: the peers, the bridge, the browser (all of Chromium's processes).
+//       part used per entry: the peers, the bridge, the browser (all of Chromium's processes);
+//   (3) the CPU each part uses per second with the cluster at rest (nothing but its heartbeats), the view open or not.
 // Phases alternate (without, with, without, with, ...) so that drift of a shared machine falls on both sides; the
 // table gives each phase, the ratio of the medians, and the noise: how far apart the phases without the view were.
 // The CPU per entry is the figure that does not move with the machine's load: on two cores that the peers saturate,
@@ -14,6 +15,7 @@
 //   node --conditions=@distlab/source --import tsx libs/live-view/bench/live-view.bench.ts --reader
 //   ... live-view.bench.ts --unbatched     the peers send one Event message per response, as before WatchEvents had batches
 //   ... live-view.bench.ts --messages      the peers send batches of Event messages, as before they sent JSON lines
+//   ... live-view.bench.ts --polling       the bridge polls each peer's state, as before WatchState
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -31,6 +33,7 @@ const PEERS = 5;
 const WARM_UP_CYCLES = 500;
 const CYCLES = 1_000;
 const CONTENDED_MS = 4_000;
+const REST_MS = 5_000;
 const TIME_LIMIT_MS = 60_000;
 const ROUNDS = 3;
 const CATCH_UP_LIMIT_MS = 60_000;
@@ -44,6 +47,8 @@ interface Phase {
   peersCpuPerEntryMs: number;
   bridgeCpuPerEntryMs: number | undefined;
   browserCpuPerEntryMs: number | undefined;
+  /** CPU ms per second at rest. */
+  rest: { peers: number; bridge: number | undefined; browser: number | undefined };
 }
 
 /** p50 of `cycles` uncontended acquire+release cycles on one Session through peer 1, in ms. */
@@ -115,7 +120,7 @@ async function startBridge(seedPeer: string): Promise<{ child: ChildProcess; url
     process.execPath,
     [
       ...['--conditions=@distlab/source', '--import', 'tsx', join(__dirname, 'view-process.ts'), seedPeer],
-      ...process.argv.filter((flag) => flag === '--unbatched' || flag === '--messages'),
+      ...process.argv.filter((flag) => ['--unbatched', '--messages', '--polling'].includes(flag)),
     ],
     { cwd: WORKSPACE_ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -137,7 +142,25 @@ async function caughtUp(page: Page): Promise<void> {
   }
 }
 
+/** CPU ms per second of the peers and of `others` (bridge first, then the browser's processes) over REST_MS. */
+async function atRest(cluster: PeerCluster, others: number[]): Promise<Phase['rest']> {
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // What the last call left to do.
+  const before = { peers: cpuTimeMsOf(cluster.pids)!, others: others.map((pid) => cpuTimeMs(pid) ?? 0) };
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, REST_MS));
+  const perSecond = 1000 / (performance.now() - started);
+  const used = others.map(
+    (pid, index) => ((cpuTimeMs(pid) ?? before.others[index]) - before.others[index]) * perSecond,
+  );
+  return {
+    peers: (cpuTimeMsOf(cluster.pids)! - before.peers) * perSecond,
+    bridge: others.length > 0 ? used[0] : undefined,
+    browser: others.length > 1 ? used.slice(1).reduce((a, b) => a + b, 0) : undefined,
+  };
+}
+
 async function measure(cluster: PeerCluster, name: string, others: () => number[]): Promise<Phase> {
+  const rest = await atRest(cluster, others());
   const p50Ms = await uncontendedP50(cluster, CYCLES);
   const pids = others();
   const before = { peers: cpuTimeMsOf(cluster.pids)!, others: pids.map((pid) => cpuTimeMs(pid) ?? 0) };
@@ -154,6 +177,7 @@ async function measure(cluster: PeerCluster, name: string, others: () => number[
     peersCpuPerEntryMs: peersCpuMs / entries,
     bridgeCpuPerEntryMs: pids.length > 0 ? othersCpuMs[0] / entries : undefined,
     browserCpuPerEntryMs: pids.length > 1 ? othersCpuMs.slice(1).reduce((a, b) => a + b, 0) / entries : undefined,
+    rest,
   };
 }
 
@@ -222,9 +246,20 @@ async function main(): Promise<void> {
       return (Math.max(...values) - Math.min(...values)) / median(values);
     };
     const ms = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(3));
+    const perSecond = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1));
     process.stdout.write(
       `${formatTable(
-        ['phase', 'lock+unlock p50 ms', 'contended entries/s', 'CPU ms/entry: peers', 'bridge', 'browser'],
+        [
+          'phase',
+          'lock+unlock p50 ms',
+          'contended entries/s',
+          'CPU ms/entry: peers',
+          'bridge',
+          'browser',
+          'at rest, CPU ms/s: peers',
+          'bridge',
+          'browser',
+        ],
         [
           ...phases.map((phase) => [
             phase.name,
@@ -233,6 +268,9 @@ async function main(): Promise<void> {
             ms(phase.peersCpuPerEntryMs),
             ms(phase.bridgeCpuPerEntryMs),
             ms(phase.browserCpuPerEntryMs),
+            perSecond(phase.rest.peers),
+            perSecond(phase.rest.bridge),
+            perSecond(phase.rest.browser),
           ]),
           [
             'with / without (medians)',
@@ -241,12 +279,18 @@ async function main(): Promise<void> {
             ratio((phase) => phase.peersCpuPerEntryMs).toFixed(3),
             '',
             '',
+            ratio((phase) => phase.rest.peers).toFixed(3),
+            '',
+            '',
           ],
           [
             'noise: spread without the view',
             spread((phase) => phase.p50Ms).toFixed(3),
             spread((phase) => phase.entriesPerSecond).toFixed(3),
             spread((phase) => phase.peersCpuPerEntryMs).toFixed(3),
+            '',
+            '',
+            spread((phase) => phase.rest.peers).toFixed(3),
             '',
             '',
           ],

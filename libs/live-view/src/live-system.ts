@@ -13,8 +13,10 @@ export interface LiveSystemOptions {
   balancer?: string;
   /** Deadline, TLS and token for every call, as the CLI's global options give them. */
   clientSettings: ClientSettings;
-  /** How often each peer's mutex, leader, faults and clock are read; 500 ms by default. */
+  /** How often the mutex, leader, faults and clock of a peer without WatchState are read; 500 ms by default. */
   pollIntervalMs?: number;
+  /** Poll every peer's state instead of following WatchState, as before it (for the benchmark's `--polling`). */
+  statePolled?: boolean;
   /** The window over which peers batch their events (EVENT_BATCH_WINDOW_MS); 0 asks for one event per message. */
   eventBatchWindowMs?: number;
   /** How the peers are asked to write their events: JSON lines by default (see EventEncodingName). */
@@ -184,14 +186,16 @@ export class LiveSystem {
       for (const member of listed.members) {
         if (this.peers.has(member.peerId)) continue;
         const address = member.peerId === listed.peerId ? this.options.seedPeer : member.address;
-        const pollIntervalMs = this.options.pollIntervalMs ?? 500;
         const watch = new PeerWatch(
           member.peerId,
           address,
-          this.options.clientSettings,
-          pollIntervalMs,
-          this.options.eventBatchWindowMs ?? EVENT_BATCH_WINDOW_MS,
-          this.options.eventEncoding ?? 'json-lines',
+          {
+            clientSettings: this.options.clientSettings,
+            pollIntervalMs: this.options.pollIntervalMs ?? 500,
+            eventBatchWindowMs: this.options.eventBatchWindowMs ?? EVENT_BATCH_WINDOW_MS,
+            eventEncoding: this.options.eventEncoding ?? 'json-lines',
+            statePolled: this.options.statePolled ?? false,
+          },
           (chunks) => this.addEvents(chunks),
           () => this.viewChanged(),
         );

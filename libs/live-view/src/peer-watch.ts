@@ -61,6 +61,17 @@ export function failureText(error: unknown): string {
   return isServiceError(error) ? `${codeName(error.code)}: ${error.details}` : (error as Error).message;
 }
 
+export interface PeerWatchOptions {
+  clientSettings: ClientSettings;
+  /** How often a peer without WatchState is polled. */
+  pollIntervalMs: number;
+  /** 0: one event per message, as the peers sent them before batches. */
+  eventBatchWindowMs: number;
+  eventEncoding: EventEncodingName;
+  /** Poll every peer's state, as the view did before WatchState (its benchmark's `--polling` measures the difference). */
+  statePolled: boolean;
+}
+
 /**
  * Everything the live view watches on one peer: its event log (WatchEvents, resumed after the last sequence seen, so
  * no event is lost when the stream breaks), its health (Watch), and its mutex, leader, faults and clock (WatchState,
@@ -95,14 +106,11 @@ export class PeerWatch {
   constructor(
     readonly peerId: number,
     readonly address: string,
-    settings: ClientSettings,
-    private readonly pollIntervalMs: number,
-    /** 0: one event per message, as the peers sent them before batches. */
-    private readonly eventBatchWindowMs: number,
-    private readonly eventEncoding: EventEncodingName,
+    private readonly options: PeerWatchOptions,
     private readonly onEvents: (chunks: EventChunk[]) => void,
     private readonly onChange: () => void,
   ) {
+    const settings = options.clientSettings;
     const quick = { ...settings, deadlineMs: Math.min(settings.deadlineMs ?? 2_000, 2_000), maxAttempts: 1 };
     this.clients = {
       clock: createClient(ClockServiceClient, address, quick),
@@ -137,7 +145,10 @@ export class PeerWatch {
   start(): void {
     this.health.start();
     void this.watchEvents();
-    void this.watchState();
+    if (this.options.statePolled) {
+      this.polling = true;
+      void this.poll();
+    } else void this.watchState();
   }
 
   stop(): void {
@@ -175,9 +186,9 @@ export class PeerWatch {
     const after = fromStart ? 0 : (this.lastSequence.get(incarnation) ?? 0);
     const stream = this.clients.clock.watchEvents({
       afterSequence: String(after),
-      batchWindow: this.eventBatchWindowMs > 0 ? msToDuration(this.eventBatchWindowMs) : undefined,
+      batchWindow: this.options.eventBatchWindowMs > 0 ? msToDuration(this.options.eventBatchWindowMs) : undefined,
       encoding:
-        this.eventEncoding === 'json-lines'
+        this.options.eventEncoding === 'json-lines'
           ? EventEncoding.EVENT_ENCODING_JSON_LINES
           : EventEncoding.EVENT_ENCODING_MESSAGES,
     });
@@ -338,6 +349,7 @@ export class PeerWatch {
     const failed = results.find((result) => result.status === 'rejected');
     this.view.error = failed === undefined ? undefined : failureText((failed as PromiseRejectedResult).reason);
     this.onChange();
-    if (!this.stopped) this.pollTimer = setTimeout(() => void this.poll(), this.fullPollDue ? 0 : this.pollIntervalMs);
+    if (!this.stopped)
+      this.pollTimer = setTimeout(() => void this.poll(), this.fullPollDue ? 0 : this.options.pollIntervalMs);
   }
 }
