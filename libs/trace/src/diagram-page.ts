@@ -74,7 +74,11 @@ export function drawDiagram(initialModel: DiagramModel, options: DiagramOptions 
   };
   const hideTooltip = () => (tooltip.style.display = 'none');
 
+  /** Where the last render stood: a scroll event that moved nothing (the one a refresh's own scroll causes) skips. */
+  let renderedAt = { top: -1, height: -1 };
+
   function render(): void {
+    renderedAt = { top: scroller.scrollTop, height: scroller.clientHeight };
     const height = rowY(model.events.length) + 20;
     svg.setAttribute('height', String(height));
     svg.setAttribute('width', String(model.lanes.length * LANE_WIDTH));
@@ -261,7 +265,7 @@ export function drawDiagram(initialModel: DiagramModel, options: DiagramOptions 
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
-      render();
+      if (scroller.scrollTop !== renderedAt.top || scroller.clientHeight !== renderedAt.height) render();
     });
   });
   window.addEventListener('resize', render);
@@ -274,8 +278,12 @@ export function drawDiagram(initialModel: DiagramModel, options: DiagramOptions 
       (window as unknown as { distlabModel: DiagramModel }).distlabModel = model;
       if (lanesChanged) drawLaneNames();
       addFilters();
+      // Following: the diagram grows first and is scrolled to its end, then drawn once, at the rows then in view.
+      if (options.follow && atBottom && selectedRow === undefined) {
+        svg.setAttribute('height', String(rowY(model.events.length) + 20));
+        scroller.scrollTop = scroller.scrollHeight;
+      }
       render();
-      if (options.follow && atBottom && selectedRow === undefined) scroller.scrollTop = scroller.scrollHeight;
     },
     select(row: number | undefined) {
       selectedRow = row;
