@@ -1,9 +1,12 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { ClockServiceClient, EventEncoding, type WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
+import type { ClientReadableStream } from '@grpc/grpc-js';
 import { GreeterServiceClient } from '@distlab/contracts/greeter/v1/greeter';
 import { createClient, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
 import { freePort } from '@distlab/testing';
+import { MAX_EVENT_WATCHERS } from './clocks/clock-service';
+import { MAX_STATE_WATCHERS } from './cluster/state-watch';
 import { startPeer } from './peer-server';
 
 // What a hostile or careless client sent a peer and got a wrong answer for (issue 20): each case now has a clear,
@@ -112,6 +115,52 @@ describe('ClockService reading the event log', () => {
     const first = (await next) as WatchEventsResponse;
     expect(Number(first.event?.sequence)).toBe(Number(event!.sequence) + 1);
   });
+});
+
+describe('watchers are bounded: one client cannot make a peer feed thousands of streams', () => {
+  /** Opens a stream and resolves once it sent its first message (so the peer counts it), or with its status. */
+  const opened = <T>(stream: ClientReadableStream<T>) =>
+    new Promise<{ stream: ClientReadableStream<T>; error?: { code: number; details: string } }>((resolve) => {
+      stream.once('data', () => resolve({ stream }));
+      stream.once('error', (error: { code: number; details: string }) => resolve({ stream, error }));
+    });
+
+  it.each([
+    [
+      'WatchEvents',
+      MAX_EVENT_WATCHERS,
+      () =>
+        clock(2).watchEvents({
+          afterSequence: '0',
+          batchWindow: { seconds: '0', nanos: 50_000_000 },
+          encoding: EventEncoding.EVENT_ENCODING_JSON_LINES,
+        }),
+    ],
+    ['WatchState', MAX_STATE_WATCHERS, () => cluster(2).watchState({})],
+  ] as const)(
+    '%s takes %i streams, refuses the next with RESOURCE_EXHAUSTED, and one more once one closed',
+    async (_name, max, open: () => ClientReadableStream<unknown>) => {
+      // Peer 2's log has events to replay (its start-up), so every stream sends at once.
+      await unaryCall(clock(2), 'localEvent', { label: 'something to replay' });
+      const streams = await Promise.all(Array.from({ length: max }, () => opened(open())));
+      try {
+        expect(streams.flatMap((result) => result.error?.details ?? [])).toEqual([]);
+        const refused = await opened(open());
+        expect(refused.error).toMatchObject(rejection(status.RESOURCE_EXHAUSTED, 'close one'));
+        streams.pop()!.stream.cancel();
+        // The peer hears of the cancellation in its own time: poll until a new stream is taken (bounded).
+        let taken: Awaited<ReturnType<typeof opened>> | undefined;
+        for (let attempt = 0; attempt < 100 && (taken === undefined || taken.error !== undefined); attempt += 1) {
+          taken = await opened(open());
+          if (taken.error !== undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(taken?.error).toBeUndefined();
+        taken?.stream.cancel();
+      } finally {
+        for (const { stream } of streams) stream.cancel();
+      }
+    },
+  );
 });
 
 describe('a user call carrying a malformed envelope', () => {

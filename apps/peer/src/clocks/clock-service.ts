@@ -59,6 +59,13 @@ function clockErrorToStatus(error: unknown): StatusError | undefined {
   return undefined;
 }
 
+/**
+ * WatchEvents streams open at once at most: each costs the peer a copy of every event, so without a bound one client
+ * opening thousands would slow the algorithms for everyone. A live view is one stream per peer; this leaves room for a
+ * classroom's views of one shared cluster.
+ */
+export const MAX_EVENT_WATCHERS = 100;
+
 export interface ClockServiceOptions {
   clocks: LogicalClocks;
   log: EventLog;
@@ -121,28 +128,32 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
         nextPageToken: page.more && last ? PAGE_TOKENS.encode(last.sequence, scope) : '',
       };
     }),
-    watchEvents: handlers.serverStream(
-      (request, call) =>
-        new Promise<void>((resolve, reject) => {
-          const options = {
-            log,
-            afterSequence: requireCounter(request.afterSequence, 'after_sequence'),
-            batchWindowMs: batchWindowMsOf(durationToMs(request.batchWindow)),
-            onFailed: (error: unknown) => queueMicrotask(() => (reject(error), stop())),
-          };
-          const stopStreaming =
-            encodingOf(request.encoding) === 'json-lines'
-              ? streamEvents(call, { ...options, encoder: jsonLinesEncoder(log) })
-              : streamEvents(call, { ...options, encoder: messageEncoder(toEvent) });
-          const stop = () => {
-            stopStreaming();
-            watchers.delete(stop);
-            resolve();
-          };
-          watchers.add(stop);
-          call.on('cancelled', stop);
-        }),
-    ),
+    watchEvents: handlers.serverStream((request, call) => {
+      if (watchers.size >= MAX_EVENT_WATCHERS)
+        throw new StatusError(
+          Code.RESOURCE_EXHAUSTED,
+          `this peer already has ${MAX_EVENT_WATCHERS} event watchers: close one, or read the log with ListEvents`,
+        );
+      return new Promise<void>((resolve, reject) => {
+        const options = {
+          log,
+          afterSequence: requireCounter(request.afterSequence, 'after_sequence'),
+          batchWindowMs: batchWindowMsOf(durationToMs(request.batchWindow)),
+          onFailed: (error: unknown) => queueMicrotask(() => (reject(error), stop())),
+        };
+        const stopStreaming =
+          encodingOf(request.encoding) === 'json-lines'
+            ? streamEvents(call, { ...options, encoder: jsonLinesEncoder(log) })
+            : streamEvents(call, { ...options, encoder: messageEncoder(toEvent) });
+        const stop = () => {
+          stopStreaming();
+          watchers.delete(stop);
+          resolve();
+        };
+        watchers.add(stop);
+        call.on('cancelled', stop);
+      });
+    }),
   };
   return {
     implementation,

@@ -10,6 +10,9 @@
 // What counts as a change: everything but the moment of reading (GetTime's time and unix_nanos), with the clock's
 // offset to the millisecond, so a drifting clock is not a change every interval.
 //
+// Bounds: at most MAX_WATCHERS streams at once, so that no client can make a peer spend its time reading its state for
+// thousands of watchers; the next one is refused with RESOURCE_EXHAUSTED until one closes.
+//
 // Backpressure: a watcher that stops reading is never sent a backlog. When a write is refused (past the stream's
 // high-water mark), nothing more is written until 'drain', and then only the newest state, if it differs from the last
 // one sent.
@@ -23,6 +26,8 @@ const INTERVAL_DEFAULT_MS = 250;
 /** Shorter intervals would let one watcher make the peer compare its state hundreds of times a second. */
 const INTERVAL_MIN_MS = 50;
 const INTERVAL_MAX_MS = 10_000;
+/** Open streams at most: a live view per student of a classroom sharing one cluster, and room to spare. */
+export const MAX_STATE_WATCHERS = 100;
 
 /** The interval a request asks for, in ms: the default for none, clamped to [INTERVAL_MIN_MS, INTERVAL_MAX_MS]. */
 export function stateIntervalMsOf(request: WatchStateRequest): number {
@@ -59,6 +64,11 @@ export class StateWatchers {
     call: ServerWritableStream<WatchStateRequest, WatchStateResponse>,
   ): Promise<void> {
     const intervalMs = stateIntervalMsOf(request);
+    if (this.open.size >= MAX_STATE_WATCHERS)
+      throw new StatusError(
+        Code.RESOURCE_EXHAUSTED,
+        `this peer already has ${MAX_STATE_WATCHERS} state watchers: close one, or watch another peer`,
+      );
     return new Promise<void>((resolve) => {
       let lastSent = '';
       let waitingForDrain = false;
