@@ -1,13 +1,22 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
- * The CPU time a process has used so far, user and system, in milliseconds: from /proc/<pid>/schedstat (nanoseconds
- * on the CPU), else /proc/<pid>/stat (clock ticks of 10 ms). Undefined where there is no /proc (not Linux) or the
- * process is gone. Benchmarks read it before and after a phase to say what each operation cost the machine.
+ * The CPU time a process has used so far, user and system, all its threads, in milliseconds: the sum over its threads
+ * of /proc/<pid>/task/<tid>/schedstat (nanoseconds on the CPU), else /proc/<pid>/stat (clock ticks of 10 ms, threads
+ * that ended included). Undefined where there is no /proc (not Linux) or the process is gone. Benchmarks read it before
+ * and after a phase to say what each operation cost the machine. Every thread counts: /proc/<pid>/schedstat alone is
+ * the main thread's, and missed a Node process's garbage collection and a browser's compositor and network threads.
  */
 export function cpuTimeMs(pid: number): number | undefined {
   try {
-    const onCpuNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+    let onCpuNs = 0;
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        onCpuNs += Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
     if (Number.isFinite(onCpuNs) && onCpuNs > 0) return onCpuNs / 1e6;
   } catch {
     // No schedstat: try stat.

@@ -53,7 +53,11 @@ const HealthClient = makeClientConstructor(healthService, 'grpc.health.v1.Health
 const SERVING_TIMEOUT_MS = 120_000;
 
 /** Polls grpc.health.v1 until the server answers SERVING, or rejects after `timeoutMs` (or once `signal` aborts). */
-export async function waitForServing(address: string, timeoutMs = SERVING_TIMEOUT_MS, signal?: AbortSignal): Promise<void> {
+export async function waitForServing(
+  address: string,
+  timeoutMs = SERVING_TIMEOUT_MS,
+  signal?: AbortSignal,
+): Promise<void> {
   const client = new HealthClient(address, credentials.createInsecure()) as unknown as {
     check(
       request: object,

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { createServer } from 'node:net';
 import {
   cpuTimeMs,
@@ -59,10 +60,34 @@ describe('spawnTypeScript', () => {
     const used = cpuTimeMs(process.pid)! - before;
     const ownCountMs = usedByOwnCountMs();
     expect(ownCountMs).toBeGreaterThanOrEqual(targetMs);
-    // /proc counts the main thread (schedstat) or the process in 10 ms ticks (stat); Node counts every thread. The
-    // spinning main thread used nearly all of it: allow two ticks either way, plus what other threads used.
+    // Both count every thread; /proc in nanoseconds (schedstat) or in 10 ms ticks (stat): allow two ticks either way.
     expect(used).toBeGreaterThanOrEqual(targetMs - 20);
     expect(used).toBeLessThanOrEqual(ownCountMs + 20);
+  });
+
+  it('counts the CPU of every thread, not only the main one', async () => {
+    // A worker thread spins until the process has used 200 ms more CPU by Node's count (every thread), while the main
+    // thread waits for it; it stays alive until it has been counted (a thread that ended is no longer in /proc).
+    const usageBefore = process.cpuUsage();
+    const before = cpuTimeMs(process.pid)!;
+    const worker = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       const before = process.cpuUsage();
+       const used = () => { const { user, system } = process.cpuUsage(before); return (user + system) / 1000; };
+       for (const giveUpAt = performance.now() + 30_000; used() < 200 && performance.now() < giveUpAt;);
+       parentPort.postMessage('spun');
+       setInterval(() => undefined, 1000);`,
+      { eval: true },
+    );
+    try {
+      await new Promise((resolve) => worker.once('message', resolve));
+      const used = cpuTimeMs(process.pid)! - before;
+      const { user, system } = process.cpuUsage(usageBefore);
+      expect((user + system) / 1000).toBeGreaterThanOrEqual(200);
+      expect(used).toBeGreaterThanOrEqual(180);
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('is undefined for a process that is not there', () => {
