@@ -126,14 +126,14 @@ def check_pair(name, item_id, got):
         raise AssertionError(f"item {item_id} came back with another name than {name}")
 
 
-def drive(system, address, caller_index, deadline, results):
-    """One thread: blocking calls, add then get of the item just added, until the deadline."""
+def drive(system, address, caller_index, deadline, pairs, results):
+    """One thread: blocking calls, add then get of the item just added, until the deadline or `pairs` pairs."""
     add, get, close = OPERATIONS[system](address)
     calls = 0
     errors = 0
     first_error = None
     try:
-        for index in range(CALLS_PER_CALLER_MAX // 2):
+        for index in range(pairs):
             if time.monotonic() >= deadline:
                 break
             name = f"t{caller_index}-{index}"
@@ -150,14 +150,14 @@ def drive(system, address, caller_index, deadline, results):
     results[caller_index] = (calls, errors, first_error)
 
 
-async def drive_asyncio(system, address, caller_index, deadline, results):
+async def drive_asyncio(system, address, caller_index, deadline, pairs, results):
     """One asyncio task: the same loop as drive, each call awaited."""
     add, get, close = ASYNCIO_OPERATIONS[system](address)
     calls = 0
     errors = 0
     first_error = None
     try:
-        for index in range(CALLS_PER_CALLER_MAX // 2):
+        for index in range(pairs):
             if time.monotonic() >= deadline:
                 break
             name = f"t{caller_index}-{index}"
@@ -174,10 +174,11 @@ async def drive_asyncio(system, address, caller_index, deadline, results):
     results[caller_index] = (calls, errors, first_error)
 
 
-def run_threads(system, address, callers, deadline):
+def run_threads(system, address, callers, deadline, pairs):
     results = [None] * callers
     threads = [
-        threading.Thread(target=drive, args=(system, address, index, deadline, results)) for index in range(callers)
+        threading.Thread(target=drive, args=(system, address, index, deadline, pairs, results))
+        for index in range(callers)
     ]
     for thread in threads:
         thread.start()
@@ -186,11 +187,12 @@ def run_threads(system, address, callers, deadline):
     return results
 
 
-def run_asyncio(system, address, callers, deadline):
+def run_asyncio(system, address, callers, deadline, pairs):
     results = [None] * callers
 
     async def all_callers():
-        await asyncio.gather(*(drive_asyncio(system, address, index, deadline, results) for index in range(callers)))
+        callers_running = (drive_asyncio(system, address, index, deadline, pairs, results) for index in range(callers))
+        await asyncio.gather(*callers_running)
 
     asyncio.run(all_callers())
     return results
@@ -209,6 +211,12 @@ def main():
     parser.add_argument("--client", choices=["threads", "asyncio"], default="threads")
     parser.add_argument("--callers", type=int, default=1, help="calls in flight: threads, or asyncio tasks")
     parser.add_argument("--duration-ms", type=int, default=2000)
+    parser.add_argument(
+        "--calls-per-caller",
+        type=int,
+        default=CALLS_PER_CALLER_MAX,
+        help="stop each caller after this many calls even before the duration (for instruction counts under valgrind)",
+    )
     arguments = parser.parse_args()
     if arguments.client == "asyncio" and arguments.system not in ASYNCIO_OPERATIONS:
         parser.error(f"--client asyncio drives {sorted(ASYNCIO_OPERATIONS)} only")
@@ -224,7 +232,9 @@ def main():
     run = run_asyncio if arguments.client == "asyncio" else run_threads
     cpu_before = os.times()
     started = time.monotonic()
-    results = run(arguments.system, arguments.address, arguments.callers, started + arguments.duration_ms / 1000)
+    deadline = started + arguments.duration_ms / 1000
+    pairs = min(arguments.calls_per_caller, CALLS_PER_CALLER_MAX) // 2
+    results = run(arguments.system, arguments.address, arguments.callers, deadline, pairs)
     elapsed = time.monotonic() - started
     cpu_after = os.times()
     calls = sum(result[0] for result in results)
