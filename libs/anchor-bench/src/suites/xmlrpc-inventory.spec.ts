@@ -1,7 +1,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { stopProcesses } from '@distlab/testing';
 import { DEBIAN_PYTHON, missingRequirement } from '../requirements';
-import { runLoadClient, startXmlRpcInventory } from './xmlrpc-inventory';
+import { runLoadClient, startXmlRpcInventory } from './xmlrpc-inventory/python-load';
 
 // The anchor does what the lab's inventory did (add, get, update, delete, list over XML-RPC, refusing an unknown id),
 // and the load client drives it with every answer checked. No figure is asserted: this is not a benchmark.
@@ -46,7 +46,16 @@ describeIfPython("the lab's XML-RPC inventory (the anchor)", () => {
   });
 
   it('is driven by the load client with several threads, every answer checked', async () => {
-    const opsPerSecond = await runLoadClient('xmlrpc', anchor!.address, 2, 300, '');
-    expect(opsPerSecond).toBeGreaterThan(0);
+    const run = await runLoadClient({
+      system: 'xmlrpc',
+      client: 'threads',
+      address: anchor!.address,
+      callers: 2,
+      durationMs: 300,
+      stubs: '',
+      serverPid: anchor!.child.pid,
+    });
+    expect(run.opsPerSecond).toBeGreaterThan(0);
+    expect(run.clientCpuUsPerCall).toBeGreaterThan(0);
   }, 60_000);
 });

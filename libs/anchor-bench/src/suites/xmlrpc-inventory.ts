@@ -1,88 +1,73 @@
 // The lab's XML-RPC inventory (a threaded Python server over a dict, nothing on disk) beside distlab's inventory
-// (durable: its default SQLite in a temporary data directory), both driven by the same Python load client with 1, 4
-// and 16 threads alternating add and get, each thread on a connection of its own. distlab's side is reached through
-// stubs generated from proto/ at run time, as a Python user would make them (examples/python-client/generate.sh).
-// Each row's detail also gives the floor of distlab's side, measured in the same run: the same client calling a
-// peer's GreeterService.SayHello (the same gRPC server stack, no storage), which bounds what any inventory change can
-// reach with this client on this machine.
+// (durable: its default SQLite in a temporary data directory), both driven by a Python load client
+// (xmlrpc-inventory/load_client.py) with 1, 4 and 16 calls in flight, each caller alternating add and get of the item
+// it just added on a connection of its own, every answer checked. distlab's side is reached through stubs generated
+// from proto/ at run time, as a Python user would make them (examples/python-client/generate.sh), in two ways, each
+// its own row against the same XML-RPC figures:
+// - "threads": N threads making blocking calls through grpcio's sync stubs, as the XML-RPC side does with
+//   xmlrpc.client (the standard library has no asynchronous XML-RPC client, so the anchor always runs threads);
+// - "asyncio": N tasks on one asyncio event loop awaiting the same stubs on a grpc.aio channel: N calls in flight
+//   without a thread per call.
+// Each round measures the three in a rotating order. Each row's detail gives the CPU per call of the client and the
+// server processes (which of them bounds the row), and the floor of distlab's side with that client, measured in the
+// same run: the same client calling a peer's GreeterService.SayHello (the same gRPC server stack, no storage), which
+// bounds what any inventory change can reach with that client on this machine.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { startQuietServerProcess, stopProcesses, WORKSPACE_ROOT } from '@distlab/testing';
 import type { AnchorRow, AnchorSuite, SuiteOptions } from '../anchor-row';
 import { DEBIAN_PYTHON } from '../requirements';
-import { describeRounds, formatRate, formatRatio, median, alternateRounds } from '../rounds';
+import { describeRounds, formatRate, formatRatio, median } from '../rounds';
+import {
+  runLoadClient,
+  startXmlRpcInventory,
+  type LoadRun,
+  type PythonClient,
+  type System,
+} from './xmlrpc-inventory/python-load';
 
-const HERE = join(WORKSPACE_ROOT, 'libs', 'anchor-bench', 'src', 'suites', 'xmlrpc-inventory');
-const ANCHOR_SERVER = join(HERE, 'xmlrpc_inventory_server.py');
-const LOAD_CLIENT = join(HERE, 'load_client.py');
 const GENERATE_STUBS = join(WORKSPACE_ROOT, 'examples', 'python-client', 'generate.sh');
-const THREAD_COUNTS = [1, 4, 16] as const;
-/** How long a client may take beyond its load duration (Python start-up, imports, connecting) before it is killed. */
-const CLIENT_OVERHEAD_MS_MAX = 30_000;
+const CALLERS = [1, 4, 16] as const;
+const DISTLAB_CLIENTS: readonly PythonClient[] = ['threads', 'asyncio'];
 const ANCHOR_NAME = "the lab's XML-RPC inventory (Python SimpleXMLRPCServer + ThreadingMixIn, a dict)";
 
-const work = (threads: number) =>
-  `inventory add/get alternating, Python client, ${threads} thread${threads > 1 ? 's' : ''}`;
-const goalOf = (threads: number) => (threads === 1 ? 1 : 2);
+const work = (callers: number, client: PythonClient) =>
+  client === 'threads'
+    ? `inventory add/get alternating, Python client, ${callers} thread${callers > 1 ? 's' : ''}`
+    : `inventory add/get alternating, Python client, ${callers} in flight, distlab via grpc.aio tasks`;
+const goalOf = (callers: number) => (callers === 1 ? 1 : 2);
+const goal = (callers: number) => `≥ ${goalOf(callers).toFixed(1)}× XML-RPC, still durable`;
 
-/** Which server the load client drives: the anchor, distlab's inventory, or the echo floor. */
-type System = 'xmlrpc' | 'grpc' | 'grpc-echo';
+/** The sides a round measures: the anchor, and distlab through each Python client. */
+type Side = 'anchor' | PythonClient;
+const SIDES: readonly Side[] = ['anchor', ...DISTLAB_CLIENTS];
 
-/** What one run of the load client prints. */
-interface LoadFigures {
-  opsPerSecond: number;
-  calls: number;
-  errors: number;
-  firstError: string | null;
+/** Every round's run of each side. */
+type SideRuns = Record<Side, LoadRun[]>;
+
+/** Measures each side `rounds` times, rotating which goes first, so that a machine's swings move every side alike. */
+async function rotateRounds(rounds: number, measure: (side: Side) => Promise<LoadRun>): Promise<SideRuns> {
+  const runs: SideRuns = { anchor: [], threads: [], asyncio: [] };
+  for (let round = 0; round < rounds; round += 1) {
+    for (let turn = 0; turn < SIDES.length; turn += 1) {
+      const side = SIDES[(round + turn) % SIDES.length];
+      runs[side].push(await measure(side));
+    }
+  }
+  return runs;
 }
 
-/** Starts the anchor: it prints its address as its first line, and stops when its stdin (a pipe from here) closes. */
-export async function startXmlRpcInventory(): Promise<{ address: string; child: ChildProcess }> {
-  const child = spawn(DEBIAN_PYTHON, [ANCHOR_SERVER, '--port', '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const first = await Promise.race([
-    once(lines, 'line').then(([line]) => String(line)),
-    once(child, 'exit').then(([code]) => {
-      throw new Error(`the XML-RPC inventory exited (${String(code)}) before it served`);
-    }),
-  ]);
-  lines.close();
-  return { address: (JSON.parse(first) as { address: string }).address, child };
-}
+const opsOf = (runs: readonly LoadRun[]) => runs.map((run) => run.opsPerSecond);
 
-/** Runs the Python load client once and returns its calls per second; throws when any call failed. */
-export async function runLoadClient(
-  system: System,
-  address: string,
-  threads: number,
-  durationMs: number,
-  stubs: string,
-): Promise<number> {
-  const { stdout } = await promisify(execFile)(
-    DEBIAN_PYTHON,
-    [
-      LOAD_CLIENT,
-      '--system',
-      system,
-      '--address',
-      address,
-      '--threads',
-      String(threads),
-      '--duration-ms',
-      String(durationMs),
-    ],
-    { env: { ...process.env, PYTHONPATH: stubs }, timeout: durationMs + CLIENT_OVERHEAD_MS_MAX },
-  );
-  const figures = JSON.parse(stdout) as LoadFigures;
-  // A side that answered wrongly or failed must not count as fast: the row stops the run instead.
-  if (figures.errors > 0) throw new Error(`${system} load had ${figures.errors} errors, first: ${figures.firstError}`);
-  return figures.opsPerSecond;
+/** "134 + 121 µs": the medians of client and server CPU per call (the server's "?" where /proc cannot be read). */
+function describeCpu(runs: readonly LoadRun[]): string {
+  const client = median(runs.map((run) => run.clientCpuUsPerCall)).toFixed(0);
+  const servers = runs.flatMap((run) => (run.serverCpuUsPerCall === undefined ? [] : [run.serverCpuUsPerCall]));
+  return `${client} + ${servers.length === 0 ? '?' : median(servers).toFixed(0)} µs`;
 }
 
 async function measure(options: SuiteOptions): Promise<AnchorRow[]> {
@@ -98,40 +83,54 @@ async function measure(options: SuiteOptions): Promise<AnchorRow[]> {
     // The peer keeps state and an event log: in the temporary directory too, so that no other peer's files are touched.
     const echo = await startQuietServerProcess('peer', ['--state-dir', dataDir, '--events-dir', dataDir]);
     children.push(echo.child);
-    const addresses: Record<System, string> = {
-      xmlrpc: anchor.address,
-      grpc: distlab.address,
-      'grpc-echo': echo.address,
+    const servers: Record<System, { address: string; child: ChildProcess }> = {
+      xmlrpc: anchor,
+      grpc: distlab,
+      'grpc-echo': echo,
     };
-    const load = (system: System, threads: number, durationMs = options.durationMs) =>
-      runLoadClient(system, addresses[system], threads, durationMs, stubs);
+    const load = (system: System, client: PythonClient, callers: number, durationMs = options.durationMs) =>
+      runLoadClient({
+        system,
+        client,
+        address: servers[system].address,
+        callers,
+        durationMs,
+        stubs,
+        serverPid: servers[system].child.pid,
+      });
     // Warm-up (JIT, connections, the database's first pages), not measured.
-    await load('xmlrpc', 4, 500);
-    await load('grpc', 4, 500);
-    await load('grpc-echo', 4, 500);
+    await load('xmlrpc', 'threads', 4, 500);
+    for (const client of DISTLAB_CLIENTS) {
+      await load('grpc', client, 4, 500);
+      await load('grpc-echo', client, 4, 500);
+    }
 
     const rows: AnchorRow[] = [];
-    for (const threads of THREAD_COUNTS) {
-      const figures = await alternateRounds(options.rounds, {
-        anchor: () => load('xmlrpc', threads),
-        distlab: () => load('grpc', threads),
-      });
-      const ratio = median(figures.distlab) / median(figures.anchor);
-      const floor = await load('grpc-echo', threads);
-      const detail =
-        `${describeRounds(figures)}; floor (same client, peer's SayHello, no storage): ` +
-        `${formatRate(floor, 'ops/s')} = ${formatRatio(floor / median(figures.anchor))}`;
-      options.log(`xmlrpc: ${threads} thread(s) ${detail}`);
-      rows.push({
-        work: work(threads),
-        anchor: ANCHOR_NAME,
-        anchorFigure: formatRate(median(figures.anchor), 'ops/s'),
-        distlabFigure: `${formatRate(median(figures.distlab), 'ops/s')}, durable (SQLite)`,
-        ratio: formatRatio(ratio),
-        goal: `≥ ${goalOf(threads).toFixed(1)}× XML-RPC, still durable`,
-        met: ratio >= goalOf(threads),
-        detail,
-      });
+    for (const callers of CALLERS) {
+      const runs = await rotateRounds(options.rounds, (side) =>
+        side === 'anchor' ? load('xmlrpc', 'threads', callers) : load('grpc', side, callers),
+      );
+      const anchorOps = median(opsOf(runs.anchor));
+      for (const client of DISTLAB_CLIENTS) {
+        const distlabOps = median(opsOf(runs[client]));
+        const floor = await load('grpc-echo', client, callers);
+        const detail =
+          `${describeRounds({ anchor: opsOf(runs.anchor), distlab: opsOf(runs[client]) })}; ` +
+          `CPU per call, client + server: XML-RPC ${describeCpu(runs.anchor)}, distlab ${describeCpu(runs[client])}; ` +
+          `floor (same client, peer's SayHello, no storage): ${formatRate(floor.opsPerSecond, 'ops/s')} = ` +
+          `${formatRatio(floor.opsPerSecond / anchorOps)}, ${describeCpu([floor])}`;
+        options.log(`xmlrpc: ${callers} in flight, distlab via ${client}: ${detail}`);
+        rows.push({
+          work: work(callers, client),
+          anchor: ANCHOR_NAME,
+          anchorFigure: formatRate(anchorOps, 'ops/s'),
+          distlabFigure: `${formatRate(distlabOps, 'ops/s')}, durable (SQLite)`,
+          ratio: formatRatio(distlabOps / anchorOps),
+          goal: goal(callers),
+          met: distlabOps / anchorOps >= goalOf(callers),
+          detail,
+        });
+      }
     }
     return rows;
   } finally {
@@ -140,14 +139,12 @@ async function measure(options: SuiteOptions): Promise<AnchorRow[]> {
   }
 }
 
-/** The inventory row of issue 24: the lab's XML-RPC inventory against distlab's durable one. */
+/** The inventory rows of issue 24: the lab's XML-RPC inventory against distlab's durable one, per Python client. */
 export const xmlrpcInventorySuite: AnchorSuite = {
   name: 'xmlrpc',
-  rows: THREAD_COUNTS.map((threads) => ({
-    work: work(threads),
-    anchor: ANCHOR_NAME,
-    goal: `≥ ${goalOf(threads).toFixed(1)}× XML-RPC, still durable`,
-  })),
+  rows: CALLERS.flatMap((callers) =>
+    DISTLAB_CLIENTS.map((client) => ({ work: work(callers, client), anchor: ANCHOR_NAME, goal: goal(callers) })),
+  ),
   requirements: [
     { kind: 'binary', path: '/usr/bin/protoc', debianPackage: 'protobuf-compiler' },
     { kind: 'binary', path: '/usr/bin/grpc_python_plugin', debianPackage: 'protobuf-compiler-grpc' },
