@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForChildServing } from './ports';
 import { SUPERVISED_ENV, WORKSPACE_ROOT } from './processes';
+
+/** Starts of a whole cluster before a peer that exits before serving fails it (see PeerCluster.start). */
+const START_ATTEMPTS = 3;
 
 export interface PeerClusterOptions {
   size: number;
@@ -37,14 +40,19 @@ export class PeerCluster {
       options.argsFor ?? (() => []),
       options.registry,
     );
-    for (let id = 1; id <= options.size; id += 1) cluster.addresses.set(id, `127.0.0.1:${await freePort()}`);
-    try {
-      await Promise.all([...cluster.addresses.keys()].map((id) => cluster.startPeer(id)));
-    } catch (error) {
-      await cluster.stop();
-      throw error;
+    // A port free a moment ago can be taken by another process before the peer binds it (tests run side by side): a
+    // peer that exits before serving makes the whole cluster start again on new ports, from empty state, a few times.
+    for (let attempt = 1; ; attempt += 1) {
+      for (let id = 1; id <= options.size; id += 1) cluster.addresses.set(id, `127.0.0.1:${await freePort()}`);
+      try {
+        await Promise.all([...cluster.addresses.keys()].map((id) => cluster.startPeer(id)));
+        return cluster;
+      } catch (error) {
+        await cluster.stop();
+        if (attempt >= START_ATTEMPTS || !(error instanceof Error && / exited \(/.test(error.message))) throw error;
+        for (const part of ['events', 'state']) rmSync(join(cluster.dir, part), { recursive: true, force: true });
+      }
     }
-    return cluster;
   }
 
   get eventsDir(): string {
