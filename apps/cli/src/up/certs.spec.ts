@@ -72,6 +72,7 @@ describeWithOpenssl('distlab certs', () => {
     expect(result.stderr).toContain('run `distlab up --secure` there first');
   });
 
+  // Four CLI processes and a balancer, each started through tsx: on a busy machine, well over jest's 30 s.
   it('refuses a joining peer without the CA and token, or with another token; lets it join with them', async () => {
     const secrets = ensureLocalSecrets(caDir);
     balancer = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'balancer', 'src', 'main.ts'), [
@@ -109,5 +110,5 @@ describeWithOpenssl('distlab certs', () => {
     } finally {
       registry.close();
     }
-  });
+  }, 180_000);
 });

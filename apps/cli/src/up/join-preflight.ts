@@ -8,8 +8,12 @@ export interface RegistryCredentials {
   tokenFile?: string;
 }
 
-/** How long the one look at the registry may take before joining gives up. */
-const PREFLIGHT_DEADLINE_MS = 5_000;
+/**
+ * How long the one look at the registry may take before joining gives up: long enough for a registry on a machine
+ * that is busy (5 s was not, on a two-core machine running the whole test suite beside other work), short enough that
+ * a registry that is not there is reported while the user still waits for it.
+ */
+const PREFLIGHT_DEADLINE_MS = 15_000;
 
 /**
  * One call to the cluster's registry with the credentials the joining process will use, before it starts: a peer
