@@ -19,6 +19,14 @@ import {
 } from './grpc-wire';
 import { capPassedMessage, proxyStatus, type ProxyFailure } from './proxy-status';
 
+/**
+ * The most request bytes of a single-request method (unary, server streaming) held back until the client's end of
+ * stream. Written with the end in one tick, the message leaves in one DATA frame that carries END_STREAM; written as it
+ * came, node:http2 sends the end as a DATA frame of its own, in a write of its own, which the backend reads apart.
+ * A longer request passes through as it comes.
+ */
+const HELD_REQUEST_BYTES_MAX = 64 * 1024;
+
 /** A shared HTTP/2 connection to a backend, and whether it ever connected (a refused connection did not run a call). */
 export interface UpstreamConnection {
   session: ClientHttp2Session;
@@ -51,6 +59,10 @@ export class ProxiedCall {
   /** A backend's reset of this call's stream, answered when no other backend is left to try. */
   private lastFailure: ProxyFailure | undefined;
   private readonly shape: MethodShape;
+  /** Request chunks not yet written upstream: a single-request method's message waits for its end (see start). */
+  private readonly held: Buffer[] = [];
+  private heldBytes = 0;
+  private holdingRequest: boolean;
 
   constructor(
     private readonly proxy: ProxyContext,
@@ -62,6 +74,7 @@ export class ProxiedCall {
   ) {
     this.deadlineMs = deadlineFrom(headers['grpc-timeout'], Date.now());
     this.shape = proxy.settings.methodShape(service, method);
+    this.holdingRequest = this.shape.singleRequest;
   }
 
   start(onFinished: () => void): void {
@@ -77,15 +90,24 @@ export class ProxiedCall {
           this.replay.push(chunk);
         }
       }
-      const upstream = this.upstream;
-      if (upstream !== undefined && !upstream.write(chunk)) {
-        this.stream.pause();
-        upstream.once('drain', () => this.stream.resume());
+      if (this.holdingRequest) {
+        this.heldBytes += chunk.length;
+        this.held.push(chunk);
+        if (this.heldBytes <= HELD_REQUEST_BYTES_MAX) return;
+        // Longer than a message worth holding: pass it through as it comes from now on.
+        this.holdingRequest = false;
+        this.writeHeld();
+        return;
       }
+      this.writeUpstream(chunk);
     });
     this.stream.on('end', () => {
       this.requestEnded = true;
-      this.upstream?.end();
+      const upstream = this.upstream;
+      if (upstream === undefined) return;
+      // The held message and the end in the same tick: node:http2 then sends END_STREAM on the message's DATA frame.
+      this.writeHeld();
+      upstream.end();
     });
     this.stream.on('close', () => {
       // The client went away (cancelled, deadline, connection lost) before the call ended: cancel upstream too.
@@ -128,7 +150,10 @@ export class ProxiedCall {
       return;
     }
     this.upstream = upstream;
+    // A retry only happens while the replay holds every chunk received so far, the held ones too.
     for (const chunk of this.replay) upstream.write(chunk);
+    this.held.length = 0;
+    this.heldBytes = 0;
     if (this.requestEnded) upstream.end();
 
     let trailers: Record<string, string> | undefined;
@@ -225,6 +250,21 @@ export class ProxiedCall {
       const refused = upstream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
       this.upstreamFailed(undefined, refused, { kind: 'stream-reset', rstCode: upstream.rstCode ?? 0 }, endpoint);
     });
+  }
+
+  /** Writes a request chunk to the current attempt, pausing the client while the backend is behind. */
+  private writeUpstream(chunk: Buffer): void {
+    const upstream = this.upstream;
+    if (upstream !== undefined && !upstream.write(chunk)) {
+      this.stream.pause();
+      upstream.once('drain', () => this.stream.resume());
+    }
+  }
+
+  private writeHeld(): void {
+    for (const chunk of this.held) this.writeUpstream(chunk);
+    this.held.length = 0;
+    this.heldBytes = 0;
   }
 
   /**
