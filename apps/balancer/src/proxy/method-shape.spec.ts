@@ -18,7 +18,10 @@ describe('contractMethodShapes', () => {
       singleRequest: true,
       retrySafety: 'no-side-effects',
     });
-    expect(shapeOf('distlab.chat.v1.ChatService', 'Chat')).toMatchObject({ singleResponse: false, singleRequest: false });
+    expect(shapeOf('distlab.chat.v1.ChatService', 'Chat')).toMatchObject({
+      singleResponse: false,
+      singleRequest: false,
+    });
   });
 
   it('treats an unknown service or method as streaming its request and response, and unsafe to repeat', () => {

@@ -27,6 +27,23 @@ import { capPassedMessage, proxyStatus, type ProxyFailure } from './proxy-status
  */
 const HELD_REQUEST_BYTES_MAX = 64 * 1024;
 
+/**
+ * What one attempt's upstream listeners share: its backend, whether its outcome was counted there, and the trailers to
+ * end the client's response with. A record and methods rather than closures made per call: the proxy's per-call
+ * closures were each given a name at run time (esbuild's keepNames, as tsx runs the balancer), a property definition
+ * per closure per call.
+ */
+interface AttemptState {
+  readonly endpoint: Endpoint | undefined;
+  settled: boolean;
+  trailers: Record<string, string> | undefined;
+}
+
+/** Listens for a stream's errors, which its 'close' handling answers. */
+function ignoreError(): void {
+  // Nothing to do here: see the comment above.
+}
+
 /** A shared HTTP/2 connection to a backend, and whether it ever connected (a refused connection did not run a call). */
 export interface UpstreamConnection {
   session: ClientHttp2Session;
@@ -52,10 +69,11 @@ export class ProxiedCall {
   private responded = false;
   private finished = false;
   private attempts = 0;
-  private readonly tried = new Set<Endpoint>();
+  /** Backends already tried, made at the first retry. */
+  private tried: Set<Endpoint> | undefined;
   private upstream: ClientHttp2Stream | undefined;
   private readonly deadlineMs: number | undefined;
-  private onFinished: () => void = () => undefined;
+  private onFinished: (() => void) | undefined;
   /** A backend's reset of this call's stream, answered when no other backend is left to try. */
   private lastFailure: ProxyFailure | undefined;
   private readonly shape: MethodShape;
@@ -128,13 +146,13 @@ export class ProxiedCall {
     const endpoint = this.local ? undefined : backends.pick(this.service, this.tried);
     if (!this.local && endpoint === undefined) {
       backends.callsWithoutBackend += 1;
-      this.fail(this.lastFailure ?? { kind: 'no-backend', service: this.service, tried: this.tried.size });
+      this.fail(this.lastFailure ?? { kind: 'no-backend', service: this.service, tried: this.tried?.size ?? 0 });
       return;
     }
     this.attempts += 1;
     const address = endpoint?.address ?? localAddress;
     const connection = this.proxy.session(address);
-    const tracker = endpoint?.begin();
+    endpoint?.callStarted();
     const outgoing = forwardableHeaders(this.headers);
     outgoing[':method'] = 'POST';
     outgoing[':path'] = this.headers[':path'];
@@ -145,7 +163,7 @@ export class ProxiedCall {
     try {
       upstream = connection.session.request(outgoing, { endStream: false });
     } catch {
-      tracker?.finish(false);
+      endpoint?.callEnded(false);
       this.upstreamFailed(endpoint, true, { kind: 'backend-lost', responding: false });
       return;
     }
@@ -156,43 +174,25 @@ export class ProxiedCall {
     this.heldBytes = 0;
     if (this.requestEnded) upstream.end();
 
-    let trailers: Record<string, string> | undefined;
-    let settled = false;
+    const state: AttemptState = { endpoint, settled: false, trailers: undefined };
     // A single-message response is held until its trailers arrive, so that a backend dying at any moment before
     // then leaves the call retryable (CI caught a worker killed between its response headers and its trailers).
     // Streaming responses pass through as they come.
     const holdResponse = this.shape.singleResponse;
     let heldHeaders: IncomingHttpHeaders | undefined;
     const heldData: Buffer[] = [];
-    const beginResponse = (responseHeaders: IncomingHttpHeaders) => {
-      this.responded = true;
-      this.stream.respond(asClientResponse(responseHeaders), { waitForTrailers: true });
-      this.stream.on('wantTrailers', () => {
-        const final = trailers ?? {
-          'grpc-status': String(GrpcStatus.INTERNAL),
-          'grpc-message': 'backend sent no status',
-        };
-        this.stream.sendTrailers(final);
-      });
-    };
-    const settle = (ok: boolean) => {
-      if (settled) return false;
-      settled = true;
-      tracker?.finish(ok);
-      return true;
-    };
     upstream.on('response', (responseHeaders, flags) => {
       const trailersOnly =
         (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0 || responseHeaders['grpc-status'] !== undefined;
       const status = Number(responseHeaders['grpc-status'] ?? GrpcStatus.UNKNOWN);
       if (trailersOnly && status === GrpcStatus.UNAVAILABLE && this.mayRetry(false)) {
-        settle(false);
+        this.settle(state, false);
         upstream.close(constants.NGHTTP2_CANCEL);
         this.retry(endpoint);
         return;
       }
       if (trailersOnly) {
-        settle(status === GrpcStatus.OK);
+        this.settle(state, status === GrpcStatus.OK);
         this.responded = true;
         if (!this.stream.closed) this.stream.respond(asClientResponse(responseHeaders), { endStream: true });
         this.finish();
@@ -202,7 +202,7 @@ export class ProxiedCall {
         heldHeaders = responseHeaders;
         return;
       }
-      beginResponse(responseHeaders);
+      this.beginResponse(state, responseHeaders);
     });
     upstream.on('data', (chunk: Buffer) => {
       if (holdResponse) {
@@ -215,22 +215,22 @@ export class ProxiedCall {
       }
     });
     upstream.on('trailers', (received) => {
-      trailers = asClientTrailers(received);
+      state.trailers = asClientTrailers(received);
     });
     upstream.on('end', () => {
-      if (holdResponse && heldHeaders !== undefined && trailers !== undefined) {
+      if (holdResponse && heldHeaders !== undefined && state.trailers !== undefined) {
         // The whole single-message response arrived: now it may reach the client.
-        beginResponse(heldHeaders);
+        this.beginResponse(state, heldHeaders);
         for (const chunk of heldData) this.stream.write(chunk);
       }
       if (!this.responded) return;
-      settle(trailers?.['grpc-status'] === String(GrpcStatus.OK));
+      this.settle(state, state.trailers?.['grpc-status'] === String(GrpcStatus.OK));
       if (!this.stream.closed) this.stream.end();
       this.finish();
     });
-    upstream.on('error', () => undefined);
+    upstream.on('error', ignoreError);
     upstream.on('close', () => {
-      if (!settle(false) || this.finished) return;
+      if (!this.settle(state, false) || this.finished) return;
       // Only a broken connection says the backend is unreachable. A stream the backend reset on a connection that
       // still works is about this one call (too much metadata, a protocol error, a stream refused while draining):
       // it never marks the backend down, or one hostile call would take a whole service out of rotation.
@@ -238,7 +238,7 @@ export class ProxiedCall {
       if (this.responded) {
         // The response had begun: end it with a status instead of leaving the client without one.
         const { code, message } = proxyStatus({ kind: 'backend-lost', responding: true });
-        trailers = { 'grpc-status': String(code), 'grpc-message': encodeStatusMessage(message) };
+        state.trailers = { 'grpc-status': String(code), 'grpc-message': encodeStatusMessage(message) };
         if (!this.stream.closed) this.stream.end();
         this.finish();
         return;
@@ -250,6 +250,25 @@ export class ProxiedCall {
       const refused = upstream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
       this.upstreamFailed(undefined, refused, { kind: 'stream-reset', rstCode: upstream.rstCode ?? 0 }, endpoint);
     });
+  }
+
+  /** The response's headers go to the client; its trailers follow when node:http2 asks for them. */
+  private beginResponse(state: AttemptState, responseHeaders: IncomingHttpHeaders): void {
+    this.responded = true;
+    this.stream.respond(asClientResponse(responseHeaders), { waitForTrailers: true });
+    this.stream.on('wantTrailers', () =>
+      this.stream.sendTrailers(
+        state.trailers ?? { 'grpc-status': String(GrpcStatus.INTERNAL), 'grpc-message': 'backend sent no status' },
+      ),
+    );
+  }
+
+  /** Counts an attempt's outcome on its backend, once: false when it was counted already. */
+  private settle(state: AttemptState, ok: boolean): boolean {
+    if (state.settled) return false;
+    state.settled = true;
+    state.endpoint?.callEnded(ok);
+    return true;
   }
 
   /** Writes a request chunk to the current attempt, pausing the client while the backend is behind. */
@@ -294,7 +313,7 @@ export class ProxiedCall {
   }
 
   private retry(failed: Endpoint | undefined): void {
-    if (failed !== undefined) this.tried.add(failed);
+    if (failed !== undefined) (this.tried ??= new Set()).add(failed);
     this.proxy.settings.backends.callsRetried += 1;
     this.upstream = undefined;
     this.attempt();
@@ -309,7 +328,7 @@ export class ProxiedCall {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.onFinished();
+    this.onFinished?.();
   }
 }
 
