@@ -21,19 +21,16 @@ export class Endpoint {
     return this.health === 'serving';
   }
 
-  /** Counts a call forwarded to this endpoint; call `finish` exactly once when it ends. */
-  begin(): { finish(ok: boolean): void } {
+  /** Counts a call forwarded to this endpoint; call `callEnded` exactly once when it ends. */
+  callStarted(): void {
     this.callsStarted += 1;
     this.inFlight += 1;
-    let finished = false;
-    return {
-      finish: (ok) => {
-        if (finished) return;
-        finished = true;
-        this.inFlight -= 1;
-        if (ok) this.callsSucceeded += 1;
-        else this.callsFailed += 1;
-      },
-    };
+  }
+
+  /** Counts the end of a call `callStarted` counted (the caller makes sure it is counted once). */
+  callEnded(ok: boolean): void {
+    this.inFlight -= 1;
+    if (ok) this.callsSucceeded += 1;
+    else this.callsFailed += 1;
   }
 }

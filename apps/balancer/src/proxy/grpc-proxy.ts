@@ -97,7 +97,7 @@ export class GrpcProxy {
   }
 
   private handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[]): void {
-    stream.on('error', () => undefined);
+    stream.on('error', ignoreError);
     const path = headers[':path'] ?? '';
     const [, service = '', method = ''] = path.split('/');
     const refusal = this.refusal(headers, rawHeaders, service);
@@ -109,11 +109,14 @@ export class GrpcProxy {
     }
     const local = this.options.localServices.has(service);
     this.activeCalls += 1;
-    new ProxiedCall(this, stream, headers, service, method, local).start(() => {
-      this.activeCalls -= 1;
-      if (this.activeCalls === 0) this.idle.splice(0).forEach((wake) => wake());
-    });
+    new ProxiedCall(this, stream, headers, service, method, local).start(this.callFinished);
   }
+
+  /** Made once, not per call: counts a call's end and wakes close() when the last one ends. */
+  private readonly callFinished = (): void => {
+    this.activeCalls -= 1;
+    if (this.activeCalls === 0) this.idle.splice(0).forEach((wake) => wake());
+  };
 
   /** Why a request is answered at the edge, before any backend sees it; undefined when it may be forwarded. */
   private refusal(headers: IncomingHttpHeaders, rawHeaders: string[], service: string): ProxyFailure | undefined {
@@ -159,6 +162,11 @@ export class GrpcProxy {
   get settings(): ProxyOptions {
     return this.options;
   }
+}
+
+/** Listens for a client stream's errors: its call answers them, or its 'close' does. */
+function ignoreError(): void {
+  // Nothing to do here: see the comment above.
 }
 
 /**

@@ -4,12 +4,14 @@ import { descriptorRegistry, retrySafety, type RetrySafety } from '@distlab/cont
 export interface MethodShape {
   /** The backend answers with exactly one message (unary or client streaming): the response can be held whole. */
   readonly singleResponse: boolean;
+  /** The client sends exactly one message (unary or server streaming): the request can be held until it ends. */
+  readonly singleRequest: boolean;
   /** How safe the method is to send twice; `unsafe` when unknown. */
   readonly retrySafety: RetrySafety;
 }
 
-/** A method no contract describes: its response streamed as it comes, never repeated. */
-export const UNKNOWN_METHOD: MethodShape = { singleResponse: false, retrySafety: 'unsafe' };
+/** A method no contract describes: its request and response streamed as they come, never repeated. */
+export const UNKNOWN_METHOD: MethodShape = { singleResponse: false, singleRequest: false, retrySafety: 'unsafe' };
 
 /**
  * The shape of every method of the services in the contracts, read once per service and kept: the proxy asks for it
@@ -45,6 +47,7 @@ function shapesOf(
       method.name,
       {
         singleResponse: method.methodKind === 'unary' || method.methodKind === 'client_streaming',
+        singleRequest: method.methodKind === 'unary' || method.methodKind === 'server_streaming',
         retrySafety: safety.get(method.name) ?? 'unsafe',
       },
     ]),

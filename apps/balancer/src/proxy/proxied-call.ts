@@ -19,6 +19,31 @@ import {
 } from './grpc-wire';
 import { capPassedMessage, proxyStatus, type ProxyFailure } from './proxy-status';
 
+/**
+ * The most request bytes of a single-request method (unary, server streaming) held back until the client's end of
+ * stream. Written with the end in one tick, the message leaves in one DATA frame that carries END_STREAM; written as it
+ * came, node:http2 sends the end as a DATA frame of its own, in a write of its own, which the backend reads apart.
+ * A longer request passes through as it comes.
+ */
+const HELD_REQUEST_BYTES_MAX = 64 * 1024;
+
+/**
+ * What one attempt's upstream listeners share: its backend, whether its outcome was counted there, and the trailers to
+ * end the client's response with. A record and methods rather than closures made per call: the proxy's per-call
+ * closures were each given a name at run time (esbuild's keepNames, as tsx runs the balancer), a property definition
+ * per closure per call.
+ */
+interface AttemptState {
+  readonly endpoint: Endpoint | undefined;
+  settled: boolean;
+  trailers: Record<string, string> | undefined;
+}
+
+/** Listens for a stream's errors, which its 'close' handling answers. */
+function ignoreError(): void {
+  // Nothing to do here: see the comment above.
+}
+
 /** A shared HTTP/2 connection to a backend, and whether it ever connected (a refused connection did not run a call). */
 export interface UpstreamConnection {
   session: ClientHttp2Session;
@@ -44,13 +69,18 @@ export class ProxiedCall {
   private responded = false;
   private finished = false;
   private attempts = 0;
-  private readonly tried = new Set<Endpoint>();
+  /** Backends already tried, made at the first retry. */
+  private tried: Set<Endpoint> | undefined;
   private upstream: ClientHttp2Stream | undefined;
   private readonly deadlineMs: number | undefined;
-  private onFinished: () => void = () => undefined;
+  private onFinished: (() => void) | undefined;
   /** A backend's reset of this call's stream, answered when no other backend is left to try. */
   private lastFailure: ProxyFailure | undefined;
   private readonly shape: MethodShape;
+  /** Request chunks not yet written upstream: a single-request method's message waits for its end (see start). */
+  private readonly held: Buffer[] = [];
+  private heldBytes = 0;
+  private holdingRequest: boolean;
 
   constructor(
     private readonly proxy: ProxyContext,
@@ -62,6 +92,7 @@ export class ProxiedCall {
   ) {
     this.deadlineMs = deadlineFrom(headers['grpc-timeout'], Date.now());
     this.shape = proxy.settings.methodShape(service, method);
+    this.holdingRequest = this.shape.singleRequest;
   }
 
   start(onFinished: () => void): void {
@@ -77,15 +108,24 @@ export class ProxiedCall {
           this.replay.push(chunk);
         }
       }
-      const upstream = this.upstream;
-      if (upstream !== undefined && !upstream.write(chunk)) {
-        this.stream.pause();
-        upstream.once('drain', () => this.stream.resume());
+      if (this.holdingRequest) {
+        this.heldBytes += chunk.length;
+        this.held.push(chunk);
+        if (this.heldBytes <= HELD_REQUEST_BYTES_MAX) return;
+        // Longer than a message worth holding: pass it through as it comes from now on.
+        this.holdingRequest = false;
+        this.writeHeld();
+        return;
       }
+      this.writeUpstream(chunk);
     });
     this.stream.on('end', () => {
       this.requestEnded = true;
-      this.upstream?.end();
+      const upstream = this.upstream;
+      if (upstream === undefined) return;
+      // The held message and the end in the same tick: node:http2 then sends END_STREAM on the message's DATA frame.
+      this.writeHeld();
+      upstream.end();
     });
     this.stream.on('close', () => {
       // The client went away (cancelled, deadline, connection lost) before the call ended: cancel upstream too.
@@ -106,13 +146,13 @@ export class ProxiedCall {
     const endpoint = this.local ? undefined : backends.pick(this.service, this.tried);
     if (!this.local && endpoint === undefined) {
       backends.callsWithoutBackend += 1;
-      this.fail(this.lastFailure ?? { kind: 'no-backend', service: this.service, tried: this.tried.size });
+      this.fail(this.lastFailure ?? { kind: 'no-backend', service: this.service, tried: this.tried?.size ?? 0 });
       return;
     }
     this.attempts += 1;
     const address = endpoint?.address ?? localAddress;
     const connection = this.proxy.session(address);
-    const tracker = endpoint?.begin();
+    endpoint?.callStarted();
     const outgoing = forwardableHeaders(this.headers);
     outgoing[':method'] = 'POST';
     outgoing[':path'] = this.headers[':path'];
@@ -123,51 +163,36 @@ export class ProxiedCall {
     try {
       upstream = connection.session.request(outgoing, { endStream: false });
     } catch {
-      tracker?.finish(false);
+      endpoint?.callEnded(false);
       this.upstreamFailed(endpoint, true, { kind: 'backend-lost', responding: false });
       return;
     }
     this.upstream = upstream;
+    // A retry only happens while the replay holds every chunk received so far, the held ones too.
     for (const chunk of this.replay) upstream.write(chunk);
+    this.held.length = 0;
+    this.heldBytes = 0;
     if (this.requestEnded) upstream.end();
 
-    let trailers: Record<string, string> | undefined;
-    let settled = false;
+    const state: AttemptState = { endpoint, settled: false, trailers: undefined };
     // A single-message response is held until its trailers arrive, so that a backend dying at any moment before
     // then leaves the call retryable (CI caught a worker killed between its response headers and its trailers).
     // Streaming responses pass through as they come.
     const holdResponse = this.shape.singleResponse;
     let heldHeaders: IncomingHttpHeaders | undefined;
     const heldData: Buffer[] = [];
-    const beginResponse = (responseHeaders: IncomingHttpHeaders) => {
-      this.responded = true;
-      this.stream.respond(asClientResponse(responseHeaders), { waitForTrailers: true });
-      this.stream.on('wantTrailers', () => {
-        const final = trailers ?? {
-          'grpc-status': String(GrpcStatus.INTERNAL),
-          'grpc-message': 'backend sent no status',
-        };
-        this.stream.sendTrailers(final);
-      });
-    };
-    const settle = (ok: boolean) => {
-      if (settled) return false;
-      settled = true;
-      tracker?.finish(ok);
-      return true;
-    };
     upstream.on('response', (responseHeaders, flags) => {
       const trailersOnly =
         (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0 || responseHeaders['grpc-status'] !== undefined;
       const status = Number(responseHeaders['grpc-status'] ?? GrpcStatus.UNKNOWN);
       if (trailersOnly && status === GrpcStatus.UNAVAILABLE && this.mayRetry(false)) {
-        settle(false);
+        this.settle(state, false);
         upstream.close(constants.NGHTTP2_CANCEL);
         this.retry(endpoint);
         return;
       }
       if (trailersOnly) {
-        settle(status === GrpcStatus.OK);
+        this.settle(state, status === GrpcStatus.OK);
         this.responded = true;
         if (!this.stream.closed) this.stream.respond(asClientResponse(responseHeaders), { endStream: true });
         this.finish();
@@ -177,7 +202,7 @@ export class ProxiedCall {
         heldHeaders = responseHeaders;
         return;
       }
-      beginResponse(responseHeaders);
+      this.beginResponse(state, responseHeaders);
     });
     upstream.on('data', (chunk: Buffer) => {
       if (holdResponse) {
@@ -190,22 +215,22 @@ export class ProxiedCall {
       }
     });
     upstream.on('trailers', (received) => {
-      trailers = asClientTrailers(received);
+      state.trailers = asClientTrailers(received);
     });
     upstream.on('end', () => {
-      if (holdResponse && heldHeaders !== undefined && trailers !== undefined) {
+      if (holdResponse && heldHeaders !== undefined && state.trailers !== undefined) {
         // The whole single-message response arrived: now it may reach the client.
-        beginResponse(heldHeaders);
+        this.beginResponse(state, heldHeaders);
         for (const chunk of heldData) this.stream.write(chunk);
       }
       if (!this.responded) return;
-      settle(trailers?.['grpc-status'] === String(GrpcStatus.OK));
+      this.settle(state, state.trailers?.['grpc-status'] === String(GrpcStatus.OK));
       if (!this.stream.closed) this.stream.end();
       this.finish();
     });
-    upstream.on('error', () => undefined);
+    upstream.on('error', ignoreError);
     upstream.on('close', () => {
-      if (!settle(false) || this.finished) return;
+      if (!this.settle(state, false) || this.finished) return;
       // Only a broken connection says the backend is unreachable. A stream the backend reset on a connection that
       // still works is about this one call (too much metadata, a protocol error, a stream refused while draining):
       // it never marks the backend down, or one hostile call would take a whole service out of rotation.
@@ -213,7 +238,7 @@ export class ProxiedCall {
       if (this.responded) {
         // The response had begun: end it with a status instead of leaving the client without one.
         const { code, message } = proxyStatus({ kind: 'backend-lost', responding: true });
-        trailers = { 'grpc-status': String(code), 'grpc-message': encodeStatusMessage(message) };
+        state.trailers = { 'grpc-status': String(code), 'grpc-message': encodeStatusMessage(message) };
         if (!this.stream.closed) this.stream.end();
         this.finish();
         return;
@@ -225,6 +250,40 @@ export class ProxiedCall {
       const refused = upstream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
       this.upstreamFailed(undefined, refused, { kind: 'stream-reset', rstCode: upstream.rstCode ?? 0 }, endpoint);
     });
+  }
+
+  /** The response's headers go to the client; its trailers follow when node:http2 asks for them. */
+  private beginResponse(state: AttemptState, responseHeaders: IncomingHttpHeaders): void {
+    this.responded = true;
+    this.stream.respond(asClientResponse(responseHeaders), { waitForTrailers: true });
+    this.stream.on('wantTrailers', () =>
+      this.stream.sendTrailers(
+        state.trailers ?? { 'grpc-status': String(GrpcStatus.INTERNAL), 'grpc-message': 'backend sent no status' },
+      ),
+    );
+  }
+
+  /** Counts an attempt's outcome on its backend, once: false when it was counted already. */
+  private settle(state: AttemptState, ok: boolean): boolean {
+    if (state.settled) return false;
+    state.settled = true;
+    state.endpoint?.callEnded(ok);
+    return true;
+  }
+
+  /** Writes a request chunk to the current attempt, pausing the client while the backend is behind. */
+  private writeUpstream(chunk: Buffer): void {
+    const upstream = this.upstream;
+    if (upstream !== undefined && !upstream.write(chunk)) {
+      this.stream.pause();
+      upstream.once('drain', () => this.stream.resume());
+    }
+  }
+
+  private writeHeld(): void {
+    for (const chunk of this.held) this.writeUpstream(chunk);
+    this.held.length = 0;
+    this.heldBytes = 0;
   }
 
   /**
@@ -254,7 +313,7 @@ export class ProxiedCall {
   }
 
   private retry(failed: Endpoint | undefined): void {
-    if (failed !== undefined) this.tried.add(failed);
+    if (failed !== undefined) (this.tried ??= new Set()).add(failed);
     this.proxy.settings.backends.callsRetried += 1;
     this.upstream = undefined;
     this.attempt();
@@ -269,7 +328,7 @@ export class ProxiedCall {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.onFinished();
+    this.onFinished?.();
   }
 }
 

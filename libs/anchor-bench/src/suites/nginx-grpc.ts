@@ -3,11 +3,13 @@
 // (latency). Each round's h2load figures are checked against what the workers really answered (their metrics) and a
 // sample call through each proxy must come back OK with 10!, so a proxy answering errors fast cannot win a row. A run
 // through a bare node:http2 proxy (bare-http2-proxy.ts) prints the floor under each row: what node's HTTP/2 stack
-// costs before the balancer does anything of its own.
+// costs before the balancer does anything of its own. Each run also prints the CPU time its proxy process used per call
+// (from /proc), which says more than the calls/s on a machine that other work shares.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuTimeMsOf } from '@distlab/testing';
 import type { AnchorRow, AnchorSuite, Requirement, SuiteOptions } from '../anchor-row';
 import { alternateRounds, describeRounds, formatDuration, formatRate, formatRatio, median } from '../rounds';
 import {
@@ -35,26 +37,35 @@ const REQUIREMENTS: readonly Requirement[] = [
   { kind: 'binary', path: H2LOAD, debianPackage: 'nghttp2-client' },
 ];
 
+/** One side's run: h2load's figures, and the CPU its proxy process used per call (undefined without /proc). */
+interface SideResult extends H2loadResult {
+  readonly proxyCpuUsPerCall: number | undefined;
+}
+
 /** The measurement of one side in one round: h2load's figures, already checked against the workers. */
-type Measure = (inFlight: number) => Promise<H2loadResult>;
+type Measure = (inFlight: number) => Promise<SideResult>;
+
+/** A proxy to measure: where it listens and the processes whose CPU time is its own. */
+interface ProxySide {
+  readonly label: string;
+  readonly address: string;
+  readonly pids: readonly number[];
+}
 
 /** Runs h2load against one proxy and checks its figures against the workers' own count and a sample call. */
-function measureThrough(
-  label: string,
-  proxyAddress: string,
-  cluster: FactorialCluster,
-  bodyFile: string,
-  durationMs: number,
-): Measure {
+function measureThrough(side: ProxySide, cluster: FactorialCluster, bodyFile: string, durationMs: number): Measure {
+  const { label, address: proxyAddress, pids } = side;
   return async (inFlight) => {
     await cluster.readyAgain();
     const before = await cluster.settledOkCalls();
+    const cpuBeforeMs = pids.length === 0 ? undefined : cpuTimeMsOf(pids);
     const result = await runH2load({
       url: `http://${proxyAddress}/${FACTORIAL_SERVICE}/Compute`,
       bodyFile,
       inFlight,
       durationMs,
     });
+    const cpuAfterMs = cpuTimeMsOf(pids);
     const answered = (await cluster.settledOkCalls()) - before;
     // h2load stops at the end of its duration with up to `inFlight` calls still open, which the workers may answer.
     if (result.failed > 0 || answered < result.succeeded || answered > result.succeeded + inFlight) {
@@ -64,15 +75,20 @@ function measureThrough(
       );
     }
     await checkSampleCall(proxyAddress, N, N_FACTORIAL);
-    return result;
+    const proxyCpuUsPerCall =
+      cpuBeforeMs === undefined || cpuAfterMs === undefined || result.succeeded === 0
+        ? undefined
+        : ((cpuAfterMs - cpuBeforeMs) * 1000) / result.succeeded;
+    return { ...result, proxyCpuUsPerCall };
   };
 }
 
-/** One row's figures: calls/s and mean latency of each round, and of one run through the floor proxy. */
+/** One row's figures: calls/s, mean latency and proxy CPU per call of each round, and one run through the floor. */
 interface RowFigures {
   calls: { anchor: number[]; distlab: number[] };
   meansMs: { anchor: number[]; distlab: number[] };
-  floor: H2loadResult;
+  cpuUsPerCall: { anchor: number[]; distlab: number[] };
+  floor: SideResult;
 }
 
 /**
@@ -85,26 +101,31 @@ async function measureRow(
   options: SuiteOptions,
 ): Promise<RowFigures> {
   const meansMs = { anchor: [] as number[], distlab: [] as number[] };
-  const run = async (label: string, measure: Measure): Promise<H2loadResult> => {
+  const cpuUsPerCall = { anchor: [] as number[], distlab: [] as number[] };
+  const run = async (label: string, measure: Measure): Promise<SideResult> => {
     const result = await measure(inFlight);
     const rate = formatRate(result.callsPerSecond, 'calls/s');
-    options.log(`  ${label.padEnd(7)} -m${inFlight}: ${rate}, mean ${formatDuration(result.meanMs)}`);
+    options.log(
+      `  ${label.padEnd(7)} -m${inFlight}: ${rate}, mean ${formatDuration(result.meanMs)}, ` +
+        `proxy CPU ${formatCpuPerCall(result.proxyCpuUsPerCall)}`,
+    );
     return result;
   };
+  const keep = (side: 'anchor' | 'distlab', result: SideResult): number => {
+    meansMs[side].push(result.meanMs);
+    if (result.proxyCpuUsPerCall !== undefined) cpuUsPerCall[side].push(result.proxyCpuUsPerCall);
+    return result.callsPerSecond;
+  };
   const calls = await alternateRounds(options.rounds, {
-    anchor: async () => {
-      const result = await run('nginx', sides.nginx);
-      meansMs.anchor.push(result.meanMs);
-      return result.callsPerSecond;
-    },
-    distlab: async () => {
-      const result = await run('distlab', sides.distlab);
-      meansMs.distlab.push(result.meanMs);
-      return result.callsPerSecond;
-    },
+    anchor: async () => keep('anchor', await run('nginx', sides.nginx)),
+    distlab: async () => keep('distlab', await run('distlab', sides.distlab)),
   });
   const floor = await run('floor', sides.floor);
-  return { calls, meansMs, floor };
+  return { calls, meansMs, cpuUsPerCall, floor };
+}
+
+function formatCpuPerCall(microseconds: number | undefined): string {
+  return microseconds === undefined ? 'unknown' : `${Math.round(microseconds)} µs/call`;
 }
 
 async function run(options: SuiteOptions): Promise<AnchorRow[]> {
@@ -114,14 +135,24 @@ async function run(options: SuiteOptions): Promise<AnchorRow[]> {
   let bare: BareHttp2Proxy | undefined;
   try {
     const bodyFile = writeComputeRequestBody(directory, N);
-    cluster = await startFactorialCluster();
+    const started = await startFactorialCluster();
+    cluster = started;
     nginx = await startNginxGrpcProxy(cluster.workerAddresses);
     bare = await startBareHttp2Proxy(cluster.workerAddresses);
-    const sides = {
-      nginx: measureThrough('nginx', nginx.address, cluster, bodyFile, options.durationMs),
-      distlab: measureThrough('the balancer', cluster.balancerAddress, cluster, bodyFile, options.durationMs),
-      floor: measureThrough('the bare node:http2 proxy', bare.address, cluster, bodyFile, options.durationMs),
-    };
+    // The floor proxy runs in this process, which is otherwise idle while h2load drives it.
+    const proxies: ProxySide[] = [
+      { label: 'nginx', address: nginx.address, pids: nginx.pids },
+      {
+        label: 'the balancer',
+        address: cluster.balancerAddress,
+        pids: started.balancerPid === undefined ? [] : [started.balancerPid],
+      },
+      { label: 'the bare node:http2 proxy', address: bare.address, pids: [process.pid] },
+    ];
+    const [nginxSide, distlabSide, floorSide] = proxies.map((side) =>
+      measureThrough(side, started, bodyFile, options.durationMs),
+    );
+    const sides = { nginx: nginxSide, distlab: distlabSide, floor: floorSide };
     // Warm-up: connections opened, JIT warm, on both sides, before any round counts.
     for (const side of [sides.nginx, sides.distlab, sides.floor]) await side(64);
 
@@ -136,12 +167,17 @@ async function run(options: SuiteOptions): Promise<AnchorRow[]> {
   }
 }
 
-/** "floor (bare node:http2 proxy, one run): 4.10k calls/s, 0.85× nginx, mean 0.62 ms" */
-function describeFloor({ calls, floor }: RowFigures): string {
+/**
+ * "floor (bare node:http2 proxy, one run): 4.10k calls/s, 0.85× nginx, mean 0.62 ms; proxy CPU per call (median):
+ * nginx 60 µs/call, distlab 140 µs/call, floor 120 µs/call"
+ */
+function describeFloor({ calls, cpuUsPerCall, floor }: RowFigures): string {
   const ofNginx = formatRatio(floor.callsPerSecond / median(calls.anchor));
+  const medianCpu = (values: number[]) => formatCpuPerCall(values.length === 0 ? undefined : median(values));
   return (
     `floor (bare node:http2 proxy, one run): ${formatRate(floor.callsPerSecond, 'calls/s')}, ${ofNginx} nginx, ` +
-    `mean ${formatDuration(floor.meanMs)}`
+    `mean ${formatDuration(floor.meanMs)}; proxy CPU per call (median): nginx ${medianCpu(cpuUsPerCall.anchor)}, ` +
+    `distlab ${medianCpu(cpuUsPerCall.distlab)}, floor ${formatCpuPerCall(floor.proxyCpuUsPerCall)}`
   );
 }
 

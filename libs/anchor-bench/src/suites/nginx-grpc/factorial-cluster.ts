@@ -14,6 +14,8 @@ export const FACTORIAL_SERVICE = 'distlab.factorial.v1.FactorialService';
 /** A balancer and its two workers, running. */
 export interface FactorialCluster {
   readonly balancerAddress: string;
+  /** The balancer's process, for its CPU time (undefined if it has none, which a serving process always has). */
+  readonly balancerPid: number | undefined;
   readonly workerAddresses: readonly string[];
   /** Compute calls the workers answered with status OK, summed over both, once the count has settled. */
   settledOkCalls(): Promise<number>;
@@ -47,6 +49,7 @@ export async function startFactorialCluster(): Promise<FactorialCluster> {
     await waitForServingBackends(balancer.address, 2);
     return {
       balancerAddress: balancer.address,
+      balancerPid: balancer.child.pid,
       workerAddresses,
       settledOkCalls: () => settledOkCalls(metricsUrls),
       readyAgain: () => readyAgain(workerAddresses),

@@ -5,7 +5,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ export const NGINX = '/usr/sbin/nginx';
 /** A running nginx that proxies gRPC to the given workers. */
 export interface NginxGrpcProxy {
   readonly address: string;
+  /** nginx's master and worker processes, for their CPU time (empty where there is no /proc). */
+  readonly pids: readonly number[];
   stop(): Promise<void>;
 }
 
@@ -76,7 +78,30 @@ export async function startNginxGrpcProxy(upstreams: readonly string[]): Promise
     await stop();
     throw error;
   }
-  return { address: `127.0.0.1:${port}`, stop };
+  const master = child.pid;
+  return { address: `127.0.0.1:${port}`, pids: master === undefined ? [] : [master, ...childPidsOf(master)], stop };
+}
+
+/** The processes whose parent is `parentPid`, read from /proc (none where there is no /proc). */
+function childPidsOf(parentPid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The parent pid is the second field after the command name, which ends with ") ".
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      if (parent === parentPid) children.push(Number(entry));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return children;
 }
 
 async function stopNginx(child: ChildProcess): Promise<void> {
