@@ -30,8 +30,8 @@ export interface Registration {
  * Live registrations one client (one IP address) may hold by default. `distlab up` registers at most 17 from one host
  * (9 peers, 7 workers and the inventory: the bounds of its options in apps/cli/src/commands/up.ts), a classroom's
  * laptops one or two each, and a deployment's pods each have an address of their own (docs/deploy.md). Every
- * registration is dialled by a health watch, retried every 200 ms while nothing answers, which costs the balancer
- * CPU for each address nobody serves: the limit bounds what one client can make it dial.
+ * registration is dialled by a health watch, retried up to once a second while nothing answers, which costs the
+ * balancer CPU for each address nobody serves: the limit bounds what one client can make it dial.
  */
 export const REGISTRATIONS_PER_CLIENT_MAX = 128;
 
