@@ -6,7 +6,7 @@ import { Backends } from './balancing/backends';
 import type { HealthWatchOptions } from './balancing/health-watcher';
 import { GrpcProxy } from './proxy/grpc-proxy';
 import { contractMethodShapes } from './proxy/method-shape';
-import { LeaseTable } from './registry/lease-table';
+import { LeaseTable, type LeaseTableOptions } from './registry/lease-table';
 import { registryService, scheduleExpiry } from './registry/registry-service';
 
 export interface BalancerOptions {
@@ -14,6 +14,8 @@ export interface BalancerOptions {
   logger: Logger;
   health?: HealthWatchOptions;
   random?: () => number;
+  /** The registry's limits (see LeaseTable). */
+  registry?: Pick<LeaseTableOptions, 'registrationsPerClientMax'>;
 }
 
 export interface RunningBalancer {
@@ -38,7 +40,7 @@ const LOCAL_PROTOCOL_SERVICES = [
  */
 export async function startBalancer(options: BalancerOptions): Promise<RunningBalancer> {
   const { logger } = options;
-  const leases = new LeaseTable();
+  const leases = new LeaseTable(options.registry);
   const expiry = scheduleExpiry(leases, logger);
   const outgoing = outgoingClientSettings(options.server);
   const backends = new Backends(leases, {

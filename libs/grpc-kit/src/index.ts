@@ -24,7 +24,16 @@ export {
   RECONNECT_BACKOFF_MAX_MS,
 } from './keepalive';
 export { createHandlers, type Handlers } from './handlers';
-export { StatusError, Code, codeName, isServiceError, serviceError, toStatusError, type ErrorMapper } from './status';
+export {
+  StatusError,
+  Code,
+  codeName,
+  isServiceError,
+  serviceError,
+  toStatusError,
+  STATUS_MESSAGE_MAX_CHARS,
+  type ErrorMapper,
+} from './status';
 export { isHostPort, requireHostPort } from './addresses';
 export { quoteClientInput, QUOTE_MAX_CHARS } from './quoting';
 export { requireText, limitText, requirePresent, requireAtMost, requireCounter, COUNTER_MAX } from './validation';

@@ -3,6 +3,15 @@ import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/gr
 export { status as Code };
 
 /**
+ * The longest status message a handler sends; a longer one is cut, with "...". A status message travels in the
+ * trailers: a message quoting 100,000 characters of a request (the registry once did, with a lease id) made a 100 KB
+ * trailer block, on which a grpc-js client hangs, together with every other call on its connection, until its
+ * keepalive gives up on the connection. Messages built as the kit asks (client input through quoteClientInput) stay
+ * far below this; the cap is there for the one that does not.
+ */
+export const STATUS_MESSAGE_MAX_CHARS = 2048;
+
+/**
  * The one error type that handlers throw when they have decided the gRPC status themselves (input validation at the
  * edge, or a service's mapping of its domain errors). Anything else that escapes a handler is a bug and is answered
  * INTERNAL without leaking its message.
@@ -17,10 +26,17 @@ export class StatusError extends Error {
     this.name = 'StatusError';
   }
 
-  /** The status object grpc-js sends for this error. */
+  /** The status object grpc-js sends for this error, its message capped at STATUS_MESSAGE_MAX_CHARS. */
   toStatus(): Partial<StatusObject> {
-    return { code: this.code, details: this.message, metadata: this.metadata };
+    return { code: this.code, details: capped(this.message), metadata: this.metadata };
   }
+}
+
+/** A message cut to STATUS_MESSAGE_MAX_CHARS, never inside a surrogate pair (a lone half cannot be percent-encoded). */
+function capped(message: string): string {
+  if (message.length <= STATUS_MESSAGE_MAX_CHARS) return message;
+  const splitsPair = /[\uD800-\uDBFF]/.test(message[STATUS_MESSAGE_MAX_CHARS - 1]);
+  return `${message.slice(0, STATUS_MESSAGE_MAX_CHARS - (splitsPair ? 1 : 0))}...`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { CLIENT_ADDRESS_HEADER } from '../registry/client-address';
 
 /** gRPC status codes the proxy itself answers with. */
 export const GrpcStatus = {
@@ -13,8 +14,12 @@ export const GrpcStatus = {
   UNIMPLEMENTED: 12,
 } as const;
 
-/** Headers that belong to one HTTP/2 hop and are never forwarded. */
+/**
+ * Headers that belong to one HTTP/2 hop and are never forwarded; the client address is set by the proxy alone (see
+ * CLIENT_ADDRESS_HEADER), never taken from a client.
+ */
 const HOP_BY_HOP = new Set([
+  CLIENT_ADDRESS_HEADER,
   'connection',
   'host',
   'keep-alive',

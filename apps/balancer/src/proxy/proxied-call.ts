@@ -7,6 +7,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Endpoint } from '../balancing/endpoint';
+import { CLIENT_ADDRESS_HEADER } from '../registry/client-address';
 import type { MethodShape } from './method-shape';
 import type { ProxyOptions } from './proxy-options';
 import {
@@ -159,6 +160,9 @@ export class ProxiedCall {
     outgoing[':scheme'] = 'http';
     outgoing[':authority'] = address;
     if (this.deadlineMs !== undefined) outgoing['grpc-timeout'] = timeoutHeader(this.deadlineMs, Date.now());
+    // The balancer's own services count a client's resources by its address (the registry's limit of registrations).
+    const clientAddress = this.stream.session?.socket?.remoteAddress;
+    if (this.local && clientAddress !== undefined) outgoing[CLIENT_ADDRESS_HEADER] = clientAddress;
     let upstream: ClientHttp2Stream;
     try {
       upstream = connection.session.request(outgoing, { endStream: false });

@@ -1,8 +1,8 @@
-import { LeaseNotFoundError, LeaseTable, type RegistryChange } from './lease-table';
+import { LeaseNotFoundError, LeaseTable, TooManyRegistrationsError, type RegistryChange } from './lease-table';
 
 function table() {
   let next = 0;
-  const leases = new LeaseTable(() => `lease-${++next}`);
+  const leases = new LeaseTable({ newLeaseId: () => `lease-${++next}` });
   const changes: string[] = [];
   leases.onChange((change: RegistryChange) => changes.push(`${change.kind} ${change.registration.address}`));
   return { leases, changes };
@@ -29,7 +29,7 @@ describe('LeaseTable', () => {
     leases.register('svc', '127.0.0.1:1', {}, 1000, 0);
     expect(() => leases.keepAlive('lease-1', 1000)).toThrow(LeaseNotFoundError);
     expect(() => leases.deregister('lease-1', 1000)).toThrow(LeaseNotFoundError);
-    expect(() => leases.keepAlive('nope', 0)).toThrow('lease nope not found');
+    expect(() => leases.keepAlive('nope', 0)).toThrow('lease "nope" not found');
   });
 
   it('expires leases at their time and reports them', () => {
@@ -72,5 +72,45 @@ describe('LeaseTable', () => {
     leases.deregister('lease-1', 5);
     expect(leases.lookup('svc', 5)).toEqual([]);
     expect(changes.at(-1)).toBe('deregistered 127.0.0.1:1');
+  });
+});
+
+describe('LeaseTable limits per client', () => {
+  const limited = () => {
+    let next = 0;
+    return new LeaseTable({ newLeaseId: () => `lease-${++next}`, registrationsPerClientMax: 2 });
+  };
+
+  it('refuses a client its registration past the limit, changing nothing, and lets other clients register', () => {
+    const leases = limited();
+    leases.register('svc', '127.0.0.1:1', {}, 1000, 0, '10.0.0.1');
+    leases.register('svc', '127.0.0.1:2', {}, 1000, 0, '10.0.0.1');
+    expect(() => leases.register('svc', '127.0.0.1:3', {}, 1000, 0, '10.0.0.1')).toThrow(TooManyRegistrationsError);
+    expect(leases.list('', 0).map((entry) => entry.address)).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
+    leases.register('svc', '127.0.0.1:3', {}, 1000, 0, '10.0.0.2');
+    expect(leases.heldBy('10.0.0.1')).toBe(2);
+    expect(leases.heldBy('10.0.0.2')).toBe(1);
+  });
+
+  it('lets a client at its limit replace its own registration, and frees a place on deregistration and expiry', () => {
+    const leases = limited();
+    leases.register('svc', '127.0.0.1:1', {}, 1000, 0, 'a');
+    leases.register('svc', '127.0.0.1:2', {}, 5000, 0, 'a');
+    expect(leases.register('svc', '127.0.0.1:1', {}, 1000, 10, 'a').leaseId).toBe('lease-3');
+    expect(leases.heldBy('a')).toBe(2);
+    leases.deregister('lease-2', 20);
+    leases.register('svc', '127.0.0.1:4', {}, 1000, 30, 'a');
+    expect(() => leases.register('svc', '127.0.0.1:5', {}, 1000, 30, 'a')).toThrow('holds 2 live registrations');
+    leases.expire(1010);
+    expect(leases.heldBy('a')).toBe(1);
+    leases.register('svc', '127.0.0.1:5', {}, 1000, 1010, 'a');
+  });
+
+  it("counts an endpoint another client registers again against that client, not the first one's", () => {
+    const leases = limited();
+    leases.register('svc', '127.0.0.1:1', {}, 1000, 0, 'a');
+    leases.register('svc', '127.0.0.1:1', {}, 1000, 0, 'b');
+    expect([leases.heldBy('a'), leases.heldBy('b')]).toEqual([0, 1]);
+    expect(leases.lookup('svc', 0).map((entry) => entry.client)).toEqual(['b']);
   });
 });

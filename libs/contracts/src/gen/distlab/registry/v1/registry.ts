@@ -1301,6 +1301,8 @@ export const RegistryServiceService = {
    *
    * Errors: INVALID_ARGUMENT for an empty or over-long name (1 to 200 characters of [A-Za-z0-9._/-]), an address that
    * is not host:port, more than 32 metadata entries, or a ttl outside 1 s to 1 h (0 means the default, 10 s).
+   * RESOURCE_EXHAUSTED when this client (its IP address) already holds as many live registrations as one client may
+   * (the balancer's --registrations-per-client-max, 128 by default): nothing was registered; deregister some first.
    * Safe to retry: yes (the last registration wins).
    */
   register: {
@@ -1315,7 +1317,8 @@ export const RegistryServiceService = {
   /**
    * KeepAlive renews a lease for another ttl.
    *
-   * Errors: NOT_FOUND when the lease expired or never existed: register again.
+   * Errors: NOT_FOUND when the lease expired or never existed: register again. INVALID_ARGUMENT for a lease_id of
+   * more than 64 characters, which no lease has.
    * Safe to retry: yes.
    */
   keepAlive: {
@@ -1330,7 +1333,8 @@ export const RegistryServiceService = {
   /**
    * Deregister removes a registration now.
    *
-   * Errors: NOT_FOUND when the lease expired or never existed.
+   * Errors: NOT_FOUND when the lease expired or never existed. INVALID_ARGUMENT for a lease_id of more than 64
+   * characters, which no lease has.
    * Safe to retry: yes (a retry after success answers NOT_FOUND).
    */
   deregister: {
@@ -1381,20 +1385,24 @@ export interface RegistryServiceServer extends UntypedServiceImplementation {
    *
    * Errors: INVALID_ARGUMENT for an empty or over-long name (1 to 200 characters of [A-Za-z0-9._/-]), an address that
    * is not host:port, more than 32 metadata entries, or a ttl outside 1 s to 1 h (0 means the default, 10 s).
+   * RESOURCE_EXHAUSTED when this client (its IP address) already holds as many live registrations as one client may
+   * (the balancer's --registrations-per-client-max, 128 by default): nothing was registered; deregister some first.
    * Safe to retry: yes (the last registration wins).
    */
   register: handleUnaryCall<RegisterRequest, RegisterResponse>;
   /**
    * KeepAlive renews a lease for another ttl.
    *
-   * Errors: NOT_FOUND when the lease expired or never existed: register again.
+   * Errors: NOT_FOUND when the lease expired or never existed: register again. INVALID_ARGUMENT for a lease_id of
+   * more than 64 characters, which no lease has.
    * Safe to retry: yes.
    */
   keepAlive: handleUnaryCall<KeepAliveRequest, KeepAliveResponse>;
   /**
    * Deregister removes a registration now.
    *
-   * Errors: NOT_FOUND when the lease expired or never existed.
+   * Errors: NOT_FOUND when the lease expired or never existed. INVALID_ARGUMENT for a lease_id of more than 64
+   * characters, which no lease has.
    * Safe to retry: yes (a retry after success answers NOT_FOUND).
    */
   deregister: handleUnaryCall<DeregisterRequest, DeregisterResponse>;
@@ -1421,6 +1429,8 @@ export interface RegistryServiceClient extends Client {
    *
    * Errors: INVALID_ARGUMENT for an empty or over-long name (1 to 200 characters of [A-Za-z0-9._/-]), an address that
    * is not host:port, more than 32 metadata entries, or a ttl outside 1 s to 1 h (0 means the default, 10 s).
+   * RESOURCE_EXHAUSTED when this client (its IP address) already holds as many live registrations as one client may
+   * (the balancer's --registrations-per-client-max, 128 by default): nothing was registered; deregister some first.
    * Safe to retry: yes (the last registration wins).
    */
   register(
@@ -1441,7 +1451,8 @@ export interface RegistryServiceClient extends Client {
   /**
    * KeepAlive renews a lease for another ttl.
    *
-   * Errors: NOT_FOUND when the lease expired or never existed: register again.
+   * Errors: NOT_FOUND when the lease expired or never existed: register again. INVALID_ARGUMENT for a lease_id of
+   * more than 64 characters, which no lease has.
    * Safe to retry: yes.
    */
   keepAlive(
@@ -1462,7 +1473,8 @@ export interface RegistryServiceClient extends Client {
   /**
    * Deregister removes a registration now.
    *
-   * Errors: NOT_FOUND when the lease expired or never existed.
+   * Errors: NOT_FOUND when the lease expired or never existed. INVALID_ARGUMENT for a lease_id of more than 64
+   * characters, which no lease has.
    * Safe to retry: yes (a retry after success answers NOT_FOUND).
    */
   deregister(
