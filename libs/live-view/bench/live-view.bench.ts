@@ -48,7 +48,7 @@ interface Phase {
   bridgeCpuPerEntryMs: number | undefined;
   browserCpuPerEntryMs: number | undefined;
   /** CPU ms per second at rest. */
-  rest: { peers: number; bridge: number | undefined; browser: number | undefined };
+  rest: CpuUse;
 }
 
 /** p50 of `cycles` uncontended acquire+release cycles on one Session through peer 1, in ms. */
@@ -142,42 +142,56 @@ async function caughtUp(page: Page): Promise<void> {
   }
 }
 
-/** CPU ms per second of the peers and of `others` (bridge first, then the browser's processes) over REST_MS. */
-async function atRest(cluster: PeerCluster, others: number[]): Promise<Phase['rest']> {
-  await new Promise((resolve) => setTimeout(resolve, 1_000)); // What the last call left to do.
-  const before = { peers: cpuTimeMsOf(cluster.pids)!, others: others.map((pid) => cpuTimeMs(pid) ?? 0) };
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, REST_MS));
-  const perSecond = 1000 / (performance.now() - started);
-  const used = others.map(
-    (pid, index) => ((cpuTimeMs(pid) ?? before.others[index]) - before.others[index]) * perSecond,
-  );
-  return {
-    peers: (cpuTimeMsOf(cluster.pids)! - before.peers) * perSecond,
-    bridge: others.length > 0 ? used[0] : undefined,
-    browser: others.length > 1 ? used.slice(1).reduce((a, b) => a + b, 0) : undefined,
-  };
+/** CPU ms the peers, the bridge and the browser used. */
+interface CpuUse {
+  peers: number;
+  bridge: number | undefined;
+  browser: number | undefined;
 }
 
+/** Runs `phase`, reading the CPU of the peers and of `others` (the bridge first, then the browser's processes). */
+async function cpuDuring<T>(
+  cluster: PeerCluster,
+  others: number[],
+  phase: () => Promise<T>,
+): Promise<{ value: T; elapsedMs: number; used: CpuUse }> {
+  const before = { peers: cpuTimeMsOf(cluster.pids)!, others: others.map((pid) => cpuTimeMs(pid) ?? 0) };
+  const started = performance.now();
+  const value = await phase();
+  const elapsedMs = performance.now() - started;
+  const othersMs = others.map((pid, index) => (cpuTimeMs(pid) ?? before.others[index]) - before.others[index]);
+  const used = {
+    peers: cpuTimeMsOf(cluster.pids)! - before.peers,
+    bridge: others.length > 0 ? othersMs[0] : undefined,
+    browser: others.length > 1 ? othersMs.slice(1).reduce((a, b) => a + b, 0) : undefined,
+  };
+  return { value, elapsedMs, used };
+}
+
+/** `used` divided by `by` (entries, or seconds), each part that was measured. */
+const per = (used: CpuUse, by: number): CpuUse => ({
+  peers: used.peers / by,
+  bridge: used.bridge === undefined ? undefined : used.bridge / by,
+  browser: used.browser === undefined ? undefined : used.browser / by,
+});
+
 async function measure(cluster: PeerCluster, name: string, others: () => number[]): Promise<Phase> {
-  const rest = await atRest(cluster, others());
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // What the last call left to do.
+  const rest = await cpuDuring(cluster, others(), () => new Promise((resolve) => setTimeout(resolve, REST_MS)));
   const p50Ms = await uncontendedP50(cluster, CYCLES);
   const pids = others();
-  const before = { peers: cpuTimeMsOf(cluster.pids)!, others: pids.map((pid) => cpuTimeMs(pid) ?? 0) };
-  const started = performance.now();
-  const entries = await contendedEntries(cluster);
-  const elapsedMs = performance.now() - started;
-  const peersCpuMs = cpuTimeMsOf(cluster.pids)! - before.peers;
-  const othersCpuMs = pids.map((pid, index) => (cpuTimeMs(pid) ?? before.others[index]) - before.others[index]);
+  const contended = await cpuDuring(cluster, pids, () => contendedEntries(cluster));
+  const entries = contended.value;
+  const perEntry = per(contended.used, entries);
   return {
     name,
     withView: pids.length > 0,
     p50Ms,
-    entriesPerSecond: entries / (elapsedMs / 1000),
-    peersCpuPerEntryMs: peersCpuMs / entries,
-    bridgeCpuPerEntryMs: pids.length > 0 ? othersCpuMs[0] / entries : undefined,
-    browserCpuPerEntryMs: pids.length > 1 ? othersCpuMs.slice(1).reduce((a, b) => a + b, 0) / entries : undefined,
-    rest,
+    entriesPerSecond: entries / (contended.elapsedMs / 1000),
+    peersCpuPerEntryMs: perEntry.peers,
+    bridgeCpuPerEntryMs: perEntry.bridge,
+    browserCpuPerEntryMs: perEntry.browser,
+    rest: per(rest.used, rest.elapsedMs / 1000),
   };
 }
 

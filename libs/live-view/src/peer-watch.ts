@@ -1,10 +1,10 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import { ChaosServiceClient, type GetFaultsResponse } from '@distlab/contracts/chaos/v1/chaos';
+import { ChaosServiceClient } from '@distlab/contracts/chaos/v1/chaos';
 import { ClockServiceClient, EventEncoding, type WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
-import { TimeServiceClient, type GetTimeResponse } from '@distlab/contracts/clock/v1/time';
+import { TimeServiceClient } from '@distlab/contracts/clock/v1/time';
 import { ClusterServiceClient, type WatchStateResponse } from '@distlab/contracts/cluster/v1/cluster';
-import { ElectionServiceClient, type GetLeaderResponse } from '@distlab/contracts/election/v1/election';
-import { MutexServiceClient, MutexState, type GetStateResponse } from '@distlab/contracts/mutex/v1/mutex';
+import { ElectionServiceClient } from '@distlab/contracts/election/v1/election';
+import { MutexServiceClient, MutexState } from '@distlab/contracts/mutex/v1/mutex';
 import {
   Code,
   codeName,
@@ -44,9 +44,10 @@ export type EventEncodingName = 'json-lines' | 'messages';
 const STATE_INTERVAL_MS = 250;
 
 /**
- * For a peer without WatchState (an older one): faults and the clock's offset change only when someone changes them (a control of the page, `distlab chaos`, a clock
- * sync): they are read every this many looks, and at once after a control. Each look is a call the peer serves; four
- * every half second per peer cost five idle peers as much CPU again as their own failure detection.
+ * For a peer without WatchState (an older one): faults and the clock's offset change only when someone changes them (a
+ * control of the page, `distlab chaos`, a clock sync): they are read every this many looks, and at once after a
+ * control. Each look is a call the peer serves; four every half second per peer cost five idle peers as much CPU again
+ * as their own failure detection.
  */
 const SLOW_POLL_EVERY = 4;
 
@@ -55,6 +56,10 @@ const MUTEX_STATES: Record<number, 'released' | 'wanted' | 'held'> = {
   [MutexState.MUTEX_STATE_WANTED]: 'wanted',
   [MutexState.MUTEX_STATE_HELD]: 'held',
 };
+
+/** What a settled call answered; undefined if it failed (or was not made). */
+const valueOf = <T>(result: PromiseSettledResult<T>): T | undefined =>
+  result.status === 'fulfilled' ? result.value : undefined;
 
 /** Why a call failed, in a few words for the table. */
 export function failureText(error: unknown): string {
@@ -274,12 +279,7 @@ export class PeerWatch {
   }
 
   /** Takes what a state (sent, or read by the polls) says into the view; a part missing leaves the view's as it was. */
-  private apply(state: {
-    faults?: GetFaultsResponse;
-    mutex?: GetStateResponse;
-    leader?: GetLeaderResponse;
-    time?: GetTimeResponse;
-  }): void {
+  private apply(state: WatchStateResponse): void {
     const view = this.view;
     if (state.faults !== undefined) {
       view.paused = state.faults.paused;
@@ -337,15 +337,8 @@ export class PeerWatch {
       full ? unaryCall(this.clients.time, 'getTime', {}) : undefined,
     ]);
     this.pollInFlight = false;
-    const [faults, mutex, leader, time] = results.map((result) =>
-      result.status === 'fulfilled' ? result.value : undefined,
-    );
-    this.apply({
-      faults: faults as GetFaultsResponse | undefined,
-      mutex: mutex as GetStateResponse | undefined,
-      leader: leader as GetLeaderResponse | undefined,
-      time: time as GetTimeResponse | undefined,
-    });
+    const [faults, mutex, leader, time] = results;
+    this.apply({ faults: valueOf(faults), mutex: valueOf(mutex), leader: valueOf(leader), time: valueOf(time) });
     const failed = results.find((result) => result.status === 'rejected');
     this.view.error = failed === undefined ? undefined : failureText((failed as PromiseRejectedResult).reason);
     this.onChange();

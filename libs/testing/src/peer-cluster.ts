@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForChildServing } from './ports';
+import { ExitedBeforeServingError, freePort, waitForChildServing } from './ports';
 import { SUPERVISED_ENV, WORKSPACE_ROOT } from './processes';
 
 /** Starts of a whole cluster before a peer that exits before serving fails it (see PeerCluster.start). */
@@ -49,7 +49,7 @@ export class PeerCluster {
         return cluster;
       } catch (error) {
         await cluster.stop();
-        if (attempt >= START_ATTEMPTS || !(error instanceof Error && / exited \(/.test(error.message))) throw error;
+        if (attempt >= START_ATTEMPTS || !(error instanceof ExitedBeforeServingError)) throw error;
         for (const part of ['events', 'state']) rmSync(join(cluster.dir, part), { recursive: true, force: true });
       }
     }

@@ -85,6 +85,14 @@ export async function waitForServing(
   }
 }
 
+/** A process that exited before it served: a bad flag, or a port taken since it was found free. */
+export class ExitedBeforeServingError extends Error {
+  constructor(name: string, address: string, how: string) {
+    super(`${name} exited (${how}) before serving on ${address}`);
+    this.name = 'ExitedBeforeServingError';
+  }
+}
+
 /**
  * Waits until `child`, started to serve at `address`, answers health SERVING; rejects at once, naming it, if it exits
  * first (a bad flag, a port it cannot bind), instead of polling a process that is gone until the timeout.
@@ -94,7 +102,7 @@ export async function waitForChildServing(child: ChildProcess, name: string, add
   const exited = new Promise<never>((_, reject) => {
     const onExit = (code: number | null, signalName: string | null) => {
       stopped.abort();
-      reject(new Error(`${name} exited (${signalName ?? `code ${code}`}) before serving on ${address}`));
+      reject(new ExitedBeforeServingError(name, address, signalName ?? `code ${code}`));
     };
     if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
     else child.once('exit', onExit);

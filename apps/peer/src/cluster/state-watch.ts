@@ -1,16 +1,15 @@
 // ClusterService.WatchState: what an observer (the live view) shows of this peer, pushed when it changes.
 //
 // Why a stream: the live view used to poll every peer's GetState and GetLeader twice a second, and GetFaults and
-// GetTime every two seconds: 25 unary calls a second for five peers, each a whole call's set-up on both sides. At rest
-// that tripled what five idle peers use, and the view's bridge spent as much again making the calls (measured with
-// the page open on an idle cluster, `npx nx bench live-view`, CPU of peers and bridge over ten seconds at rest). On a
-// stream, a state that did not change costs a read of local fields and a comparison every interval, nothing on the
+// GetTime every two seconds: 25 unary calls a second for five peers, each a whole call's set-up on both sides, at rest
+// too (`npx nx bench live-view` prints the CPU a second of peers, bridge and browser at rest; `-- --polling` makes the
+// view poll as before, for the comparison). On a stream, a state that did not change costs a read of local fields and a comparison every interval, nothing on the
 // wire; a busy peer sends at most one message per interval.
 //
 // What counts as a change: everything but the moment of reading (GetTime's time and unix_nanos), with the clock's
 // offset to the millisecond, so a drifting clock is not a change every interval.
 //
-// Bounds: at most MAX_WATCHERS streams at once, so that no client can make a peer spend its time reading its state for
+// Bounds: at most MAX_STATE_WATCHERS streams at once, so that no client can make a peer spend its time reading its state for
 // thousands of watchers; the next one is refused with RESOURCE_EXHAUSTED until one closes.
 //
 // Backpressure: a watcher that stops reading is never sent a backlog. When a write is refused (past the stream's
