@@ -129,7 +129,7 @@ async function startBridge(seedPeer: string): Promise<{ child: ChildProcess; url
 }
 
 const pageCount = (page: Page) =>
-  page.evaluate(() => (window as unknown as { distlabLive: { received: unknown[] } }).distlabLive.received.length);
+  page.evaluate(() => (window as unknown as { distlabLive: { count: number } }).distlabLive.count);
 
 /** Waits until the page holds every event so far: its count stops growing while the cluster is at rest. */
 async function caughtUp(page: Page): Promise<void> {
@@ -235,9 +235,9 @@ async function main(): Promise<void> {
           await caughtUp(page);
           const logged = readEventLogs(cluster.eventsDir).length;
           const { shown, missed } = await page.evaluate(() => {
-            const live = (window as unknown as { distlabLive: { received: unknown[]; view?: SystemView } }).distlabLive;
+            const live = (window as unknown as { distlabLive: { count: number; view?: SystemView } }).distlabLive;
             const missedEvents = (live.view?.peers ?? []).reduce((sum, peer) => sum + peer.missedEvents, 0);
-            return { shown: live.received.length, missed: missedEvents };
+            return { shown: live.count, missed: missedEvents };
           });
           process.stderr.write(
             `round ${round + 1}: ${shown} events on the page, ${missed} dropped by the peers before it opened, ` +

@@ -35,7 +35,12 @@ export interface LiveListener {
 }
 
 const MEMBERS_INTERVAL_MS = 2_000;
-const EVENT_BATCH_MS = 100;
+/**
+ * New events go to the pages at most this often, together. Chromium pays for every piece of a stream it reads, in its
+ * network, browser and renderer processes, besides every byte; the page redraws its diagram at most twice a second, so
+ * a quarter of a second is not seen.
+ */
+const EVENT_BATCH_MS = 250;
 /**
  * The view (the system table) is sent at most this often. A busy cluster changes it with every lock, and each change
  * costs the page a layout and a paint; four a second is as fast as anyone reads a table.

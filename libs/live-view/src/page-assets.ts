@@ -126,6 +126,8 @@ const PAGE_STYLE = `
   #diagram-pane { display: flex; flex-direction: column; min-height: 0; padding: 0 8px; }
   #scroller { overflow: auto; flex: 1; position: relative; border-top: 1px solid #ddd; }
   #scroller:focus { outline: 2px solid #005fcc; }
+  /* Each pane is laid out and painted on its own: a cell of the system table that changes lays out nothing else. */
+  #left, #scroller, #step { contain: strict; }
   #step-states td, #step-states th { padding: 1px 4px; }
   #step { overflow: auto; padding: 0 8px; border-top: 2px solid #888; background: #fafafa; }
   table.grid { border-collapse: collapse; width: 100%; margin-bottom: 6px; }

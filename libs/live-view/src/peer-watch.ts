@@ -196,6 +196,8 @@ export class PeerWatch {
         this.options.eventEncoding === 'json-lines'
           ? EventEncoding.EVENT_ENCODING_JSON_LINES
           : EventEncoding.EVENT_ENCODING_MESSAGES,
+      // The page reads the fields; the ShiViz form repeats them in a third of every line's bytes.
+      withoutShiviz: true,
     });
     this.stream = stream;
     return new Promise((resolve) => {

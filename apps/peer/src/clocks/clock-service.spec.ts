@@ -201,6 +201,34 @@ describe('ClockService', () => {
     }
   });
 
+  it('leaves out the shiviz field of each line when asked, and nothing else', async () => {
+    await unaryCall(client(2), 'localEvent', { label: 'a "shiviz" label, with ,"shiviz":" in it' });
+    const logged = readFileSync(join(eventsDir, 'peer-2.jsonl'), 'utf8').trimEnd().split('\n');
+    let text = '';
+    const stream = client(2).watchEvents({
+      afterSequence: '0',
+      batchWindow: { seconds: '0', nanos: 20_000_000 },
+      encoding: EventEncoding.EVENT_ENCODING_JSON_LINES,
+      withoutShiviz: true,
+    });
+    stream.on('data', (response: WatchEventsResponse) => (text += response.jsonLines.toString('utf8')));
+    stream.on('error', () => undefined);
+    for (let waited = 0; waited < 250 && text.split('\n').length <= logged.length; waited += 1)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    stream.cancel();
+    const sent = text.split('\n').slice(0, logged.length);
+    expect(sent.every((line) => !line.includes('"shiviz":"'))).toBe(true);
+    // The same object as the file's line, but for the one field: the label's own "shiviz" text is kept.
+    expect(sent.map((line) => JSON.parse(line) as object)).toEqual(
+      logged.map((line) => {
+        const { shiviz, ...fields } = JSON.parse(line) as { shiviz: string };
+        expect(shiviz).toContain('peer-2');
+        return fields;
+      }),
+    );
+    expect(sent.some((line) => line.includes('with ,\\"shiviz\\":\\" in it'))).toBe(true);
+  });
+
   it('refuses an encoding it does not know', async () => {
     const failed = await new Promise<{ code: number; details: string }>((resolve) => {
       const stream = client(2).watchEvents({ afterSequence: '0', encoding: 7 as EventEncoding });

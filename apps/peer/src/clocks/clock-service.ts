@@ -143,7 +143,7 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
         };
         const stopStreaming =
           encodingOf(request.encoding) === 'json-lines'
-            ? streamEvents(call, { ...options, encoder: jsonLinesEncoder(log) })
+            ? streamEvents(call, { ...options, encoder: jsonLinesEncoder(log, request.withoutShiviz ?? false) })
             : streamEvents(call, { ...options, encoder: messageEncoder(toEvent) });
         const stop = () => {
           stopStreaming();

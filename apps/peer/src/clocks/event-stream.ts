@@ -22,7 +22,7 @@
 
 import type { Event, WatchEventsResponse } from '@distlab/contracts/clock/v1/clock';
 import { Code, StatusError } from '@distlab/grpc-kit';
-import type { EventLog, LoggedEvent } from '../messaging';
+import { lineWithoutShiviz, type EventLog, type LoggedEvent } from '../messaging';
 
 /** Unsent responses of one event each before a watcher counts as too slow. */
 const UNBATCHED_BUFFER_MAX = 1000;
@@ -62,10 +62,10 @@ export function messageEncoder(toEvent: (event: LoggedEvent) => Event): EventEnc
   };
 }
 
-/** As the lines of the log file, in `json_lines`. */
-export function jsonLinesEncoder(log: EventLog): EventEncoder<string> {
+/** As the lines of the log file, in `json_lines`; `withoutShiviz`: each without its `shiviz` field. */
+export function jsonLinesEncoder(log: EventLog, withoutShiviz = false): EventEncoder<string> {
   return {
-    item: (event) => log.lineOf(event),
+    item: withoutShiviz ? (event) => lineWithoutShiviz(log.lineOf(event)) : (event) => log.lineOf(event),
     response: (lines) => ({ event: undefined, events: [], jsonLines: Buffer.from(lines.join('')) }),
   };
 }

@@ -292,6 +292,18 @@ export function formatEventLine(event: LoggedEvent, incarnation: number): string
   );
 }
 
+const SHIVIZ_FIELD = ',"shiviz":"';
+
+/**
+ * A line of formatEventLine without its `shiviz` field, for a watcher that reads the fields (WatchEvents'
+ * `without_shiviz`): the same JSON object otherwise. The field is the line's last, and its text cannot hold the
+ * characters `,"shiviz":"` unescaped, so the last such characters start it.
+ */
+export function lineWithoutShiviz(line: string): string {
+  const start = line.lastIndexOf(SHIVIZ_FIELD);
+  return start < 0 ? line : `${line.slice(0, start)}}\n`;
+}
+
 /** Date.toISOString, remembered for the last millisecond asked: a busy peer logs many events in one. */
 let lastIsoMs = Number.NaN;
 let lastIsoText = '';

@@ -18,6 +18,7 @@ export {
   ForgottenEventsError,
   EVENTS_IN_MEMORY_DEFAULT,
   EVENTS_FILE_MAX_BYTES_DEFAULT,
+  lineWithoutShiviz,
   type EventKindName,
   type LoggedEvent,
 } from './event-log';

@@ -3,6 +3,7 @@ import { parseVector } from '@distlab/clock';
 import { buildDiagram, drawDiagram, type DiagramHandle, type DiagramModel, type TraceEvent } from '@distlab/trace';
 import type { SystemView, WireEvent } from '../wire';
 import { ControlsPanel } from './controls-panel';
+import { EventStore } from './event-store';
 import { byId } from './page-dom';
 import { showMoment } from './step-panel';
 import { followSystemStream } from './system-stream';
@@ -14,18 +15,19 @@ import { SystemTable } from './system-table';
 // rows in view, so an hour-long run stays smooth.
 
 /**
- * Every event received, as the line the bridge sent (the peer's log line): parsed only when it enters the diagram's
- * window. Kept as strings, an hour of events costs the page's garbage collector one object each instead of a dozen.
- * The bridge sends each event once (a reconnecting page resumes after the last batch it got), so none is checked.
+ * Every event received, as the bytes of the lines the bridge sent (the peers' log lines): decoded only when they enter
+ * the diagram's window. The newest 200,000 are kept (some 45 MB), for a look in the console and for the end-to-end
+ * tests; all are counted. The bridge sends each event once (a reconnecting page resumes after the last batch it got),
+ * so none is checked.
  */
-const received: string[] = [];
+const received = new EventStore(200_000);
 /**
  * The diagram's window as trace events, each converted once (its vector clock parsed) when it first enters the window,
  * not at every redraw: at a busy cluster's thousands of events a second, re-parsing the window twice a second was the
  * page's largest cost after parsing the stream itself.
  */
 let windowTraces: TraceEvent[] = [];
-/** How many of `received` have been considered for the window. */
+/** How many of the events received (`received.count`) have been considered for the window. */
 let converted = 0;
 let view: SystemView | undefined;
 let model: DiagramModel = buildDiagram([], 'live');
@@ -35,7 +37,7 @@ let selected: string | undefined;
 let rebuildTimer: number | undefined;
 /**
  * The diagram holds the newest events only: rebuilding its model costs time in proportion to its size, and an hour of
- * heartbeats is hundreds of thousands of events. The page still keeps (and counts) every event it received.
+ * heartbeats is hundreds of thousands of events. The page still counts every event it received.
  */
 const DIAGRAM_WINDOW = 5_000;
 let lastBuildMs = 0;
@@ -45,7 +47,12 @@ const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =
 
 // What the page holds stays reachable, for a look in the console and for the end-to-end tests.
 (window as unknown as { distlabLive: object }).distlabLive = {
-  received,
+  /** Events received since the page opened (or the bridge restarted). */
+  get count() {
+    return received.count;
+  },
+  /** The events held, each the line the bridge sent. */
+  lines: () => received.lines(),
   get view() {
     return view;
   },
@@ -68,25 +75,22 @@ function selectedRow(): number | undefined {
 function rebuild(): void {
   rebuildTimer = undefined;
   const started = performance.now();
-  const from = Math.max(converted, received.length - DIAGRAM_WINDOW);
-  const fresh = received.slice(from).map(toTraceEvent);
-  converted = received.length;
+  const fresh = received.newest(Math.min(DIAGRAM_WINDOW, received.count - converted)).map(toTraceEvent);
+  converted = received.count;
   windowTraces =
     windowTraces.length + fresh.length > DIAGRAM_WINDOW
       ? [...windowTraces.slice(windowTraces.length + fresh.length - DIAGRAM_WINDOW), ...fresh]
       : [...windowTraces, ...fresh];
   model = buildDiagram(windowTraces, 'live');
   byId('window-note').textContent =
-    windowTraces.length < received.length
-      ? `showing the newest ${windowTraces.length} of ${received.length} events`
-      : '';
+    windowTraces.length < received.count ? `showing the newest ${windowTraces.length} of ${received.count} events` : '';
   if (diagram === undefined) diagram = drawDiagram(model, { follow: true, onSelect: (row) => select(row) });
   else diagram.refresh(model);
   lastBuildMs = performance.now() - started;
   const count = byId('event-count');
-  count.textContent = `${received.length} events`;
-  count.dataset['count'] = String(received.length);
-  if (selected !== undefined) showMoment(model, selectedRow(), received.length > DIAGRAM_WINDOW);
+  count.textContent = `${received.count} events`;
+  count.dataset['count'] = String(received.count);
+  if (selected !== undefined) showMoment(model, selectedRow(), received.count > DIAGRAM_WINDOW);
 }
 
 /**
@@ -104,7 +108,7 @@ function select(row: number | undefined): void {
   selected = row === undefined ? undefined : keyOf(model.events[row]);
   byId('follow-state').textContent = row === undefined ? '(live)' : '(stepping: Esc returns to live)';
   diagram?.select(row);
-  showMoment(model, row, received.length > DIAGRAM_WINDOW);
+  showMoment(model, row, received.count > DIAGRAM_WINDOW);
 }
 
 function onKey(key: KeyboardEvent): void {
@@ -130,12 +134,12 @@ function connect(table: SystemTable, controls: ControlsPanel): void {
       table.update(next);
       controls.update(next);
     },
-    onEvents: (lines) => {
-      for (const line of lines) received.push(line);
+    onEvents: (batch, lines) => {
+      received.add(batch, lines);
       scheduleRebuild();
     },
     onReset: () => {
-      received.length = 0;
+      received.clear();
       windowTraces = [];
       converted = 0;
       select(undefined);

@@ -20,6 +20,23 @@ export function make<K extends keyof HTMLElementTagNameMap>(
   return made;
 }
 
+/**
+ * Sets an element's text (or an attribute) only when it differs: writing the same text again still replaces the text
+ * node, and the browser lays out and paints it again. The system table is updated several times a second while most of
+ * its cells stay as they were.
+ */
+export function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+export function setAttribute(element: Element, name: string, value: string): void {
+  if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+}
+
+export function setClass(element: HTMLElement, className: string): void {
+  if (element.className !== className) element.className = className;
+}
+
 /** A button whose accessible name says what it acts on ("Pause peer-3"), not only what it does. */
 export function button(text: string, label: string, onClick: () => void): HTMLButtonElement {
   const made = make('button', text, { type: 'button', 'aria-label': label });

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import type { PeerView, SystemView } from '../wire';
-import { button, byId, make, runControl } from './page-dom';
+import { button, byId, make, runControl, setAttribute, setClass, setText } from './page-dom';
 
 const PEER_COLUMNS = ['Process', 'Health', 'Role', 'Lock', 'Clock offset', 'Faults', 'Actions'];
 
@@ -88,26 +88,34 @@ export class SystemTable {
     this.latest.set(peer.peerId, peer);
     const [name, health, role, lock, clock, faults] = row.cells;
     const life = peer.incarnation !== undefined && peer.incarnation > 1 ? ` (life ${peer.incarnation})` : '';
-    name.replaceChildren(`peer-${peer.peerId}${life}`, make('br'), make('small', peer.address, { class: 'mono' }));
+    if (name.dataset['shown'] !== `${life} ${peer.address}`) {
+      name.dataset['shown'] = `${life} ${peer.address}`;
+      name.replaceChildren(`peer-${peer.peerId}${life}`, make('br'), make('small', peer.address, { class: 'mono' }));
+    }
     const healthText = peer.paused ? 'PAUSED' : peer.health;
-    health.textContent = `${healthText === 'SERVING' ? '●' : '○'} ${healthText}`;
-    health.className = `health-${peer.paused ? 'UNREACHABLE' : peer.health}`;
-    role.textContent = roleText(peer);
-    role.className = peer.leaderId === peer.peerId ? 'leader' : '';
-    lock.textContent = lockText(peer);
-    lock.className = peer.mutex?.state === 'held' ? 'held' : '';
-    clock.textContent =
+    setText(health, `${healthText === 'SERVING' ? '●' : '○'} ${healthText}`);
+    setClass(health, `health-${peer.paused ? 'UNREACHABLE' : peer.health}`);
+    setText(role, roleText(peer));
+    setClass(role, peer.leaderId === peer.peerId ? 'leader' : '');
+    setText(lock, lockText(peer));
+    setClass(lock, peer.mutex?.state === 'held' ? 'held' : '');
+    setText(
+      clock,
       peer.clockOffsetMs === undefined
         ? '?'
-        : `${peer.clockOffsetMs >= 0 ? '+' : ''}${peer.clockOffsetMs.toFixed(1)} ms`;
-    faults.textContent =
-      peer.faults.join('; ') || (peer.error === undefined ? 'none' : `⚠ ${peer.error.split(':')[0]}`);
-    faults.title = peer.error ?? '';
-    if (peer.missedEvents > 0) faults.textContent += `; ⚠ ${peer.missedEvents} events missed (see its log file)`;
-    row.pause.textContent = peer.paused ? 'Resume' : 'Pause';
-    row.pause.setAttribute('aria-label', `${peer.paused ? 'Resume' : 'Pause'} peer-${peer.peerId}`);
-    row.lock.textContent = peer.heldByPage !== undefined ? 'Release' : 'Acquire';
-    row.lock.setAttribute(
+        : `${peer.clockOffsetMs >= 0 ? '+' : ''}${peer.clockOffsetMs.toFixed(1)} ms`,
+    );
+    const faultsText = peer.faults.join('; ') || (peer.error === undefined ? 'none' : `⚠ ${peer.error.split(':')[0]}`);
+    setText(
+      faults,
+      peer.missedEvents > 0 ? `${faultsText}; ⚠ ${peer.missedEvents} events missed (see its log file)` : faultsText,
+    );
+    setAttribute(faults, 'title', peer.error ?? '');
+    setText(row.pause, peer.paused ? 'Resume' : 'Pause');
+    setAttribute(row.pause, 'aria-label', `${peer.paused ? 'Resume' : 'Pause'} peer-${peer.peerId}`);
+    setText(row.lock, peer.heldByPage !== undefined ? 'Release' : 'Acquire');
+    setAttribute(
+      row.lock,
       'aria-label',
       `${peer.heldByPage !== undefined ? 'Release' : 'Acquire'} the lock on peer-${peer.peerId}`,
     );
