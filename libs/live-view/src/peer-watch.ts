@@ -25,9 +25,10 @@ const RECONNECT_DELAY_MS = 500;
 /**
  * The peers send their events in batches gathered over this window by default: one message per event cost a busy
  * peer half as much CPU again as its algorithm (see the peer's event-stream.ts; `npx nx bench live-view -- --unbatched`
- * measures it). The page redraws twice a second, so 50 ms is not seen.
+ * measures it), and each batch costs the bridge a message to decode and a wake-up. The page redraws its diagram at most
+ * twice a second, and the bridge hands it events four times a second, so a fifth of a second is not seen.
  */
-export const EVENT_BATCH_WINDOW_MS = 50;
+export const EVENT_BATCH_WINDOW_MS = 200;
 
 /**
  * How the peers are asked to write their events. As JSON lines by default: the lines their log files have, which the
