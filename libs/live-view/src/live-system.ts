@@ -3,6 +3,7 @@ import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { createClient, unaryCall, type ClientSettings } from '@distlab/grpc-kit';
 import { HealthWatch } from './health-watch';
 import { dropEvents, linesOfChunk, type EventChunk } from './event-chunk';
+import { HeldRuns } from './held-runs';
 import { EVENT_BATCH_WINDOW_MS, failureText, PeerWatch, type EventEncodingName } from './peer-watch';
 import type { BalancerView, HealthText, ProcessView, SystemView } from './wire';
 
@@ -54,13 +55,8 @@ const VIEW_INTERVAL_MS = 250;
  * not per event, so a busy cluster does not cost a write per event per page).
  */
 export class LiveSystem {
-  /** Every event seen, as the JSON line the peer logged (docs/event-log-format.md), in arrival order. */
-  /** Every event seen, in arrival order, as the runs of log lines the peers sent. */
-  private readonly chunks: EventChunk[] = [];
-  /** How many events `chunks` hold. */
-  private kept = 0;
-  /** Events forgotten because more than maxEvents arrived. */
-  forgotten = 0;
+  /** Every event seen, in arrival order, as the runs of log lines the peers sent; the newest maxEvents kept. */
+  private readonly kept: HeldRuns<EventChunk>;
   private readonly peers = new Map<number, PeerWatch>();
   private readonly processHealth = new Map<string, { view: ProcessView; watch: HealthWatch }>();
   private balancerView: BalancerView | undefined;
@@ -74,6 +70,7 @@ export class LiveSystem {
   private readonly balancerClient: BalancerServiceClient | undefined;
 
   constructor(private readonly options: LiveSystemOptions) {
+    this.kept = new HeldRuns(options.maxEvents ?? 1_000_000);
     const quick = { ...options.clientSettings, deadlineMs: 2_000, maxAttempts: 1 };
     this.cluster = createClient(ClusterServiceClient, options.seedPeer, quick);
     this.balancerClient =
@@ -133,38 +130,30 @@ export class LiveSystem {
     };
   }
 
+  /** Events forgotten because more than maxEvents arrived. */
+  get forgotten(): number {
+    return this.kept.forgotten;
+  }
+
   /** How many events were seen since the start, forgotten ones included. */
   get eventsSeen(): number {
-    return this.forgotten + this.kept;
+    return this.kept.count;
   }
 
   /** The events kept from place `from` on (counted as eventsSeen counts), in runs. */
   chunksFrom(from: number): EventChunk[] {
-    return dropEvents(this.chunks, from - this.forgotten);
+    return dropEvents(this.kept.runs, from - this.kept.forgotten);
   }
 
   /** Every event kept, one JSON line each: for tests and /api/events, not for the stream. */
   get events(): string[] {
-    return this.chunks.flatMap(linesOfChunk);
+    return this.kept.runs.flatMap(linesOfChunk);
   }
 
   private addEvents(chunks: readonly EventChunk[]): void {
     for (const chunk of chunks) {
-      this.chunks.push(chunk);
-      this.kept += chunk.count;
+      this.kept.add(chunk);
       this.pending.push(chunk);
-    }
-    // The oldest runs go, a tenth of the events at a time: dropping some for every new one would cost the bridge more
-    // than everything else it does.
-    const maxEvents = this.options.maxEvents ?? 1_000_000;
-    if (this.kept > maxEvents) {
-      let dropped = 0;
-      let runs = 0;
-      for (; runs < this.chunks.length - 1 && this.kept - dropped > maxEvents - Math.floor(maxEvents / 10); runs += 1)
-        dropped += this.chunks[runs].count;
-      this.chunks.splice(0, runs);
-      this.kept -= dropped;
-      this.forgotten += dropped;
     }
     this.batchTimer ??= setTimeout(() => {
       this.batchTimer = undefined;

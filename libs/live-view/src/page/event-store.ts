@@ -1,66 +1,62 @@
 /// <reference lib="dom" />
+import { HeldRuns } from '../held-runs';
 
 const NEWLINE = 0x0a;
 
 /**
- * The events the page holds, as the bytes the bridge sent: one piece per batch of whole lines (each event the peer's
+ * The events the page holds, as the bytes the bridge sent: one run per batch of whole lines (each event the peer's
  * log line, ending in a newline), not a string per event. A busy cluster sends the page some fifteen thousand events a
  * second; decoding and splitting every one cost the browser more than drawing the diagram, which only ever reads the
  * newest few thousand. So a line is decoded only when it is asked for (`newest`, `lines`), and a batch costs the page
  * one copy and a count of its newlines.
  *
- * It holds at most `maxHeld` events (the oldest batches go first, a tenth of them at a time) and counts every one it
- * was given, so an hour of a busy cluster does not fill the browser's memory.
+ * It holds at most `maxHeld` events (HeldRuns: the oldest batches go first) and counts every one it was given, so an
+ * hour of a busy cluster does not fill the browser's memory.
  */
 export class EventStore {
-  private pieces: Uint8Array[] = [];
-  private pieceLines: number[] = [];
-  private decoder = new TextDecoder();
-  /** Events held now. */
-  held = 0;
-  /** Events given and no longer held. */
-  forgotten = 0;
+  private readonly runs: HeldRuns<{ readonly bytes: Uint8Array; readonly count: number }>;
+  private readonly decoder = new TextDecoder();
 
-  constructor(private readonly maxHeld: number) {}
+  constructor(maxHeld: number) {
+    this.runs = new HeldRuns(maxHeld);
+  }
+
+  /** Events held now. */
+  get held(): number {
+    return this.runs.held;
+  }
+
+  /** Events given and no longer held. */
+  get forgotten(): number {
+    return this.runs.forgotten;
+  }
 
   /** Every event given since the start (or the last clear), held or not. */
   get count(): number {
-    return this.forgotten + this.held;
+    return this.runs.count;
   }
 
   /** Adds a batch: whole lines, `lines` of them. */
   add(batch: Uint8Array, lines: number): void {
-    if (lines === 0) return;
-    this.pieces.push(batch);
-    this.pieceLines.push(lines);
-    this.held += lines;
-    if (this.held <= this.maxHeld) return;
-    let drop = 0;
-    let dropped = 0;
-    const keep = this.maxHeld - Math.floor(this.maxHeld / 10);
-    for (; drop < this.pieces.length - 1 && this.held - dropped > keep; drop += 1) dropped += this.pieceLines[drop];
-    this.pieces.splice(0, drop);
-    this.pieceLines.splice(0, drop);
-    this.held -= dropped;
-    this.forgotten += dropped;
+    if (lines > 0) this.runs.add({ bytes: batch, count: lines });
   }
 
   /** The newest `wanted` events held (fewer when fewer are held), oldest first, each its line without the newline. */
   newest(wanted: number): string[] {
     const texts: string[] = [];
     let remaining = Math.min(wanted, this.held);
-    for (let index = this.pieces.length - 1; index >= 0 && remaining > 0; index -= 1) {
-      const piece = this.pieces[index];
-      const lines = this.pieceLines[index];
-      if (lines <= remaining) {
-        texts.push(this.decoder.decode(piece));
-        remaining -= lines;
+    const runs = this.runs.runs;
+    for (let index = runs.length - 1; index >= 0 && remaining > 0; index -= 1) {
+      const { bytes, count } = runs[index];
+      if (count <= remaining) {
+        texts.push(this.decoder.decode(bytes));
+        remaining -= count;
         continue;
       }
-      // The last `remaining` lines of this piece: after the newline that ends the line before them.
-      let start = piece.length - 1;
-      for (let found = 0; found < remaining; found += 1) start = piece.lastIndexOf(NEWLINE, start - 1);
-      texts.push(this.decoder.decode(piece.subarray(start + 1)));
+      // The last `remaining` lines of this run: after the newline that ends the line before them.
+      let start = bytes.length - 1;
+      for (let found = 0; found < remaining; found += 1) start = bytes.lastIndexOf(NEWLINE, start - 1);
+      texts.push(this.decoder.decode(bytes.subarray(start + 1)));
       remaining = 0;
     }
     return texts.reverse().flatMap(splitLines);
@@ -72,10 +68,7 @@ export class EventStore {
   }
 
   clear(): void {
-    this.pieces = [];
-    this.pieceLines = [];
-    this.held = 0;
-    this.forgotten = 0;
+    this.runs.clear();
   }
 }
 
