@@ -4,7 +4,7 @@
 // reader of the page's stream):
 //   (1) mutex acquire+release through peer 1 on a Session, uncontended: p50 of the acquire, after a warm-up;
 //   (2) critical-section entries per second with all five peers contending (one Session client each), and the CPU each
-//       part used per entry: the peers, the bridge, the browser (all of Chromium's processes);
+//       part used per entry: the peers, the bridge, the browser (all of Chromium's processes; and its renderers apart);
 //   (3) the CPU each part uses per second with the cluster at rest (nothing but its heartbeats), the view open or not.
 // Phases alternate (without, with, without, with, ...) so that drift of a shared machine falls on both sides; the
 // table gives each phase, the ratio of the medians, and the noise: how far apart the phases without the view were.
@@ -47,6 +47,7 @@ interface Phase {
   peersCpuPerEntryMs: number;
   bridgeCpuPerEntryMs: number | undefined;
   browserCpuPerEntryMs: number | undefined;
+  rendererCpuPerEntryMs: number | undefined;
   /** CPU ms per second at rest. */
   rest: CpuUse;
 }
@@ -147,7 +148,18 @@ interface CpuUse {
   peers: number;
   bridge: number | undefined;
   browser: number | undefined;
+  /** Of the browser's: its renderer processes (the page's script, layout and paint, and its reading of the stream). */
+  renderer: number | undefined;
 }
+
+/** Chromium's renderer processes: Chromium writes its arguments into one space-separated command line. */
+const isRenderer = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+  } catch {
+    return false; // Gone meanwhile.
+  }
+};
 
 /** Runs `phase`, reading the CPU of the peers and of `others` (the bridge first, then the browser's processes). */
 async function cpuDuring<T>(
@@ -160,10 +172,15 @@ async function cpuDuring<T>(
   const value = await phase();
   const elapsedMs = performance.now() - started;
   const othersMs = others.map((pid, index) => (cpuTimeMs(pid) ?? before.others[index]) - before.others[index]);
+  const browserMs = othersMs.slice(1);
   const used = {
     peers: cpuTimeMsOf(cluster.pids)! - before.peers,
     bridge: others.length > 0 ? othersMs[0] : undefined,
-    browser: others.length > 1 ? othersMs.slice(1).reduce((a, b) => a + b, 0) : undefined,
+    browser: others.length > 1 ? browserMs.reduce((a, b) => a + b, 0) : undefined,
+    renderer:
+      others.length > 1
+        ? browserMs.reduce((sum, ms, index) => sum + (isRenderer(others[index + 1]) ? ms : 0), 0)
+        : undefined,
   };
   return { value, elapsedMs, used };
 }
@@ -173,6 +190,7 @@ const per = (used: CpuUse, by: number): CpuUse => ({
   peers: used.peers / by,
   bridge: used.bridge === undefined ? undefined : used.bridge / by,
   browser: used.browser === undefined ? undefined : used.browser / by,
+  renderer: used.renderer === undefined ? undefined : used.renderer / by,
 });
 
 async function measure(cluster: PeerCluster, name: string, others: () => number[]): Promise<Phase> {
@@ -191,6 +209,7 @@ async function measure(cluster: PeerCluster, name: string, others: () => number[
     peersCpuPerEntryMs: perEntry.peers,
     bridgeCpuPerEntryMs: perEntry.bridge,
     browserCpuPerEntryMs: perEntry.browser,
+    rendererCpuPerEntryMs: perEntry.renderer,
     rest: per(rest.used, rest.elapsedMs / 1000),
   };
 }
@@ -270,6 +289,7 @@ async function main(): Promise<void> {
           'CPU ms/entry: peers',
           'bridge',
           'browser',
+          'of which renderer',
           'at rest, CPU ms/s: peers',
           'bridge',
           'browser',
@@ -282,6 +302,7 @@ async function main(): Promise<void> {
             ms(phase.peersCpuPerEntryMs),
             ms(phase.bridgeCpuPerEntryMs),
             ms(phase.browserCpuPerEntryMs),
+            ms(phase.rendererCpuPerEntryMs),
             perSecond(phase.rest.peers),
             perSecond(phase.rest.bridge),
             perSecond(phase.rest.browser),
@@ -293,6 +314,7 @@ async function main(): Promise<void> {
             ratio((phase) => phase.peersCpuPerEntryMs).toFixed(3),
             '',
             '',
+            '',
             ratio((phase) => phase.rest.peers).toFixed(3),
             '',
             '',
@@ -302,6 +324,7 @@ async function main(): Promise<void> {
             spread((phase) => phase.p50Ms).toFixed(3),
             spread((phase) => phase.entriesPerSecond).toFixed(3),
             spread((phase) => phase.peersCpuPerEntryMs).toFixed(3),
+            '',
             '',
             '',
             spread((phase) => phase.rest.peers).toFixed(3),
