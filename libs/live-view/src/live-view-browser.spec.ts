@@ -89,17 +89,19 @@ browserTest(
     await until(page, 'the page to say the leader is paused', async () =>
       (await page.locator(`#peers tr[data-peer="${oldLeader}"] td:nth-child(2)`).textContent())!.includes('PAUSED'),
     );
+    // A new leader runs elections of its own while lower peers still call theirs ("electing…"): wait until it settles.
+    // (The paused old leader still says it leads: it has heard nothing since.)
     let newLeader = 0;
     await until(page, 'a new leader in the table', async () => {
       const leaders = ((await systemOf(page))?.peers ?? [])
         .filter((peer) => peer.peerId !== oldLeader && peer.leaderId === peer.peerId)
         .map((peer) => peer.peerId);
       newLeader = leaders[0] ?? 0;
-      return (
-        leaders.length === 1 && (await page.locator(`#peers tr[data-peer="${newLeader}"] td.leader`).count()) === 1
-      );
+      const marked = await page
+        .locator(`#peers tr[data-peer="${newLeader}"] td.leader`)
+        .evaluateAll((cells) => cells.map((cell) => cell.textContent ?? ''));
+      return leaders.length === 1 && marked.length === 1 && marked[0].startsWith('★ leader');
     });
-    expect(await page.locator(`#peers tr[data-peer="${newLeader}"] td.leader`).textContent()).toContain('★ leader');
     const leaderRow = async () =>
       page.evaluate((leader) => {
         const model = (

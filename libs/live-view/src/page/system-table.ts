@@ -96,7 +96,8 @@ export class SystemTable {
     setText(health, `${healthText === 'SERVING' ? '●' : '○'} ${healthText}`);
     setClass(health, `health-${peer.paused ? 'UNREACHABLE' : peer.health}`);
     setText(role, roleText(peer));
-    setClass(role, peer.leaderId === peer.peerId ? 'leader' : '');
+    // Marked as the leader only when settled: a leader that answers a lower peer's election runs one of its own first.
+    setClass(role, peer.leaderId === peer.peerId && !peer.electionRunning ? 'leader' : '');
     setText(lock, lockText(peer));
     setClass(lock, peer.mutex?.state === 'held' ? 'held' : '');
     setText(
