@@ -8,9 +8,10 @@ import { readEventLogs } from '@distlab/trace';
 
 // The live view keeps up: `distlab up --ui` with five peers, the page open in headless Chromium, and three runs of
 // `distlab demo ricart-agrawala` (each 15 critical sections, contended, with their Requests and Replies, over the
-// peers' steady election heartbeats). Afterwards every event in the peers' own log files has reached the page, with
-// the same stamps, and the page holds each peer life's sequence without a gap or a repeat: no event was dropped. The
-// page then runs the demo itself (PASS, with the checkers' words) and kills a peer through the supervisor.
+// peers' steady election heartbeats). Afterwards the page reads every event of the peers' own log files from the
+// bridge, with the same stamps, each peer life's sequence without a gap or a repeat (no event was dropped), and its
+// diagram has caught up with all of them. The page then runs the demo itself (PASS, with the checkers' words) and
+// kills a peer through the supervisor.
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -39,7 +40,7 @@ interface PageEvent {
 
 const browserTest = haveChromium ? it : it.skip;
 browserTest(
-  `the page receives every event of a Ricart–Agrawala load, none dropped${haveChromium ? '' : ` (skipped: no ${CHROMIUM}; .ci/run installs Debian's chromium)`}`,
+  `the page reads every event of a Ricart–Agrawala load, none dropped, and its diagram catches up${haveChromium ? '' : ` (skipped: no ${CHROMIUM}; .ci/run installs Debian's chromium)`}`,
   async () => {
     const base = await freePortRange(40);
     const dir = mkdtempSync(join(tmpdir(), 'distlab-live-load-'));
@@ -75,10 +76,12 @@ browserTest(
     expect(logged.filter((event) => event.algorithm === 'ricart-agrawala').length).toBeGreaterThan(3 * 15 * 8);
     const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =>
       `${event.peer}/${event.incarnation}/${event.sequence}`;
-    // The page keeps each event as the line it received (the newest 200,000; this run has far fewer), and counts them.
+    // The page draws the newest events, and reads any of them from the bridge as the lines the peers sent.
     const received = async () =>
       (
-        await page.evaluate(() => (window as unknown as { distlabLive: { lines(): string[] } }).distlabLive.lines())
+        await page.evaluate(() =>
+          (window as unknown as { distlabLive: { lines(): Promise<string[]> } }).distlabLive.lines(),
+        )
       ).map((line) => JSON.parse(line) as PageEvent);
     let onPage = new Map<string, PageEvent>();
     const deadline = Date.now() + WAIT_MS;
@@ -100,9 +103,13 @@ browserTest(
     // Each life's events on the page run 1, 2, 3, … with no gap and no repeat.
     const all = await received();
     expect(new Set(all.map(keyOf)).size).toBe(all.length);
-    expect(await page.evaluate(() => (window as unknown as { distlabLive: { count: number } }).distlabLive.count)).toBe(
-      all.length,
-    );
+    // And the diagram caught up with them: the page has taken every one of them into account.
+    const drawnUpTo = () =>
+      page.evaluate(() => (window as unknown as { distlabLive: { count: number } }).distlabLive.count);
+    for (const drawnBy = Date.now() + WAIT_MS; (await drawnUpTo()) < all.length && Date.now() < drawnBy;)
+      await page.waitForTimeout(250);
+    expect(await drawnUpTo()).toBeGreaterThanOrEqual(all.length);
+    expect(Number(await page.locator('#event-count').getAttribute('data-count'))).toBeGreaterThanOrEqual(all.length);
     const lives = new Map<string, number[]>();
     for (const event of all)
       lives.set(`${event.peer}/${event.incarnation}`, [

@@ -1,7 +1,7 @@
 // What the live view costs the system it watches: five real peer processes on loopback, measured in alternating
 // phases without the view and with it (the bridge as a process of its own, as `distlab ui` runs it, following every
 // peer's WatchEvents, health and state; and the page open in headless Chromium when /usr/bin/chromium exists, else a
-// reader of the page's stream):
+// reader of the page's stream, which tells the page only the state and how many events there are):
 //   (1) mutex acquire+release through peer 1 on a Session, uncontended: p50 of the acquire, after a warm-up;
 //   (2) critical-section entries per second with all five peers contending (one Session client each), and the CPU each
 //       part used per entry: the peers, the bridge, the browser (all of Chromium's processes; and its renderers apart);
@@ -216,7 +216,7 @@ async function measure(cluster: PeerCluster, name: string, others: () => number[
 
 async function main(): Promise<void> {
   const cluster = await PeerCluster.start({ size: PEERS });
-  // --reader: a stream reader instead of the page, to tell the bridge's cost from the browser's.
+  // --reader: a reader of the stream instead of the page (no events read), to tell the bridge's cost from the page's.
   const browser: Browser | undefined =
     existsSync(CHROMIUM) && !process.argv.includes('--reader')
       ? await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] })
@@ -248,15 +248,23 @@ async function main(): Promise<void> {
         const label = `with the view (${browser ? 'Chromium page' : 'stream reader'})`;
         phases.push(await measure(cluster, label, () => [bridge.child.pid!, ...(browser ? browserRoot() : [])]));
         if (page !== undefined) {
-          // The page kept up if, once the load stops, it holds every event the peers logged, but for those a peer had
-          // already dropped from memory when the view opened (the peers keep the newest; the view counts the rest as
-          // missed, and the log files have them).
+          // The view kept up if, once the load stops, the page can read every event the peers logged, each once, but
+          // for those a peer had already dropped from memory when the view opened (the peers keep the newest; the view
+          // counts the rest as missed, and the log files have them).
           await caughtUp(page);
           const logged = readEventLogs(cluster.eventsDir).length;
-          const { shown, missed } = await page.evaluate(() => {
-            const live = (window as unknown as { distlabLive: { count: number; view?: SystemView } }).distlabLive;
+          const { shown, missed } = await page.evaluate(async () => {
+            const live = (window as unknown as { distlabLive: { lines(): Promise<string[]>; view?: SystemView } })
+              .distlabLive;
             const missedEvents = (live.view?.peers ?? []).reduce((sum, peer) => sum + peer.missedEvents, 0);
-            return { shown: live.count, missed: missedEvents };
+            // Each event once: its peer, life and sequence.
+            const keys = new Set(
+              (await live.lines()).map((line) => {
+                const event = JSON.parse(line) as { peer: number; incarnation: number; sequence: number };
+                return `${event.peer}/${event.incarnation}/${event.sequence}`;
+              }),
+            );
+            return { shown: keys.size, missed: missedEvents };
           });
           process.stderr.write(
             `round ${round + 1}: ${shown} events on the page, ${missed} dropped by the peers before it opened, ` +

@@ -6,7 +6,6 @@ import { Code, codeName, isServiceError, StatusError } from '@distlab/grpc-kit';
 import { Controls, type ControlOptions } from './controls';
 import { LiveSystem, type LiveSystemOptions } from './live-system';
 import { pageHtml, pageScript } from './page-assets';
-import { dropEvents, type EventChunk } from './event-chunk';
 
 export interface LiveViewOptions extends LiveSystemOptions, Omit<ControlOptions, 'clientSettings'> {
   /** The interface to listen on: loopback unless `allowRemote`. */
@@ -29,7 +28,8 @@ export interface LiveView {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const BODY_MAX_BYTES = 16_384;
-const EVENTS_PER_MESSAGE = 2_000;
+/** The most events one read of `/api/events` returns: the page's diagram window is 5,000. */
+const EVENTS_PER_READ_MAX = 10_000;
 const COOKIE = 'distlab_ui';
 
 /**
@@ -63,9 +63,10 @@ function httpStatusOf(code: Code): number {
 }
 
 /**
- * Starts the live view: a small HTTP server (node:http, no framework) that serves the page, streams the system to it
- * as JSON lines (`/api/stream`: every event of the run, then each new batch, and the system's state when it changes),
- * and runs its controls as POST requests (`/api/control/<name>`, JSON in and out). It refuses to listen
+ * Starts the live view: a small HTTP server (node:http, no framework) that serves the page, streams the system's state
+ * to it as JSON lines (`/api/stream`: the state when it changes, and how many events there are), hands it the events
+ * it draws (`/api/events`: a range of the run, by number) and runs its controls as POST requests
+ * (`/api/control/<name>`, JSON in and out). It refuses to listen
  * beyond loopback unless told, answers only requests addressed to a loopback name (a web page elsewhere cannot reach it
  * through DNS rebinding), and takes controls only as JSON (which a form on another site cannot send).
  */
@@ -125,13 +126,11 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
       response.writeHead(200, { ...headers, 'content-type': 'text/javascript; charset=utf-8' });
       response.end(script);
     } else if (request.method === 'GET' && url.pathname === '/api/stream') {
-      openStream(response, url.searchParams.get('after') ?? '');
+      openStream(response);
     } else if (request.method === 'GET' && url.pathname === '/api/view') {
       sendJson(response, 200, viewOf());
     } else if (request.method === 'GET' && url.pathname === '/api/events') {
-      // The lines are JSON already: written into the array as they are.
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      response.end(`{"forgotten":${system.forgotten},"events":[${system.events.join(',')}]}`);
+      sendEvents(response, url.searchParams);
     } else if (request.method === 'POST' && url.pathname.startsWith('/api/control/')) {
       const input = await readJson(request);
       sendJson(response, 200, await controls.run(url.pathname.slice('/api/control/'.length), input));
@@ -148,57 +147,26 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
     });
 
   /**
-   * The stream of one page (`/api/stream`), JSON lines: `{"view": …}` whenever the system changes, `{"reset": why}` when
-   * the page must start again, and batches of events, each `{"events": N, "id": "<run>:<count>"}` followed by N lines,
-   * the peers' log lines as they sent them. Why not server-sent events: an EventSource parses every line and dispatches
-   * a message per batch in the browser, where fetch() hands the page the bytes in large chunks (the browser's CPU per
-   * critical section in `npx nx bench live-view` fell by about half), and server-sent events need a `data:` prefix
-   * on every line, where this way the bridge writes the peers' bytes without touching them.
+   * The stream of one page (`/api/stream`), JSON lines: `{"view": …}` whenever the system changes (at most four times a
+   * second), and `{"events": {"run", "seen", "forgotten"}}` when new events arrived (as often): how many there are,
+   * forgotten ones included, and this bridge's life (a page that sees another run, after a restart, starts again).
    *
-   * `id` counts the events sent since this bridge started, forgotten ones included: a page whose connection broke
-   * comes back with `?after=<id of the last whole batch it got>` and gets exactly the events after it, so it keeps each
-   * event once without checking any. A page that comes back to another run (the bridge restarted) is told to reset.
+   * The stream does not carry the events. A busy cluster logs some fifteen thousand a second, and the page draws the
+   * newest few thousand at most once or twice a second: sent them all, Chromium paid for every byte in its network,
+   * browser and renderer processes, on the cores the peers need (`npx nx bench live-view`). The page reads what it
+   * draws from `/api/events` when it redraws.
    */
-  function openStream(response: ServerResponse, after: string): void {
+  function openStream(response: ServerResponse): void {
     response.writeHead(200, {
       'content-type': 'application/x-ndjson; charset=utf-8',
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
     });
     const record = (value: unknown) => response.write(`${JSON.stringify(value)}\n`);
-    const resumed = resumePoint(after);
-    if (resumed === undefined && after !== '') record({ reset: 'the view restarted' });
-    /** The events this page has, counted as the ids count them. */
-    let sent = resumed ?? system.forgotten;
-    const sendEvents = (chunks: readonly EventChunk[]) => {
-      const count = chunks.reduce((sum, chunk) => sum + chunk.count, 0);
-      if (count === 0) return;
-      sent += count;
-      response.cork();
-      record({ events: count, id: `${run}:${sent}` });
-      for (const chunk of chunks) response.write(chunk.bytes);
-      process.nextTick(() => response.uncork());
-    };
+    const eventsSeen = (seen: number) => record({ events: { run, seen, forgotten: system.forgotten } });
     record({ view: viewOf() });
-    // The run so far (after what the page has), in batches of about EVENTS_PER_MESSAGE, then each batch as it comes.
-    let batch: EventChunk[] = [];
-    let batched = 0;
-    for (const chunk of system.chunksFrom(sent)) {
-      batch.push(chunk);
-      batched += chunk.count;
-      if (batched < EVENTS_PER_MESSAGE) continue;
-      sendEvents(batch);
-      batch = [];
-      batched = 0;
-    }
-    sendEvents(batch);
-    const unsubscribe = system.subscribe({
-      // A batch may begin with events the replay above already sent: they were kept before they were handed on.
-      onEvents: (chunks, firstIndex) => {
-        sendEvents(firstIndex >= sent ? chunks : dropEvents(chunks, sent - firstIndex));
-      },
-      onViewChanged: () => record({ view: viewOf() }),
-    });
+    eventsSeen(system.eventsSeen);
+    const unsubscribe = system.subscribe({ onEventsSeen: eventsSeen, onViewChanged: () => record({ view: viewOf() }) });
     const keepAlive = setInterval(() => response.write('\n'), 15_000);
     streams.add(response);
     response.on('close', () => {
@@ -208,13 +176,31 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
     });
   }
 
-  /** Where a page that comes back with `?after=` goes on; undefined when it must start again. */
-  function resumePoint(lastId: string): number | undefined {
-    const [idRun, count] = lastId.split(':');
-    const after = Number(count);
-    const total = system.eventsSeen;
-    const valid = idRun === run && Number.isSafeInteger(after) && after >= system.forgotten && after <= total;
-    return valid ? after : undefined;
+  /**
+   * `/api/events?from=<number>&limit=<count>`: JSON lines, first `{"run", "first", "count", "seen"}`, then `count`
+   * events from number `first` on, each the peer's log line as the peer sent it (without its `shiviz` field). Events
+   * are numbered from 0 in the order the bridge got them; `first` is later than `from` when those were forgotten (the
+   * bridge keeps the newest million). At most 10,000 a read (`limit`, 5,000 if not given).
+   */
+  function sendEvents(response: ServerResponse, query: URLSearchParams): void {
+    const from = wholeNumber(query.get('from') ?? '', 'from', 'the number of the first event wanted (0 for the first)');
+    const limit = wholeNumber(query.get('limit') ?? '5000', 'limit', `how many events, 1 to ${EVENTS_PER_READ_MAX}`);
+    if (limit < 1 || limit > EVENTS_PER_READ_MAX)
+      throw new StatusError(Code.OUT_OF_RANGE, `limit is how many events, 1 to ${EVENTS_PER_READ_MAX}; not ${limit}`);
+    const seen = system.eventsSeen;
+    if (from > seen)
+      throw new StatusError(Code.OUT_OF_RANGE, `from ${from} is past the ${seen} events this view has seen`);
+    const { first, chunks } = system.eventsFrom(from, limit);
+    const count = chunks.reduce((sum, chunk) => sum + chunk.count, 0);
+    response.writeHead(200, {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    response.cork();
+    response.write(`${JSON.stringify({ run, first, count, seen })}\n`);
+    for (const chunk of chunks) response.write(chunk.bytes);
+    response.end();
   }
 
   server.listen(options.port ?? 0, host);
@@ -234,6 +220,14 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A query parameter that must be a whole number (0 or more), or INVALID_ARGUMENT saying what it is. */
+function wholeNumber(text: string, name: string, meaning: string): number {
+  const value = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  if (Number.isNaN(value))
+    throw new StatusError(Code.INVALID_ARGUMENT, `${name} is ${meaning}; not ${JSON.stringify(text.slice(0, 40))}`);
+  return value;
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

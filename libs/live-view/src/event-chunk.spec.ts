@@ -1,4 +1,14 @@
-import { countLines, dropEvents, dropLines, eachLine, lastLineStart, linesOfChunk, sequenceAt } from './event-chunk';
+import {
+  countLines,
+  dropEvents,
+  dropLines,
+  eachLine,
+  keepLines,
+  lastLineStart,
+  linesOfChunk,
+  sequenceAt,
+  takeEvents,
+} from './event-chunk';
 
 // What the bridge reads of a run of event lines: its ends, its count, and where to cut it.
 
@@ -32,6 +42,13 @@ describe('a run of event lines', () => {
     expect(sequences(dropEvents(chunks, 3))).toEqual([4, 5]);
     expect(sequences(dropEvents(chunks, 4))).toEqual([5]);
     expect(dropEvents(chunks, 5)).toEqual([]);
+    expect(linesOfChunk(keepLines(chunk, 1))).toEqual([line(1).trimEnd()]);
+    expect(sequences(takeEvents(chunks, 0))).toEqual([]);
+    expect(sequences(takeEvents(chunks, 2))).toEqual([1, 2]);
+    expect(sequences(takeEvents(chunks, 3))).toEqual([1, 2, 3]);
+    expect(sequences(takeEvents(chunks, 4))).toEqual([1, 2, 3, 4]);
+    expect(sequences(takeEvents(chunks, 9))).toEqual([1, 2, 3, 4, 5]);
+    expect(sequences(takeEvents(dropEvents(chunks, 2), 2))).toEqual([3, 4]);
   });
 
   it('splits into lines, each with its own sequence, a label with a newline escaped inside it included', () => {

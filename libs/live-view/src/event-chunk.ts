@@ -68,6 +68,25 @@ export function dropEvents(chunks: readonly EventChunk[], events: number): Event
   return kept;
 }
 
+/** The chunk's first `lines` lines (sharing its memory). */
+export function keepLines(chunk: EventChunk, lines: number): EventChunk {
+  let end = 0;
+  for (let kept = 0; kept < lines; kept += 1) end = chunk.bytes.indexOf(NEWLINE, end) + 1;
+  return { bytes: chunk.bytes.subarray(0, end), count: lines };
+}
+
+/** The runs' first `events` events. */
+export function takeEvents(chunks: readonly EventChunk[], events: number): EventChunk[] {
+  const taken: EventChunk[] = [];
+  let count = 0;
+  for (const chunk of chunks) {
+    if (count >= events) break;
+    taken.push(count + chunk.count <= events ? chunk : keepLines(chunk, events - count));
+    count += taken[taken.length - 1].count;
+  }
+  return taken;
+}
+
 /** The lines of a chunk, without their newlines: for the rare reader that wants them one by one. */
 export function linesOfChunk(chunk: EventChunk): string[] {
   if (chunk.count === 0) return [];

@@ -1,10 +1,8 @@
 /**
  * Runs of events as they arrived (a run: a batch of event lines and how many it holds), the newest kept up to a bound
- * and every one counted. The bridge keeps the run so far for pages that open later (LiveSystem); the page keeps what it
- * received (page/event-store.ts). Past the bound the oldest runs go, a tenth of the bound at a time: dropping some for
- * every new run would cost more than everything else the keeper does. The newest run always stays.
- *
- * No Node or DOM names here: the page's bundle and the bridge both use it.
+ * and every one counted: the bridge keeps the run so far for the pages to read (LiveSystem). Past the bound the oldest
+ * runs go, a tenth of the bound at a time: dropping some for every new run would cost more than everything else the
+ * keeper does. The newest run always stays.
  */
 export class HeldRuns<Run extends { readonly count: number }> {
   private kept: Run[] = [];

@@ -2,7 +2,7 @@ import { BackendHealth, BalancerServiceClient, Strategy } from '@distlab/contrac
 import { ClusterServiceClient } from '@distlab/contracts/cluster/v1/cluster';
 import { createClient, unaryCall, type ClientSettings } from '@distlab/grpc-kit';
 import { HealthWatch } from './health-watch';
-import { dropEvents, linesOfChunk, type EventChunk } from './event-chunk';
+import { dropEvents, linesOfChunk, takeEvents, type EventChunk } from './event-chunk';
 import { HeldRuns } from './held-runs';
 import { EVENT_BATCH_WINDOW_MS, failureText, PeerWatch, type EventEncodingName } from './peer-watch';
 import type { BalancerView, HealthText, ProcessView, SystemView } from './wire';
@@ -28,20 +28,19 @@ export interface LiveSystemOptions {
   maxEvents?: number;
 }
 
-/** What a page connection hears: each batch of new events, and that the system's view changed. */
+/** What a page connection hears: that new events arrived (how many there are now), and that the view changed. */
 export interface LiveListener {
-  /** `firstIndex`: the first event's place among all events since the start, forgotten ones included. */
-  onEvents(chunks: readonly EventChunk[], firstIndex: number): void;
+  /** `seen`: every event since the start, forgotten ones included (eventsSeen). */
+  onEventsSeen(seen: number): void;
   onViewChanged(): void;
 }
 
 const MEMBERS_INTERVAL_MS = 2_000;
 /**
- * New events go to the pages at most this often, together. Chromium pays for every piece of a stream it reads, in its
- * network, browser and renderer processes, besides every byte; the page redraws its diagram at most twice a second, so
- * a quarter of a second is not seen.
+ * The pages hear of new events at most this often: the page redraws its diagram at most twice a second, so a quarter
+ * of a second is not seen.
  */
-const EVENT_BATCH_MS = 250;
+const EVENT_NOTICE_MS = 250;
 /**
  * The view (the system table) is sent at most this often. A busy cluster changes it with every lock, and each change
  * costs the page a layout and a paint; four a second is as fast as anyone reads a table.
@@ -50,9 +49,9 @@ const VIEW_INTERVAL_MS = 250;
 
 /**
  * The running system as the live view watches it: every member peer (found through the seed peer and kept up to date
- * as members come and go), the balancer and its backends. It keeps every event it has seen, in arrival order, so a
- * page that opens late still gets the whole run, and hands new ones to the listeners in batches (one write per batch,
- * not per event, so a busy cluster does not cost a write per event per page).
+ * as members come and go), the balancer and its backends. It keeps every event it has seen (the newest maxEvents), in
+ * arrival order, numbered from the first: a page reads the ones it draws by their numbers (eventsFrom), and hears how
+ * many there are now at most four times a second.
  */
 export class LiveSystem {
   /** Every event seen, in arrival order, as the runs of log lines the peers sent; the newest maxEvents kept. */
@@ -61,8 +60,7 @@ export class LiveSystem {
   private readonly processHealth = new Map<string, { view: ProcessView; watch: HealthWatch }>();
   private balancerView: BalancerView | undefined;
   private readonly listeners = new Set<LiveListener>();
-  private pending: EventChunk[] = [];
-  private batchTimer: NodeJS.Timeout | undefined;
+  private noticeTimer: NodeJS.Timeout | undefined;
   private viewTimer: NodeJS.Timeout | undefined;
   private membersTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -86,7 +84,7 @@ export class LiveSystem {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.batchTimer);
+    clearTimeout(this.noticeTimer);
     clearTimeout(this.viewTimer);
     clearTimeout(this.membersTimer);
     for (const peer of this.peers.values()) peer.stop();
@@ -140,29 +138,34 @@ export class LiveSystem {
     return this.kept.count;
   }
 
-  /** The events kept from place `from` on (counted as eventsSeen counts), in runs. */
-  chunksFrom(from: number): EventChunk[] {
-    return dropEvents(this.kept.runs, from - this.kept.forgotten);
+  /**
+   * At most `most` events from place `from` on (counted as eventsSeen counts), in runs, and the place of the first:
+   * later than `from` when those were forgotten.
+   */
+  eventsFrom(from: number, most: number): { first: number; chunks: EventChunk[] } {
+    const runs = this.kept.runs;
+    const first = Math.max(from, this.kept.forgotten);
+    // The run that holds event `first`, looked for from the newest back: pages read the newest.
+    let index = runs.length;
+    let start = this.kept.count;
+    while (index > 0 && start > first) {
+      index -= 1;
+      start -= runs[index].count;
+    }
+    return { first, chunks: takeEvents(dropEvents(runs.slice(index), first - start), most) };
   }
 
-  /** Every event kept, one JSON line each: for tests and /api/events, not for the stream. */
+  /** Every event kept, one JSON line each: for tests. */
   get events(): string[] {
     return this.kept.runs.flatMap(linesOfChunk);
   }
 
   private addEvents(chunks: readonly EventChunk[]): void {
-    for (const chunk of chunks) {
-      this.kept.add(chunk);
-      this.pending.push(chunk);
-    }
-    this.batchTimer ??= setTimeout(() => {
-      this.batchTimer = undefined;
-      const batch = this.pending;
-      this.pending = [];
-      // The batch holds the newest events seen: it starts that many before the count.
-      const firstIndex = this.eventsSeen - batch.reduce((sum, chunk) => sum + chunk.count, 0);
-      for (const listener of this.listeners) listener.onEvents(batch, firstIndex);
-    }, EVENT_BATCH_MS);
+    for (const chunk of chunks) this.kept.add(chunk);
+    this.noticeTimer ??= setTimeout(() => {
+      this.noticeTimer = undefined;
+      for (const listener of this.listeners) listener.onEventsSeen(this.eventsSeen);
+    }, EVENT_NOTICE_MS);
   }
 
   /** Tells the listeners the view changed, at most once per VIEW_INTERVAL_MS. */

@@ -3,31 +3,34 @@ import { parseVector } from '@distlab/clock';
 import { buildDiagram, drawDiagram, type DiagramHandle, type DiagramModel, type TraceEvent } from '@distlab/trace';
 import type { SystemView, WireEvent } from '../wire';
 import { ControlsPanel } from './controls-panel';
-import { EventStore } from './event-store';
+import { readAllEvents, readEvents } from './event-reads';
 import { byId } from './page-dom';
 import { showMoment } from './step-panel';
-import { followSystemStream } from './system-stream';
+import { followSystemStream, type EventsSeen } from './system-stream';
 import { SystemTable } from './system-table';
 
-// The live view's page: it follows the bridge's stream, keeps every event it receives, and redraws the system table,
-// the space-time diagram (the very drawing of `distlab trace`, from @distlab/trace) and the step-through panel. The
-// diagram's model is rebuilt from the newest events at most a few times a second; the drawing itself only draws the
-// rows in view, so an hour-long run stays smooth.
+// The live view's page: it follows the bridge's stream of the system's state and of how many events there are, and
+// redraws the system table, the space-time diagram (the very drawing of `distlab trace`, from @distlab/trace) and the
+// step-through panel. The diagram shows the newest events; at each redraw (at most a few times a second) the page
+// reads from the bridge the events that came since the last, up to a window's worth: never more than it draws, however
+// fast the cluster logs. The drawing itself only draws the rows in view, so an hour-long run stays smooth.
 
 /**
- * Every event received, as the bytes of the lines the bridge sent (the peers' log lines): decoded only when they enter
- * the diagram's window. The newest 200,000 are kept (some 45 MB), for a look in the console and for the end-to-end
- * tests; all are counted. The bridge sends each event once (a reconnecting page resumes after the last batch it got),
- * so none is checked.
+ * The diagram holds the newest events only: rebuilding its model costs time in proportion to its size, and an hour of
+ * heartbeats is hundreds of thousands of events.
  */
-const received = new EventStore(200_000);
+const DIAGRAM_WINDOW = 5_000;
 /**
  * The diagram's window as trace events, each converted once (its vector clock parsed) when it first enters the window,
  * not at every redraw: at a busy cluster's thousands of events a second, re-parsing the window twice a second was the
- * page's largest cost after parsing the stream itself.
+ * page's largest cost after reading the events.
  */
 let windowTraces: TraceEvent[] = [];
-/** How many of the events received (`received.count`) have been considered for the window. */
+/** The bridge's life whose events these are; its events are numbered from 0. */
+let run = '';
+/** How many events the bridge has seen, as it last said. */
+let seen = 0;
+/** The events numbered below this have been considered for the window (read, or passed over as too old). */
 let converted = 0;
 let view: SystemView | undefined;
 let model: DiagramModel = buildDiagram([], 'live');
@@ -35,11 +38,7 @@ let diagram: DiagramHandle | undefined;
 /** The selected event, by identity: rows move as events with earlier Lamport times arrive. */
 let selected: string | undefined;
 let rebuildTimer: number | undefined;
-/**
- * The diagram holds the newest events only: rebuilding its model costs time in proportion to its size, and an hour of
- * heartbeats is hundreds of thousands of events. The page still counts every event it received.
- */
-const DIAGRAM_WINDOW = 5_000;
+let rebuilding = false;
 let lastBuildMs = 0;
 
 const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =>
@@ -47,12 +46,12 @@ const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =
 
 // What the page holds stays reachable, for a look in the console and for the end-to-end tests.
 (window as unknown as { distlabLive: object }).distlabLive = {
-  /** Events received since the page opened (or the bridge restarted). */
+  /** Events the diagram has caught up with: every event the bridge has seen, once the page has read the newest. */
   get count() {
-    return received.count;
+    return converted;
   },
-  /** The events held, each the line the bridge sent. */
-  lines: () => received.lines(),
+  /** Every event the bridge keeps, each the line the peer sent, read from the bridge (a promise). */
+  lines: async () => (await readAllEvents(seen)).lines,
   get view() {
     return view;
   },
@@ -72,43 +71,66 @@ function selectedRow(): number | undefined {
   return row < 0 ? undefined : row;
 }
 
-function rebuild(): void {
-  rebuildTimer = undefined;
+/**
+ * Reads the events that came since the last redraw, the newest window's worth at most, into the window; returns the
+ * milliseconds it took to parse them (the wait for the bridge apart).
+ */
+async function readNewest(): Promise<number> {
+  const from = Math.max(converted, seen - DIAGRAM_WINDOW);
+  const read = await readEvents(from, DIAGRAM_WINDOW);
+  if (read.run !== run) return 0; // The bridge restarted meanwhile: the stream says so, and the page starts again.
   const started = performance.now();
-  const fresh = received.newest(Math.min(DIAGRAM_WINDOW, received.count - converted)).map(toTraceEvent);
-  converted = received.count;
+  const fresh = read.lines.map(toTraceEvent);
+  converted = read.first + fresh.length;
   windowTraces =
     windowTraces.length + fresh.length > DIAGRAM_WINDOW
       ? [...windowTraces.slice(windowTraces.length + fresh.length - DIAGRAM_WINDOW), ...fresh]
       : [...windowTraces, ...fresh];
+  return performance.now() - started;
+}
+
+async function rebuild(): Promise<void> {
+  rebuildTimer = undefined;
+  rebuilding = true;
+  let parseMs = 0;
+  try {
+    if (converted < seen) parseMs = await readNewest();
+  } catch {
+    // The bridge is away: the stream reconnects, and its next word brings another redraw.
+  } finally {
+    rebuilding = false;
+  }
+  const started = performance.now();
   model = buildDiagram(windowTraces, 'live');
   byId('window-note').textContent =
-    windowTraces.length < received.count ? `showing the newest ${windowTraces.length} of ${received.count} events` : '';
+    windowTraces.length < converted ? `showing the newest ${windowTraces.length} of ${converted} events` : '';
   if (diagram === undefined) diagram = drawDiagram(model, { follow: true, onSelect: (row) => select(row) });
   else diagram.refresh(model);
-  lastBuildMs = performance.now() - started;
+  lastBuildMs = parseMs + performance.now() - started;
   const count = byId('event-count');
-  count.textContent = `${received.count} events`;
-  count.dataset['count'] = String(received.count);
-  if (selected !== undefined) showMoment(model, selectedRow(), received.count > DIAGRAM_WINDOW);
+  count.textContent = `${converted} events`;
+  count.dataset['count'] = String(converted);
+  if (selected !== undefined) showMoment(model, selectedRow(), converted > DIAGRAM_WINDOW);
+  if (converted < seen) scheduleRebuild();
 }
 
 /**
  * Redraws soon: at most about twice a second, and more rarely the longer a rebuild takes, so that the page never
  * spends more than about a fortieth of a core on it however fast events arrive (the peers it watches share the
  * machine, and a busy cluster's diagram changes faster than anyone can read it anyway). A quiet cluster's diagram,
- * quick to build, is redrawn twice a second; a full window of a busy one about once a second or less.
+ * quick to build, is redrawn twice a second; a full window of a busy one about once a second or less. The events are
+ * read at each redraw, so this bounds them too.
  */
 function scheduleRebuild(): void {
-  if (rebuildTimer !== undefined) return;
-  rebuildTimer = window.setTimeout(rebuild, Math.max(500, lastBuildMs * 40));
+  if (rebuildTimer !== undefined || rebuilding) return;
+  rebuildTimer = window.setTimeout(() => void rebuild(), Math.max(500, lastBuildMs * 40));
 }
 
 function select(row: number | undefined): void {
   selected = row === undefined ? undefined : keyOf(model.events[row]);
   byId('follow-state').textContent = row === undefined ? '(live)' : '(stepping: Esc returns to live)';
   diagram?.select(row);
-  showMoment(model, row, received.count > DIAGRAM_WINDOW);
+  showMoment(model, row, converted > DIAGRAM_WINDOW);
 }
 
 function onKey(key: KeyboardEvent): void {
@@ -125,6 +147,20 @@ function onKey(key: KeyboardEvent): void {
   key.preventDefault();
 }
 
+function onEventsSeen(events: EventsSeen): void {
+  if (events.run !== run) {
+    // Another life of the bridge (it restarted): its events are numbered from 0 again.
+    if (run !== '') {
+      windowTraces = [];
+      converted = 0;
+      select(undefined);
+    }
+    run = events.run;
+  }
+  seen = events.seen;
+  scheduleRebuild();
+}
+
 function connect(table: SystemTable, controls: ControlsPanel): void {
   const connection = byId('connection');
   void followSystemStream({
@@ -134,22 +170,12 @@ function connect(table: SystemTable, controls: ControlsPanel): void {
       table.update(next);
       controls.update(next);
     },
-    onEvents: (batch, lines) => {
-      received.add(batch, lines);
-      scheduleRebuild();
-    },
-    onReset: () => {
-      received.clear();
-      windowTraces = [];
-      converted = 0;
-      select(undefined);
-      scheduleRebuild();
-    },
+    onEventsSeen,
   });
 }
 
 const table = new SystemTable();
 const controls = new ControlsPanel();
-rebuild();
+void rebuild();
 document.addEventListener('keydown', onKey);
 connect(table, controls);

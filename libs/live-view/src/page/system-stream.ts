@@ -1,87 +1,63 @@
 /// <reference lib="dom" />
 import type { SystemView } from '../wire';
-import { joinBytes, takeLines } from './event-store';
+
+/** How many events the bridge has seen, and which life of the bridge says so. */
+export interface EventsSeen {
+  /** The bridge's life: another after it restarted, when the events are numbered again from 0. */
+  run: string;
+  /** Every event since the bridge started, forgotten ones included. */
+  seen: number;
+  /** The oldest events the bridge no longer keeps. */
+  forgotten: number;
+}
 
 /** What the page does with what the bridge streams. */
 export interface SystemStreamHandlers {
-  /** A batch of new events: `lines` of the peers' log lines, whole, each ending in a newline; in order, each once. */
-  onEvents(batch: Uint8Array, lines: number): void;
   onView(view: SystemView): void;
-  /** Whatever the page holds is to be forgotten: the bridge restarted and sends its run from the start. */
-  onReset(): void;
+  onEventsSeen(events: EventsSeen): void;
   onConnection(connected: boolean): void;
 }
 
 const RECONNECT_DELAY_MS = 1_000;
-const NEWLINE = 0x0a;
 
-/** A record of the stream that is not an event line. */
-type StreamRecord = { view: SystemView } | { reset: string } | { events: number; id: string };
+/** A record of the stream (see openStream in bridge-server.ts). */
+type StreamRecord = { view: SystemView } | { events: EventsSeen };
 
 /**
- * Reads the bridge's stream as bytes, in chunks cut anywhere: a record line is decoded and parsed, but the event lines
- * of a batch are only counted (EventStore decodes them when they are drawn), and handed on once the batch is whole.
- * `lastBatchId` is the id of the last whole batch.
+ * Reads the bridge's stream, JSON lines in chunks cut anywhere (inside a multi-byte character too): each whole line is
+ * parsed and handed on; an empty line is a keep-alive.
  */
 export class StreamReader {
-  lastBatchId = '';
   private readonly decoder = new TextDecoder();
-  /** A record line's start, when a chunk ended inside it. */
-  private partial: Uint8Array[] = [];
-  /** The batch being read: its lines still due, its id, and its bytes and lines so far. */
-  private due = 0;
-  private dueId = '';
-  private batch: Uint8Array[] = [];
-  private batchLines = 0;
+  /** The start of a line a chunk ended inside. */
+  private partial = '';
 
   constructor(private readonly handlers: Omit<SystemStreamHandlers, 'onConnection'>) {}
 
   read(chunk: Uint8Array): void {
-    for (let at = 0; at < chunk.length;) {
-      if (this.due > 0) {
-        const taken = takeLines(chunk, at, this.due);
-        const end = taken.lines === this.due ? taken.end : chunk.length;
-        this.batch.push(chunk.subarray(at, end));
-        this.batchLines += taken.lines;
-        this.due -= taken.lines;
-        at = end;
-        if (this.due === 0) {
-          this.handlers.onEvents(joinBytes(this.batch), this.batchLines);
-          [this.batch, this.batchLines, this.lastBatchId] = [[], 0, this.dueId];
-        }
-        continue;
-      }
-      const newline = chunk.indexOf(NEWLINE, at);
-      if (newline < 0) {
-        this.partial.push(chunk.subarray(at));
-        return;
-      }
-      this.partial.push(chunk.subarray(at, newline));
-      at = newline + 1;
-      const line = this.decoder.decode(joinBytes(this.partial));
-      this.partial = [];
-      if (line === '') continue; // A keep-alive.
+    const lines = (this.partial + this.decoder.decode(chunk, { stream: true })).split('\n');
+    this.partial = lines.pop()!;
+    for (const line of lines) {
+      if (line === '') continue;
       const record = JSON.parse(line) as StreamRecord;
-      if ('events' in record) [this.due, this.dueId] = [record.events, record.id];
-      else if ('view' in record) this.handlers.onView(record.view);
-      else this.handlers.onReset();
+      if ('view' in record) this.handlers.onView(record.view);
+      else if ('events' in record) this.handlers.onEventsSeen(record.events);
     }
   }
 }
 
 /**
- * Follows the bridge's `/api/stream` (JSON lines; see openStream in bridge-server.ts) with fetch(), for as long as the
- * page is open. When the connection breaks it comes back after the last whole batch it got; a batch cut off in the
- * middle is dropped with its reader, so that the bridge's resend of it is the only copy the page keeps.
+ * Follows the bridge's `/api/stream` with fetch() for as long as the page is open, and comes back a second after the
+ * connection breaks. Nothing is lost while it is away: the stream says how many events there are, not what they are,
+ * and the page reads the ones it draws by their numbers (page/event-reads.ts).
  */
 export async function followSystemStream(handlers: SystemStreamHandlers): Promise<never> {
-  let after = '';
   for (;;) {
-    const stream = new StreamReader(handlers);
     try {
-      const response = await fetch(after === '' ? '/api/stream' : `/api/stream?after=${encodeURIComponent(after)}`);
+      const response = await fetch('/api/stream');
       if (!response.ok || response.body === null) throw new Error(`the view answered ${response.status}`);
       handlers.onConnection(true);
+      const stream = new StreamReader(handlers);
       const reader = response.body.getReader();
       for (;;) {
         const { value, done } = await reader.read();
@@ -91,7 +67,6 @@ export async function followSystemStream(handlers: SystemStreamHandlers): Promis
     } catch {
       // The bridge stopped or the connection broke: come back shortly.
     }
-    after = stream.lastBatchId || after;
     handlers.onConnection(false);
     await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
   }
