@@ -28,30 +28,26 @@ export interface LiveSystemOptions {
   maxEvents?: number;
 }
 
-/** What a page connection hears: that new events arrived (how many there are now), and that the view changed. */
-export interface LiveListener {
-  /** `seen`: every event since the start, forgotten ones included (eventsSeen). */
-  onEventsSeen(seen: number): void;
-  onViewChanged(): void;
-}
+/**
+ * What a page connection hears, at most every UPDATE_INTERVAL_MS: that the view changed, and that new events arrived
+ * (`seen`: how many there are now, forgotten ones included, as eventsSeen counts), or both at once.
+ */
+export type LiveListener = (update: { viewChanged: boolean; seen: number | undefined }) => void;
 
 const MEMBERS_INTERVAL_MS = 2_000;
 /**
- * The pages hear of new events at most this often: the page redraws its diagram at most twice a second, so a quarter
- * of a second is not seen.
+ * The pages hear of a changed view (the system table) and of new events at most this often, both in one write. A busy
+ * cluster changes the table with every lock; each update costs the page a piece of its stream in three of Chromium's
+ * processes, a layout and a paint, and its diagram is redrawn at most twice a second anyway (four a second cost the
+ * renderer about a third more per critical section under full contention, in a throwaway comparison).
  */
-const EVENT_NOTICE_MS = 250;
-/**
- * The view (the system table) is sent at most this often. A busy cluster changes it with every lock, and each change
- * costs the page a layout and a paint; four a second is as fast as anyone reads a table.
- */
-const VIEW_INTERVAL_MS = 250;
+const UPDATE_INTERVAL_MS = 500;
 
 /**
  * The running system as the live view watches it: every member peer (found through the seed peer and kept up to date
  * as members come and go), the balancer and its backends. It keeps every event it has seen (the newest maxEvents), in
  * arrival order, numbered from the first: a page reads the ones it draws by their numbers (eventsFrom), and hears how
- * many there are now at most four times a second.
+ * many there are now at most twice a second.
  */
 export class LiveSystem {
   /** Every event seen, in arrival order, as the runs of log lines the peers sent; the newest maxEvents kept. */
@@ -60,8 +56,9 @@ export class LiveSystem {
   private readonly processHealth = new Map<string, { view: ProcessView; watch: HealthWatch }>();
   private balancerView: BalancerView | undefined;
   private readonly listeners = new Set<LiveListener>();
-  private noticeTimer: NodeJS.Timeout | undefined;
-  private viewTimer: NodeJS.Timeout | undefined;
+  private updateTimer: NodeJS.Timeout | undefined;
+  private viewPending = false;
+  private eventsPending = false;
   private membersTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly cluster: ClusterServiceClient;
@@ -84,8 +81,7 @@ export class LiveSystem {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.noticeTimer);
-    clearTimeout(this.viewTimer);
+    clearTimeout(this.updateTimer);
     clearTimeout(this.membersTimer);
     for (const peer of this.peers.values()) peer.stop();
     for (const { watch } of this.processHealth.values()) watch.stop();
@@ -162,18 +158,23 @@ export class LiveSystem {
 
   private addEvents(chunks: readonly EventChunk[]): void {
     for (const chunk of chunks) this.kept.add(chunk);
-    this.noticeTimer ??= setTimeout(() => {
-      this.noticeTimer = undefined;
-      for (const listener of this.listeners) listener.onEventsSeen(this.eventsSeen);
-    }, EVENT_NOTICE_MS);
+    this.eventsPending = true;
+    this.scheduleUpdate();
   }
 
-  /** Tells the listeners the view changed, at most once per VIEW_INTERVAL_MS. */
   private viewChanged(): void {
-    this.viewTimer ??= setTimeout(() => {
-      this.viewTimer = undefined;
-      for (const listener of this.listeners) listener.onViewChanged();
-    }, VIEW_INTERVAL_MS);
+    this.viewPending = true;
+    this.scheduleUpdate();
+  }
+
+  /** Tells the listeners what changed, at most once per UPDATE_INTERVAL_MS. */
+  private scheduleUpdate(): void {
+    this.updateTimer ??= setTimeout(() => {
+      this.updateTimer = undefined;
+      const update = { viewChanged: this.viewPending, seen: this.eventsPending ? this.eventsSeen : undefined };
+      this.viewPending = this.eventsPending = false;
+      for (const listener of this.listeners) listener(update);
+    }, UPDATE_INTERVAL_MS);
   }
 
   private async refreshMembers(): Promise<void> {

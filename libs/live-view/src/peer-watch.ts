@@ -26,7 +26,7 @@ const RECONNECT_DELAY_MS = 500;
  * The peers send their events in batches gathered over this window by default: one message per event cost a busy
  * peer half as much CPU again as its algorithm (see the peer's event-stream.ts; `npx nx bench live-view -- --unbatched`
  * measures it), and each batch costs the bridge a message to decode and a wake-up. The page redraws its diagram at most
- * twice a second, and the bridge hands it events four times a second, so a fifth of a second is not seen.
+ * twice a second, so a fifth of a second is not seen.
  */
 export const EVENT_BATCH_WINDOW_MS = 200;
 
@@ -40,9 +40,9 @@ export type EventEncodingName = 'json-lines' | 'messages';
 
 /**
  * The shortest time between two states a peer sends (WatchState's min_interval): the view goes to the page at most
- * this often anyway (VIEW_INTERVAL_MS in live-system.ts).
+ * this often anyway (UPDATE_INTERVAL_MS in live-system.ts).
  */
-const STATE_INTERVAL_MS = 250;
+const STATE_INTERVAL_MS = 500;
 
 /**
  * For a peer without WatchState (an older one): faults and the clock's offset change only when someone changes them (a

@@ -40,6 +40,7 @@ let selected: string | undefined;
 let rebuildTimer: number | undefined;
 let rebuilding = false;
 let lastBuildMs = 0;
+let lastRebuildAt = Number.NEGATIVE_INFINITY;
 
 const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =>
   `${event.peer}/${event.incarnation}/${event.sequence}`;
@@ -92,6 +93,7 @@ async function readNewest(): Promise<number> {
 async function rebuild(): Promise<void> {
   rebuildTimer = undefined;
   rebuilding = true;
+  lastRebuildAt = performance.now();
   let parseMs = 0;
   try {
     if (converted < seen) parseMs = await readNewest();
@@ -115,15 +117,17 @@ async function rebuild(): Promise<void> {
 }
 
 /**
- * Redraws soon: at most about twice a second, and more rarely the longer a rebuild takes, so that the page never
- * spends more than about a fortieth of a core on it however fast events arrive (the peers it watches share the
- * machine, and a busy cluster's diagram changes faster than anyone can read it anyway). A quiet cluster's diagram,
- * quick to build, is redrawn twice a second; a full window of a busy one about once a second or less. The events are
- * read at each redraw, so this bounds them too.
+ * Redraws at once, or as soon as the last redraw is long enough ago: at most twice a second, and more rarely the longer
+ * a rebuild takes, so that reading, parsing and building take the page no more than about a hundredth of a core
+ * however fast events arrive (the layout, paint and compositing that follow cost about as much again; the peers it
+ * watches share the machine, and a busy cluster's diagram changes faster than anyone can read it anyway). A quiet
+ * cluster's diagram, quick to build, is redrawn twice a second; a full window of a busy one every second or two. The
+ * events are read at each redraw, so this bounds them too.
  */
 function scheduleRebuild(): void {
   if (rebuildTimer !== undefined || rebuilding) return;
-  rebuildTimer = window.setTimeout(() => void rebuild(), Math.max(500, lastBuildMs * 40));
+  const dueAt = lastRebuildAt + Math.max(500, lastBuildMs * 100);
+  rebuildTimer = window.setTimeout(() => void rebuild(), Math.max(0, dueAt - performance.now()));
 }
 
 function select(row: number | undefined): void {
