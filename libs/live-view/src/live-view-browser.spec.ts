@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PeerCluster, WORKSPACE_ROOT } from '@distlab/testing';
 import { formatVector } from '@distlab/clock';
+import { ClockServiceClient } from '@distlab/contracts/clock/v1/clock';
+import { createClient, unaryCall } from '@distlab/grpc-kit';
 import { readEventLogs } from '@distlab/trace';
 import { startLiveView, type LiveView, type SystemView } from './index';
 
@@ -12,7 +14,8 @@ import { startLiveView, type LiveView, type SystemView } from './index';
 // the page lists every peer, pausing the leader from the page makes a new leader appear in the table and as a leader
 // mark on the space-time diagram, acquiring the lock from the page shows the holder with its fencing token, and
 // stepping back to an earlier event shows each process's vector clock at that moment, equal to what that peer's own
-// log file says. Screenshots go to a temporary directory (and, with DISTLAB_DOCS_SCREENSHOTS=1, to docs/images).
+// log file says; and a page whose bridge restarts starts over with it, each event once. Screenshots go to a temporary
+// directory (and, with DISTLAB_DOCS_SCREENSHOTS=1, to docs/images).
 // Chromium comes from Debian's `chromium` package (.ci/run installs it); without it the test is skipped, saying why.
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -231,6 +234,58 @@ browserTest(
       for (const file of ['live-view-contention.png', 'live-view-partition.png'])
         copyFileSync(join(shots, file), join(WORKSPACE_ROOT, 'docs', 'images', file));
     }
+    await context.close();
+  },
+  180_000,
+);
+
+/**
+ * A page outlives its bridge: when `distlab ui` restarts, the new bridge numbers its events from 0 again, under another
+ * run, and the page starts over instead of mixing the two numberings (it would hold the same events twice, or wait for
+ * the new count to pass the old one).
+ */
+browserTest(
+  `starts over when its bridge restarts, each event once${haveChromium ? '' : ` (skipped: no ${CHROMIUM})`}`,
+  async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(view.url);
+    const drawnUpTo = () =>
+      page.evaluate(() => (window as unknown as { distlabLive: { count: number } }).distlabLive.count);
+    await until(page, 'events on the diagram', async () => (await drawnUpTo()) > 0);
+
+    const port = view.port;
+    await view.stop();
+    await until(page, 'the page to say it lost the view', async () =>
+      ((await page.locator('#connection').textContent()) ?? '').includes('disconnected'),
+    );
+    // Events on every peer while no bridge watches: the new one reads each peer's history a peer at a time, so its
+    // numbering differs from the old one's, and an event's old number names another event now.
+    for (const id of [1, 2, 3, 4]) {
+      const clock = createClient(ClockServiceClient, cluster.addresses.get(id)!);
+      for (let index = 0; index < 5; index += 1) await unaryCall(clock, 'localEvent', { label: `while away ${index}` });
+      clock.close();
+    }
+    view = await startLiveView({ seedPeer: cluster.addresses.get(1)!, clientSettings: {}, port });
+    const restarted = view;
+    await until(page, 'the page back on the new bridge, caught up with it', async () => {
+      const seen = restarted.system.eventsSeen;
+      return (
+        ((await page.locator('#connection').textContent()) ?? '').includes('● connected') &&
+        seen > 0 &&
+        (await drawnUpTo()) === seen
+      );
+    });
+    // The diagram holds each event once, and the newest the new bridge has.
+    const keys = await page.evaluate(() =>
+      (
+        window as unknown as {
+          distlabLive: { model: { events: Array<{ peer: number; incarnation: number; sequence: number }> } };
+        }
+      ).distlabLive.model.events.map((event) => `${event.peer}/${event.incarnation}/${event.sequence}`),
+    );
+    expect(keys.length).toBeGreaterThan(0);
+    expect(new Set(keys).size).toBe(keys.length);
     await context.close();
   },
   180_000,
