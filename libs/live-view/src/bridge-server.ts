@@ -6,6 +6,7 @@ import { Code, codeName, isServiceError, StatusError } from '@distlab/grpc-kit';
 import { Controls, type ControlOptions } from './controls';
 import { LiveSystem, type LiveSystemOptions } from './live-system';
 import { pageHtml, pageScript } from './page-assets';
+import { EVENTS_PER_READ_MAX } from './wire';
 
 export interface LiveViewOptions extends LiveSystemOptions, Omit<ControlOptions, 'clientSettings'> {
   /** The interface to listen on: loopback unless `allowRemote`. */
@@ -28,8 +29,6 @@ export interface LiveView {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const BODY_MAX_BYTES = 16_384;
-/** The most events one read of `/api/events` returns: the page's diagram window is 5,000. */
-const EVENTS_PER_READ_MAX = 10_000;
 const COOKIE = 'distlab_ui';
 
 /**

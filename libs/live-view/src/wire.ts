@@ -1,6 +1,6 @@
 /**
- * What the bridge sends the page, as JSON lines over one streamed response (see openStream in bridge-server.ts). The
- * page imports these types only, so this file holds no code that needs Node.
+ * What the bridge sends the page: its stream's records (see openStream in bridge-server.ts) and the reads of its
+ * events (sendEvents). The page's bundle imports this file, so it holds nothing that needs Node.
  */
 
 /** One event of a peer's log, as WatchEvents gave it, with the life (incarnation) it belongs to. */
@@ -96,3 +96,6 @@ export interface ControlResult {
   ok: boolean;
   lines: string[];
 }
+
+/** The most events one read of `/api/events` returns (the page's diagram window is 5,000). */
+export const EVENTS_PER_READ_MAX = 10_000;

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { EVENTS_PER_READ_MAX } from '../wire';
 
 /** What one read of `/api/events` returned: `lines.length` events numbered from `first` on. */
 export interface EventRead {
@@ -10,9 +11,6 @@ export interface EventRead {
   /** Each event as the peer's log line (without its `shiviz` field). */
   lines: string[];
 }
-
-/** The most the bridge returns a read (EVENTS_PER_READ_MAX in bridge-server.ts). */
-export const EVENTS_PER_READ_MAX = 10_000;
 
 /** At most `limit` events from number `from` on (see sendEvents in bridge-server.ts). */
 export async function readEvents(from: number, limit: number): Promise<EventRead> {
