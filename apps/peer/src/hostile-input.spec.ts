@@ -5,8 +5,8 @@ import type { ClientReadableStream } from '@grpc/grpc-js';
 import { GreeterServiceClient } from '@distlab/contracts/greeter/v1/greeter';
 import { createClient, silentLogger, unaryCall, type RunningServer } from '@distlab/grpc-kit';
 import { freePort } from '@distlab/testing';
-import { MAX_EVENT_WATCHERS } from './clocks/clock-service';
-import { MAX_STATE_WATCHERS } from './cluster/state-watch';
+import { MAX_EVENT_WATCHERS_PER_CLIENT } from './clocks/clock-service';
+import { MAX_STATE_WATCHERS_PER_CLIENT } from './cluster/state-watch';
 import { startPeer } from './peer-server';
 
 // What a hostile or careless client sent a peer and got a wrong answer for (issue 20): each case now has a clear,
@@ -117,7 +117,9 @@ describe('ClockService reading the event log', () => {
   });
 });
 
-describe('watchers are bounded: one client cannot make a peer feed thousands of streams', () => {
+// The bound over all clients (MAX_EVENT_WATCHERS, MAX_STATE_WATCHERS) is grpc-kit's StreamSlots, tested there with many
+// clients; every call here comes from one host.
+describe('watchers are bounded: one client cannot make a peer feed thousands of streams, nor take them all', () => {
   /** Opens a stream and resolves once it sent its first message (so the peer counts it), or with its status. */
   const opened = <T>(stream: ClientReadableStream<T>) =>
     new Promise<{ stream: ClientReadableStream<T>; error?: { code: number; details: string } }>((resolve) => {
@@ -128,7 +130,7 @@ describe('watchers are bounded: one client cannot make a peer feed thousands of 
   it.each([
     [
       'WatchEvents',
-      MAX_EVENT_WATCHERS,
+      MAX_EVENT_WATCHERS_PER_CLIENT,
       () =>
         clock(2).watchEvents({
           afterSequence: '0',
@@ -136,9 +138,9 @@ describe('watchers are bounded: one client cannot make a peer feed thousands of 
           encoding: EventEncoding.EVENT_ENCODING_JSON_LINES,
         }),
     ],
-    ['WatchState', MAX_STATE_WATCHERS, () => cluster(2).watchState({})],
+    ['WatchState', MAX_STATE_WATCHERS_PER_CLIENT, () => cluster(2).watchState({})],
   ] as const)(
-    '%s takes %i streams, refuses the next with RESOURCE_EXHAUSTED, and one more once one closed',
+    '%s takes %i streams from one client, refuses its next with RESOURCE_EXHAUSTED, and one more once one closed',
     async (_name, max, open: () => ClientReadableStream<unknown>) => {
       // Peer 2's log has events to replay (its start-up), so every stream sends at once.
       await unaryCall(clock(2), 'localEvent', { label: 'something to replay' });
@@ -146,7 +148,8 @@ describe('watchers are bounded: one client cannot make a peer feed thousands of 
       try {
         expect(streams.flatMap((result) => result.error?.details ?? [])).toEqual([]);
         const refused = await opened(open());
-        expect(refused.error).toMatchObject(rejection(status.RESOURCE_EXHAUSTED, 'close one'));
+        expect(refused.error).toMatchObject(rejection(status.RESOURCE_EXHAUSTED, `127.0.0.1 already has ${max}`));
+        expect(refused.error!.details).toContain('the most one client may: close one');
         streams.pop()!.stream.cancel();
         // The peer hears of the cancellation in its own time: poll until a new stream is taken (bounded).
         let taken: Awaited<ReturnType<typeof opened>> | undefined;

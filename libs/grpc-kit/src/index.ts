@@ -35,6 +35,8 @@ export {
   type ErrorMapper,
 } from './status';
 export { isHostPort, requireHostPort } from './addresses';
+export { clientHostOf, normalizedHost } from './client-host';
+export { StreamSlots, type StreamSlotLimits } from './stream-slots';
 export { quoteClientInput, QUOTE_MAX_CHARS } from './quoting';
 export { requireText, limitText, requirePresent, requireAtMost, requireCounter, COUNTER_MAX } from './validation';
 export { addServerOptions, serverConfigFrom, parseInteger, outgoingClientSettings, type ServerConfig } from './config';

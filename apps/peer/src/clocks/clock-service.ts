@@ -8,6 +8,7 @@ import {
   type Event,
 } from '@distlab/contracts/clock/v1/clock';
 import {
+  clientHostOf,
   Code,
   createHandlers,
   durationToMs,
@@ -16,6 +17,7 @@ import {
   pageTokens,
   requireCounter,
   StatusError,
+  StreamSlots,
   unaryCall,
   type Logger,
 } from '@distlab/grpc-kit';
@@ -65,6 +67,11 @@ function clockErrorToStatus(error: unknown): StatusError | undefined {
  * classroom's views of one shared cluster.
  */
 export const MAX_EVENT_WATCHERS = 100;
+/**
+ * WatchEvents streams open at once from one client (one host): without it, one client could hold all of the above and
+ * leave no watcher to anyone else. A live view holds one per peer, so this is room for sixteen views on one machine.
+ */
+export const MAX_EVENT_WATCHERS_PER_CLIENT = 16;
 
 export interface ClockServiceOptions {
   clocks: LogicalClocks;
@@ -79,6 +86,12 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
   const { clocks, log, links } = options;
   const handlers = createHandlers({ logger: options.logger, mapError: clockErrorToStatus });
   const watchers = new Set<() => void>();
+  const slots = new StreamSlots({
+    total: MAX_EVENT_WATCHERS,
+    perClient: MAX_EVENT_WATCHERS_PER_CLIENT,
+    what: 'event watchers',
+    instead: 'read the log with ListEvents',
+  });
 
   const implementation: ClockServiceServer = {
     getClock: handlers.unary(() => ({ peerId: clocks.peerId, stamp: toStamp(clocks.now()) })),
@@ -129,11 +142,7 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
       };
     }),
     watchEvents: handlers.serverStream((request, call) => {
-      if (watchers.size >= MAX_EVENT_WATCHERS)
-        throw new StatusError(
-          Code.RESOURCE_EXHAUSTED,
-          `this peer already has ${MAX_EVENT_WATCHERS} event watchers: close one, or read the log with ListEvents`,
-        );
+      const release = slots.take(clientHostOf(call.getPeer()));
       return new Promise<void>((resolve, reject) => {
         const options = {
           log,
@@ -148,6 +157,7 @@ export function clockService(options: ClockServiceOptions): { implementation: Cl
         const stop = () => {
           stopStreaming();
           watchers.delete(stop);
+          release();
           resolve();
         };
         watchers.add(stop);

@@ -9,15 +9,16 @@
 // What counts as a change: everything but the moment of reading (GetTime's time and unix_nanos), with the clock's
 // offset to the millisecond, so a drifting clock is not a change every interval.
 //
-// Bounds: at most MAX_STATE_WATCHERS streams at once, so that no client can make a peer spend its time reading its state for
-// thousands of watchers; the next one is refused with RESOURCE_EXHAUSTED until one closes.
+// Bounds: at most MAX_STATE_WATCHERS streams at once, so that no client can make a peer spend its time reading its state
+// for thousands of watchers, and at most MAX_STATE_WATCHERS_PER_CLIENT from one client, so that no client can hold them
+// all; the next one is refused with RESOURCE_EXHAUSTED until one closes.
 //
 // Backpressure: a watcher that stops reading is never sent a backlog. When a write is refused (past the stream's
 // high-water mark), nothing more is written until 'drain', and then only the newest state, if it differs from the last
 // one sent.
 
 import type { WatchStateRequest, WatchStateResponse } from '@distlab/contracts/cluster/v1/cluster';
-import { Code, durationToMs, StatusError, type Handlers } from '@distlab/grpc-kit';
+import { clientHostOf, Code, durationToMs, StatusError, StreamSlots, type Handlers } from '@distlab/grpc-kit';
 import type { handleServerStreamingCall, ServerWritableStream } from '@grpc/grpc-js';
 
 /** The interval a watcher gets unless it asks: four looks a second, as fast as anyone reads a table. */
@@ -27,6 +28,8 @@ const INTERVAL_MIN_MS = 50;
 const INTERVAL_MAX_MS = 10_000;
 /** Open streams at most: a live view per student of a classroom sharing one cluster, and room to spare. */
 export const MAX_STATE_WATCHERS = 100;
+/** Open streams from one client (one host) at most, so that no client can hold them all: sixteen views on one machine. */
+export const MAX_STATE_WATCHERS_PER_CLIENT = 16;
 
 /** The interval a request asks for, in ms: the default for none, clamped to [INTERVAL_MIN_MS, INTERVAL_MAX_MS]. */
 export function stateIntervalMsOf(request: WatchStateRequest): number {
@@ -45,6 +48,12 @@ function changeKey(state: WatchStateResponse): string {
 export class StateWatchers {
   readonly handle: handleServerStreamingCall<WatchStateRequest, WatchStateResponse>;
   private readonly open = new Set<() => void>();
+  private readonly slots = new StreamSlots({
+    total: MAX_STATE_WATCHERS,
+    perClient: MAX_STATE_WATCHERS_PER_CLIENT,
+    what: 'state watchers',
+    instead: 'watch another peer',
+  });
 
   constructor(
     /** This peer's state now, its clock's offset already to the millisecond. */
@@ -63,11 +72,7 @@ export class StateWatchers {
     call: ServerWritableStream<WatchStateRequest, WatchStateResponse>,
   ): Promise<void> {
     const intervalMs = stateIntervalMsOf(request);
-    if (this.open.size >= MAX_STATE_WATCHERS)
-      throw new StatusError(
-        Code.RESOURCE_EXHAUSTED,
-        `this peer already has ${MAX_STATE_WATCHERS} state watchers: close one, or watch another peer`,
-      );
+    const release = this.slots.take(clientHostOf(call.getPeer()));
     return new Promise<void>((resolve) => {
       let lastSent = '';
       let waitingForDrain = false;
@@ -89,6 +94,7 @@ export class StateWatchers {
       const stop = () => {
         clearInterval(timer);
         this.open.delete(stop);
+        release();
         resolve();
       };
       this.open.add(stop);
