@@ -2,11 +2,12 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Code, codeName, isServiceError, StatusError } from '@distlab/grpc-kit';
+import { Code, codeName, isServiceError, quoteClientInput, StatusError } from '@distlab/grpc-kit';
+import { isInteger, requireInput } from './control-input';
 import { Controls, type ControlOptions } from './controls';
 import { LiveSystem, type LiveSystemOptions } from './live-system';
 import { pageHtml, pageScript } from './page-assets';
-import { EVENTS_PER_READ_MAX } from './wire';
+import { EVENTS_PER_READ_MAX, type EventReadHead, type EventsSeen } from './wire';
 
 export interface LiveViewOptions extends LiveSystemOptions, Omit<ControlOptions, 'clientSettings'> {
   /** The interface to listen on: loopback unless `allowRemote`. */
@@ -164,7 +165,9 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
     /** The records, in one write: Chromium pays for every piece of a stream it reads. */
     const send = (viewChanged: boolean, seen: number | undefined) => {
       let text = viewChanged ? `${JSON.stringify({ view: viewOf() })}\n` : '';
-      if (seen !== undefined) text += `${JSON.stringify({ events: { run, seen, forgotten: system.forgotten } })}\n`;
+      const events: EventsSeen | undefined =
+        seen === undefined ? undefined : { run, seen, forgotten: system.forgotten };
+      if (events !== undefined) text += `${JSON.stringify({ events })}\n`;
       if (text !== '') response.write(text);
     };
     send(true, system.eventsSeen);
@@ -185,8 +188,16 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
    * bridge keeps the newest million). At most 10,000 a read (`limit`, 5,000 if not given).
    */
   function sendEvents(response: ServerResponse, query: URLSearchParams): void {
-    const from = wholeNumber(query.get('from') ?? '', 'from', 'the number of the first event wanted (0 for the first)');
-    const limit = wholeNumber(query.get('limit') ?? '5000', 'limit', `how many events, 1 to ${EVENTS_PER_READ_MAX}`);
+    const [fromText, limitText] = [query.get('from') ?? '', query.get('limit') ?? '5000'];
+    requireInput(
+      isInteger(fromText, 0, Number.MAX_SAFE_INTEGER),
+      `from is the number of the first event wanted (0 for the first); not ${quoteClientInput(fromText, 40)}`,
+    );
+    requireInput(
+      isInteger(limitText, 0, Number.MAX_SAFE_INTEGER),
+      `limit is how many events, 1 to ${EVENTS_PER_READ_MAX}; not ${quoteClientInput(limitText, 40)}`,
+    );
+    const [from, limit] = [Number(fromText), Number(limitText)];
     if (limit < 1 || limit > EVENTS_PER_READ_MAX)
       throw new StatusError(Code.OUT_OF_RANGE, `limit is how many events, 1 to ${EVENTS_PER_READ_MAX}; not ${limit}`);
     const seen = system.eventsSeen;
@@ -200,7 +211,8 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
       'x-content-type-options': 'nosniff',
     });
     response.cork();
-    response.write(`${JSON.stringify({ run, first, count, seen })}\n`);
+    const head: EventReadHead = { run, first, count, seen };
+    response.write(`${JSON.stringify(head)}\n`);
     for (const chunk of chunks) response.write(chunk.bytes);
     response.end();
   }
@@ -222,14 +234,6 @@ export async function startLiveView(options: LiveViewOptions): Promise<LiveView>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** A query parameter that must be a whole number (0 or more), or INVALID_ARGUMENT saying what it is. */
-function wholeNumber(text: string, name: string, meaning: string): number {
-  const value = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
-  if (Number.isNaN(value))
-    throw new StatusError(Code.INVALID_ARGUMENT, `${name} is ${meaning}; not ${JSON.stringify(text.slice(0, 40))}`);
-  return value;
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -5,7 +5,7 @@
  * keeper does. The newest run always stays.
  */
 export class HeldRuns<Run extends { readonly count: number }> {
-  private kept: Run[] = [];
+  private readonly kept: Run[] = [];
   /** Events in the runs kept. */
   private heldEvents = 0;
   /** Events given and no longer kept. */
@@ -26,7 +26,7 @@ export class HeldRuns<Run extends { readonly count: number }> {
     return this.forgottenEvents;
   }
 
-  /** Every event given since the start (or the last clear), kept or not. */
+  /** Every event given since the start, kept or not. */
   get count(): number {
     return this.forgottenEvents + this.heldEvents;
   }
@@ -42,11 +42,5 @@ export class HeldRuns<Run extends { readonly count: number }> {
     this.kept.splice(0, runs);
     this.heldEvents -= dropped;
     this.forgottenEvents += dropped;
-  }
-
-  clear(): void {
-    this.kept = [];
-    this.heldEvents = 0;
-    this.forgottenEvents = 0;
   }
 }

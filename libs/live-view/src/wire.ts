@@ -97,5 +97,24 @@ export interface ControlResult {
   lines: string[];
 }
 
+/** The stream's word on the events (`{"events": …}`): how many the bridge has seen, and which life of it says so. */
+export interface EventsSeen {
+  /** The bridge's life: another after it restarted, when the events are numbered again from 0. */
+  run: string;
+  /** Every event since the bridge started, forgotten ones included. */
+  seen: number;
+  /** The oldest events the bridge no longer keeps. */
+  forgotten: number;
+}
+
+/** The first line of a read of `/api/events`: `count` event lines follow, numbered from `first` on. */
+export interface EventReadHead {
+  run: string;
+  first: number;
+  count: number;
+  /** How many events the bridge had seen when it answered. */
+  seen: number;
+}
+
 /** The most events one read of `/api/events` returns (the page's diagram window is 5,000). */
 export const EVENTS_PER_READ_MAX = 10_000;

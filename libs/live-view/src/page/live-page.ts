@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 import { parseVector } from '@distlab/clock';
 import { buildDiagram, drawDiagram, type DiagramHandle, type DiagramModel, type TraceEvent } from '@distlab/trace';
-import type { SystemView, WireEvent } from '../wire';
+import type { EventsSeen, SystemView, WireEvent } from '../wire';
 import { ControlsPanel } from './controls-panel';
 import { readAllEvents, readEvents } from './event-reads';
 import { byId } from './page-dom';
 import { showMoment } from './step-panel';
-import { followSystemStream, type EventsSeen } from './system-stream';
+import { followSystemStream } from './system-stream';
 import { SystemTable } from './system-table';
 
 // The live view's page: it follows the bridge's stream of the system's state and of how many events there are, and
@@ -52,7 +52,7 @@ const keyOf = (event: { peer: number; incarnation: number; sequence: number }) =
     return converted;
   },
   /** Every event the bridge keeps, each the line the peer sent, read from the bridge (a promise). */
-  lines: async () => (await readAllEvents(seen)).lines,
+  lines: () => readAllEvents(seen),
   get view() {
     return view;
   },

@@ -1,5 +1,5 @@
-import type { SystemView } from '../wire';
-import { StreamReader, type EventsSeen } from './system-stream';
+import type { EventsSeen, SystemView } from '../wire';
+import { StreamReader } from './system-stream';
 
 // The page's reading of the bridge's stream (the system's state and how many events there are), as bytes cut anywhere.
 

@@ -1,15 +1,5 @@
 /// <reference lib="dom" />
-import type { SystemView } from '../wire';
-
-/** How many events the bridge has seen, and which life of the bridge says so. */
-export interface EventsSeen {
-  /** The bridge's life: another after it restarted, when the events are numbered again from 0. */
-  run: string;
-  /** Every event since the bridge started, forgotten ones included. */
-  seen: number;
-  /** The oldest events the bridge no longer keeps. */
-  forgotten: number;
-}
+import type { EventsSeen, SystemView } from '../wire';
 
 /** What the page does with what the bridge streams. */
 export interface SystemStreamHandlers {
