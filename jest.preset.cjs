@@ -9,6 +9,9 @@ module.exports = {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],
   },
+  // Each run's temporary files in a directory of its own, removed when the run ends (tools/jest-temp-dir).
+  globalSetup: require.resolve('./tools/jest-temp-dir/setup.cjs'),
+  globalTeardown: require.resolve('./tools/jest-temp-dir/teardown.cjs'),
   reporters: ['default', require.resolve('./tools/jest-count-reporter.cjs')],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],

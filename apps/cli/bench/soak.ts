@@ -7,7 +7,7 @@
 //   npm run soak            SOAK_SECONDS=300 npm run soak for a longer one
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FactorialServiceClient } from '@distlab/contracts/factorial/v1/factorial';
@@ -42,6 +42,8 @@ async function main(): Promise<void> {
   let output = '';
   up.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-100_000)));
   const stopAt = { ms: 0 };
+  /** Until every check passed: the system's files (event logs for `distlab trace`, the inventory) are kept. */
+  let failed = true;
   try {
     for (let waited = 0; !output.includes('distlab is up') && waited < 120; waited += 1) await sleep(1_000);
     if (!output.includes('distlab is up')) throw new Error('distlab up did not come up');
@@ -173,10 +175,13 @@ async function main(): Promise<void> {
         checks.map(([name, passed, detail]) => [name, passed ? 'PASS' : 'FAIL', detail]),
       )}\n`,
     );
-    if (checks.some(([, passed]) => !passed)) process.exitCode = 1;
+    failed = checks.some(([, passed]) => !passed);
+    if (failed) process.exitCode = 1;
   } finally {
     up.kill('SIGTERM');
     await new Promise((resolve) => up.once('exit', resolve));
+    if (!failed) rmSync(dir, { recursive: true, force: true });
+    else process.stderr.write(`The system's files are kept in ${dir}\n`);
   }
 }
 

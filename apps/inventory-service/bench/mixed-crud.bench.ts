@@ -4,7 +4,7 @@
 //   npm run bench                 (all benchmarks)     npx nx bench inventory-service     (this one)
 //   BENCH_DURATION_MS=3000        how long each cell runs (bounded in calls too)
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InventoryServiceClient } from '@distlab/contracts/inventory/v1/inventory';
@@ -39,16 +39,14 @@ async function populate(address: string): Promise<void> {
 async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   let postgres: TestPostgres | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'distlab-bench-'));
   try {
     const targets: Array<{ label: string; target: string }> = [];
     const echo = await startQuietServerProcess('peer', []);
     children.push(echo.child);
     targets.push({ label: 'echo (GreeterService.SayHello)', target: `echo:${echo.address}` });
 
-    const sqlite = await startQuietServerProcess('inventory-service', [
-      '--data-dir',
-      mkdtempSync(join(tmpdir(), 'distlab-bench-')),
-    ]);
+    const sqlite = await startQuietServerProcess('inventory-service', ['--data-dir', dataDir]);
     children.push(sqlite.child);
     await populate(sqlite.address);
     targets.push({ label: 'inventory mixed CRUD, SQLite', target: `crud:${sqlite.address}` });
@@ -106,6 +104,7 @@ async function main(): Promise<void> {
   } finally {
     await stopProcesses(children);
     postgres?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

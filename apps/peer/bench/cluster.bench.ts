@@ -284,6 +284,7 @@ async function unaryTransport(floorMs: number): Promise<string[][]> {
   } finally {
     closeClients();
     await cluster.stop();
+    cluster.removeFiles();
   }
 }
 
@@ -343,6 +344,7 @@ async function main(): Promise<void> {
   } finally {
     closeClients();
     await cluster.stop();
+    cluster.removeFiles();
   }
   rows.push(...(await unaryTransport(floorMs)));
   process.stdout.write(`\nPeer cluster: ${PEERS} peer processes on loopback\n`);

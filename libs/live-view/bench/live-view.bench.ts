@@ -368,6 +368,7 @@ async function main(): Promise<void> {
   } finally {
     await browser?.close();
     await cluster.stop();
+    cluster.removeFiles();
   }
 }
 

@@ -30,6 +30,8 @@ export class PeerCluster {
 
   private constructor(
     readonly dir: string,
+    /** Whether `dir` was made for this cluster (and removeFiles may remove it), not given by the caller. */
+    private readonly ownsDir: boolean,
     private readonly argsFor: (id: number) => string[],
     private readonly registry: string | undefined,
   ) {}
@@ -37,6 +39,7 @@ export class PeerCluster {
   static async start(options: PeerClusterOptions): Promise<PeerCluster> {
     const cluster = new PeerCluster(
       options.dir ?? mkdtempSync(join(tmpdir(), 'distlab-cluster-')),
+      options.dir === undefined,
       options.argsFor ?? (() => []),
       options.registry,
     );
@@ -114,5 +117,14 @@ export class PeerCluster {
     const running = [...this.children.values()].filter((child) => child.exitCode === null && child.signalCode === null);
     for (const child of running) child.kill('SIGTERM');
     await Promise.all(running.map((child) => once(child, 'exit')));
+  }
+
+  /**
+   * Removes the peers' files (event logs, state) once the cluster is stopped, if the cluster made their directory
+   * (one given in the options is the caller's to remove). Tests need not: their run's temporary directory goes when
+   * Jest ends (tools/jest-temp-dir); a benchmark calls it.
+   */
+  removeFiles(): void {
+    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }

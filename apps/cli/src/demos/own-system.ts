@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,8 +41,8 @@ export interface OwnSystemOptions {
  * The system a demo starts for itself when none is running: `distlab up`'s processes on the same ports, quiet (their
  * log lines are kept and shown only if the start fails), their files in a fresh temporary directory (the user's
  * `.distlab` belongs to their own `npm start`), stopped when the demo ends, also on Ctrl-C. The event logs stay in the
- * directory afterwards, for `distlab trace --events-dir`. The supervisor restarts a peer that dies, as under
- * `distlab up`: the Bully demo's kill -9 ends where it began.
+ * directory afterwards, for `distlab trace --events-dir`; the inventory's database and the peers' state go. The
+ * supervisor restarts a peer that dies, as under `distlab up`: the Bully demo's kill -9 ends where it began.
  */
 export class OwnSystem {
   private readonly logLines: string[] = [];
@@ -87,6 +87,7 @@ export class OwnSystem {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
     await this.supervisor.stopAll();
+    for (const part of ['inventory', 'state']) rmSync(join(this.dir, part), { recursive: true, force: true });
   }
 
   private keep(line: string): void {
