@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePortRange, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
+import { freePortRange, SpawnedProcess, spawnTypeScript, WORKSPACE_ROOT } from '@distlab/testing';
 
 // `distlab ui` on its own: with nothing running yet it says so and what to do, prints where the view listens, and
 // serves the page there (loopback only); it stops on SIGTERM.
@@ -26,4 +27,26 @@ it('refuses to listen beyond loopback unless told, saying how', async () => {
   ui.child.stdin!.end();
   expect(await ui.exited()).toBe(1);
   expect(ui.stderr).toContain('listens on loopback only; to listen on 0.0.0.0, say so (--ui-allow-remote)');
+}, 90_000);
+
+it('serves the page and its script from the compiled command too (bin/distlab.js, its bundle)', async () => {
+  const base = await freePortRange(40);
+  ui = new SpawnedProcess(
+    spawn(
+      process.execPath,
+      [join(WORKSPACE_ROOT, 'apps', 'cli', 'bin', 'distlab.js'), 'ui', '--base-port', String(base)],
+      {
+        cwd: WORKSPACE_ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    ),
+  );
+  const line = await ui.waitForLine((printed) => printed.startsWith('live view: '), 60_000);
+  expect(line).toBe(`live view: http://127.0.0.1:${base + 30}/`);
+  const script = await fetch(`http://127.0.0.1:${base + 30}/app.js`);
+  expect(script.status).toBe(200);
+  // The bundled page: its entry point's own code is in it.
+  expect(await script.text()).toContain('distlabLive');
+  ui.child.kill('SIGTERM');
+  expect(await ui.exited()).toBe(0);
 }, 90_000);

@@ -2,8 +2,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DIAGRAM_LEGEND } from '@distlab/trace';
 
-/** The package's root: the page's sources and its built bundle are found from here. */
-const PACKAGE_ROOT = join(__dirname, '..');
+/**
+ * The package's root: the page's sources and its built bundle are found from here. Resolved by the package's name, not
+ * from __dirname: in the `distlab` command's bundle this file's code runs from apps/cli/.bundle, and a root found from
+ * there held no page (`distlab up --ui` served none).
+ */
+const PACKAGE_ROOT = dirname(require.resolve('@distlab/live-view/package.json'));
 /** Where `npm ci` (the root `prepare` script) leaves the bundled page. */
 export const BUILT_PAGE = join(PACKAGE_ROOT, 'dist-page', 'live-page.js');
 
@@ -12,8 +16,29 @@ export const BUILT_PAGE = join(PACKAGE_ROOT, 'dist-page', 'live-page.js');
  * @distlab/trace, the clock helpers) into one script with esbuild. Node's built-in modules, which @distlab/trace imports
  * for reading log files the page never reads, become empty modules.
  */
-export async function bundlePage(): Promise<string> {
-  const esbuild = await import('esbuild');
+export function bundlePage(): Promise<string> {
+  // Views started together (tests start several) share one build: each build stops esbuild when it ends.
+  pageBuild ??= (async () => {
+    // Required, not import()ed: the `distlab` bundle runs in a vm script, where a dynamic import has no loader (it
+    // failed with "A dynamic import callback was not specified", and `distlab up --ui` served no view, whenever a page
+    // source had changed since `npm ci`). Loaded only here: an install without development dependencies has none.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const esbuild = require('esbuild') as typeof import('esbuild');
+    try {
+      return await buildPage(esbuild);
+    } finally {
+      // The build ran in an esbuild process that would otherwise stay as long as the view runs, waking tens of times
+      // a second.
+      await esbuild.stop();
+      pageBuild = undefined;
+    }
+  })();
+  return pageBuild;
+}
+
+let pageBuild: Promise<string> | undefined;
+
+async function buildPage(esbuild: typeof import('esbuild')): Promise<string> {
   const result = await esbuild.build({
     entryPoints: [join(PACKAGE_ROOT, 'src', 'page', 'live-page.ts')],
     bundle: true,
