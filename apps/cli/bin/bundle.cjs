@@ -92,7 +92,14 @@ async function buildBundle() {
   mkdirSync(OUT_DIR, { recursive: true });
   const startedAtMs = Date.now();
   const temporary = `${BUNDLE_FILE}.${process.pid}.tmp`;
-  const result = await esbuild.build({ ...buildOptions(), outfile: temporary, plugins: [workspaceModulesArePure] });
+  let result;
+  try {
+    result = await esbuild.build({ ...buildOptions(), outfile: temporary, plugins: [workspaceModulesArePure] });
+  } finally {
+    // The build ran in an esbuild process that would otherwise stay for the life of this one: `distlab up` runs for
+    // hours, and an idle esbuild wakes tens of times a second.
+    await esbuild.stop();
+  }
   renameSync(temporary, BUNDLE_FILE);
   renameSync(`${temporary}.map`, `${BUNDLE_FILE}.map`);
   rmSync(CODE_CACHE_FILE, { force: true });

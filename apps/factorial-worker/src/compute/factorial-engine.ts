@@ -59,6 +59,11 @@ export class FactorialEngine {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 60_000,
+      // Each thread loads its task through tsx (task-bootstrap.mjs), which transforms with esbuild's transformSync. By
+      // default that starts a thread of esbuild's own with an esbuild process behind it, kept for the life of the pool
+      // though used only at start: two per worker process, each waking 30–65 times a second at rest. Without threads,
+      // esbuild runs once per transform and exits.
+      env: { ...process.env, ESBUILD_WORKER_THREADS: '0' },
     });
   }
 
