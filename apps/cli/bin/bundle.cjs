@@ -31,6 +31,8 @@ const EXTERNAL = [
   'tsx/*',
   // The live view checks and rebuilds its page with esbuild, whose JavaScript finds its own binary at run time.
   'esbuild',
+  // Resolved at run time to find a package's directory (the live view's page, its sources), never loaded as code.
+  '@distlab/*/package.json',
 ];
 
 /**

@@ -16,6 +16,7 @@
 //   ... live-view.bench.ts --unbatched     the peers send one Event message per response, as before WatchEvents had batches
 //   ... live-view.bench.ts --messages      the peers send batches of Event messages, as before they sent JSON lines
 //   ... live-view.bench.ts --polling       the bridge polls each peer's state, as before WatchState
+//   SETTLE_MS=0 ... live-view.bench.ts     measure at once after the view opened (see SETTLE_MS below)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
