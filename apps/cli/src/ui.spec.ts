@@ -29,7 +29,7 @@ it('refuses to listen beyond loopback unless told, saying how', async () => {
   expect(ui.stderr).toContain('listens on loopback only; to listen on 0.0.0.0, say so (--ui-allow-remote)');
 }, 90_000);
 
-it('serves the page and its script from the compiled command too (bin/distlab.js, its bundle)', async () => {
+it('serves the page, its script and its demos from the compiled command too (bin/distlab.js, its bundle)', async () => {
   const base = await freePortRange(40);
   ui = new SpawnedProcess(
     spawn(
@@ -47,6 +47,13 @@ it('serves the page and its script from the compiled command too (bin/distlab.js
   expect(script.status).toBe(200);
   // The bundled page: its entry point's own code is in it.
   expect(await script.text()).toContain('distlabLive');
+  // A demo from the page runs the command again (nothing runs here, so the demo starts a system of its own).
+  const demo = await fetch(`http://127.0.0.1:${base + 30}/api/control/demo`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'lamport' }),
+  });
+  expect(await demo.json()).toMatchObject({ ok: true, lines: expect.arrayContaining(['PASS: demo lamport']) });
   ui.child.kill('SIGTERM');
   expect(await ui.exited()).toBe(0);
 }, 90_000);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { formatCheck, type CheckResult } from '@distlab/trace';
 import { parseInteger, type ClientSettings } from '@distlab/grpc-kit';
@@ -90,7 +90,8 @@ function runDemo(
   settings: ClientSettings,
   registry: string | undefined,
 ): Promise<DemoVerdict> {
-  const bin = join(__dirname, '..', '..', 'bin', 'distlab.js');
+  // The command itself, found from its package: this code runs from the sources or from the bundle in .bundle.
+  const bin = join(dirname(require.resolve('@distlab/cli/package.json')), 'bin', 'distlab.js');
   const env: NodeJS.ProcessEnv = { ...process.env };
   // A cluster found through a registry is the demo's cluster too (and it never starts one of its own then).
   if (registry !== undefined) env['DISTLAB_REGISTRY'] = registry;
