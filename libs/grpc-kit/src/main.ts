@@ -41,8 +41,10 @@ export async function runServerProcess(spec: ServerProcess, argv: readonly strin
   }
   if (options['checkConfig'] === true) {
     // A dry run for deployment files (compose, Kubernetes): the same parsing as a real start, and nothing started.
+    // It ends by running out of work, not process.exit: the output reaches a pipe whole, and tsx finishes writing what
+    // it transpiled to its cache (`distlab up` loads each app this way first: apps/cli/src/up/transpile-cache.ts).
     process.stdout.write(`${JSON.stringify({ process: spec.name, config, options }, jsonSafe)}\n`);
-    process.exit(0);
+    return;
   }
   const logger = createLogger({ name: spec.name, level: config.logLevel });
   process.on('uncaughtException', (error) => {

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { styleText } from 'node:util';
 import { checkHealth, createHealthClient, listHealth, type ClientSettings } from '@distlab/grpc-kit';
+import { warmTranspileCache } from './transpile-cache';
 
 /** One process for the supervisor to run: an app's entry point with its arguments. */
 export interface ProcessSpec {
@@ -35,6 +36,8 @@ function findWorkspaceRoot(from: string): string {
 }
 
 const WORKSPACE_ROOT = findWorkspaceRoot(__dirname);
+/** How every process runs: its TypeScript sources through tsx (see transpile-cache.ts). */
+const NODE_ARGS = ['--conditions=@distlab/source', '--disable-warning=DEP0123', '--import', 'tsx'];
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const RESTART_DELAY_MS = 1_000;
@@ -64,6 +67,11 @@ export class Supervisor {
     const palette = ['cyan', 'magenta', 'blue', 'green', 'yellow'] as const;
     const index = [...name].reduce((sum, character) => sum + character.charCodeAt(0), 0) % palette.length;
     return styleText(palette[index], column, { validateStream: false });
+  }
+
+  /** Transpiles the apps' sources once, before their processes start, when they changed (see transpile-cache.ts). */
+  prepare(specs: readonly ProcessSpec[]): Promise<boolean> {
+    return warmTranspileCache(WORKSPACE_ROOT, NODE_ARGS, specs, childEnvironment());
   }
 
   async start(spec: ProcessSpec): Promise<RunningProcess> {
@@ -99,16 +107,12 @@ export class Supervisor {
 
   private spawn(spec: ProcessSpec): ChildProcess {
     const entry = join(WORKSPACE_ROOT, 'apps', spec.app, 'src', 'main.ts');
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@distlab/source', '--disable-warning=DEP0123', '--import', 'tsx', entry, ...spec.args],
-      {
-        cwd: WORKSPACE_ROOT,
-        env: { ...childEnvironment(), DISTLAB_SUPERVISED: '1' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
+    const child = spawn(process.execPath, [...NODE_ARGS, entry, ...spec.args], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...childEnvironment(), DISTLAB_SUPERVISED: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     const prefix = this.prefix(spec.name);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => this.print(prefix + formatLogLine(line, this.colour)));

@@ -116,6 +116,7 @@ export function planSystem(options: SystemOptions): SystemPlan {
 
 /** Starts the plan's processes under `supervisor`: the balancer, then all the others at once; each until SERVING. */
 export async function startSystem(supervisor: Supervisor, plan: SystemPlan): Promise<void> {
+  await supervisor.prepare([plan.balancer, ...plan.others]);
   await supervisor.start(plan.balancer);
   await Promise.all(plan.others.map((spec) => supervisor.start(spec)));
 }
