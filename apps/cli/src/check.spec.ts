@@ -5,20 +5,19 @@ import { join } from 'node:path';
 import { ElectionAlgorithm, ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import { createClient, unaryCall } from '@distlab/grpc-kit';
-import { PeerCluster, spawnTypeScript, WORKSPACE_ROOT } from '@distlab/testing';
+import { PeerCluster, WORKSPACE_ROOT, spawnDistlab } from '@distlab/testing';
 
 // `distlab check` judges event logs from any implementation: it passes the logs of five real reference peers (each
 // entering the critical section twice, after a Bully election), passes the Python example's correct log, and fails
 // the Python example's deliberately broken one (a holder that replies), naming the two holders.
 
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 const PYTHON_EXAMPLE = join(WORKSPACE_ROOT, 'examples', 'python-mutex-log', 'write_log.py');
 const out = mkdtempSync(join(tmpdir(), 'distlab-check-'));
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 async function check(eventsDir: string): Promise<{ code: number | string; output: string }> {
-  const run = spawnTypeScript(CLI, ['check', '--events-dir', eventsDir]);
+  const run = spawnDistlab(['check', '--events-dir', eventsDir]);
   run.child.stdin!.end();
   const code = await run.exited();
   return { code, output: `${run.lines.join('\n')}${run.stderr}` };

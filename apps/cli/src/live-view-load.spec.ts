@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { freePortRange, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
+import { freePortRange, type SpawnedProcess, spawnDistlab } from '@distlab/testing';
 import { readEventLogs } from '@distlab/trace';
 
 // The live view keeps up: `distlab up --ui` with five peers, the page open in headless Chromium, and three runs of
@@ -15,7 +15,6 @@ import { readEventLogs } from '@distlab/trace';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 const WAIT_MS = 90_000;
 let system: SpawnedProcess | undefined;
 let browser: Browser | undefined;
@@ -45,7 +44,7 @@ browserTest(
     const base = await freePortRange(40);
     const dir = mkdtempSync(join(tmpdir(), 'distlab-live-load-'));
     const eventsDir = join(dir, 'events');
-    system = spawnTypeScript(CLI, [
+    system = spawnDistlab([
       ...['up', '--peers', '5', '--workers', '1', '--base-port', String(base), '--ui', '--ui-port', '0'],
       ...['--data-dir', join(dir, 'inventory'), '--events-dir', eventsDir, '--state-dir', join(dir, 'state')],
     ]);
@@ -65,7 +64,7 @@ browserTest(
     await page.locator('#peers tr[data-peer="5"]').waitFor({ timeout: WAIT_MS });
 
     for (let run = 0; run < 3; run += 1) {
-      const demo = spawnTypeScript(CLI, ['demo', 'ricart-agrawala', '--base-port', String(base)]);
+      const demo = spawnDistlab(['demo', 'ricart-agrawala', '--base-port', String(base)]);
       demo.child.stdin!.end();
       expect(await demo.exited()).toBe(0);
       expect(demo.lines).toContain('PASS: demo ricart-agrawala');

@@ -1,21 +1,20 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpawnedProcess, WORKSPACE_ROOT } from '@distlab/testing';
+import { spawnDistlab, WORKSPACE_ROOT } from '@distlab/testing';
 
 // The starters: `distlab new` writes a skeleton (outside the workspace) that compiles against the documented
 // interfaces, is loaded by `distlab simulate --core`, and fails the checks until it is filled in. Run as a student runs
 // them: the compiled command (bin/distlab.js and its bundle), which once looked for the starters in the wrong place.
 
-const BIN = join(WORKSPACE_ROOT, 'apps', 'cli', 'bin', 'distlab.js');
 const TSC = join(WORKSPACE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const dir = mkdtempSync(join(tmpdir(), 'distlab-new-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function distlab(args: string[]): Promise<{ code: number | string; output: string }> {
-  const run = new SpawnedProcess(spawn(process.execPath, [BIN, ...args], { cwd: WORKSPACE_ROOT, stdio: 'pipe' }));
+  const run = spawnDistlab(args);
   run.child.stdin!.end();
   const code = await run.exited();
   return { code, output: `${run.lines.join('\n')}\n${run.stderr}` };

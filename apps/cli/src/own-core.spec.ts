@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePortRange, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
+import { freePortRange, WORKSPACE_ROOT, type SpawnedProcess, spawnDistlab } from '@distlab/testing';
 
 // Bring your own algorithm to the live cluster: a student's Ricart–Agrawala core, in a directory outside the
 // workspace, is driven by every peer of a real `distlab up --mutex-core`, and `distlab demo ricart-agrawala` checks
@@ -10,7 +10,6 @@ import { freePortRange, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } f
 // (Replying while holding is caught by the simulator, which searches interleavings; a live run of a few entries may
 // never deliver a request during a hold, so this test plants the bug every run shows.)
 
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 const EXAMPLE = join(WORKSPACE_ROOT, 'examples', 'cores', 'ricart-agrawala.ts');
 const outside = mkdtempSync(join(tmpdir(), 'distlab-own-core-'));
 let supervisor: SpawnedProcess | undefined;
@@ -24,7 +23,7 @@ afterAll(() => rmSync(outside, { recursive: true, force: true }));
 async function upWith(core: string): Promise<number> {
   const base = await freePortRange(20);
   const dir = mkdtempSync(join(outside, 'system-'));
-  supervisor = spawnTypeScript(CLI, [
+  supervisor = spawnDistlab([
     ...['up', '--peers', '3', '--workers', '1', '--base-port', String(base), '--mutex-core', core],
     ...['--data-dir', join(dir, 'inventory'), '--events-dir', join(dir, 'events'), '--state-dir', join(dir, 'state')],
   ]);
@@ -33,7 +32,7 @@ async function upWith(core: string): Promise<number> {
 }
 
 async function demo(base: number, trace: string): Promise<{ code: number | string; output: string }> {
-  const run = spawnTypeScript(CLI, ['--base-port', String(base), 'demo', 'ricart-agrawala', '--trace', trace]);
+  const run = spawnDistlab(['--base-port', String(base), 'demo', 'ricart-agrawala', '--trace', trace]);
   run.child.stdin!.end();
   const code = await run.exited();
   return { code, output: `${run.lines.join('\n')}\n${run.stderr}` };
@@ -69,7 +68,7 @@ describe('distlab up --mutex-core', () => {
   it('refuses a module that is not a core, as a usage error naming what is missing', async () => {
     const core = join(outside, 'not-a-core.ts');
     writeFileSync(core, 'export const nothing = 1;\n');
-    const run = spawnTypeScript(CLI, ['up', '--mutex-core', core]);
+    const run = spawnDistlab(['up', '--mutex-core', core]);
     run.child.stdin!.end();
     expect(await run.exited()).toBe(2);
     expect(run.stderr).toContain('exports no createMutexCore');

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnTypeScript, WORKSPACE_ROOT } from '@distlab/testing';
+import { WORKSPACE_ROOT, spawnDistlab } from '@distlab/testing';
 
 // Bring your own algorithm, end to end: a student's Ricart–Agrawala core, written against the documented interface,
 // is copied to a directory outside the workspace and checked by `distlab simulate --core` in a real CLI process. The
@@ -9,14 +9,13 @@ import { spawnTypeScript, WORKSPACE_ROOT } from '@distlab/testing';
 // critical section) fails, printing the seed, the invariant and the shortest failing prefix, and writes the diagram
 // page of that prefix with the violation marked.
 
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 const EXAMPLE = join(WORKSPACE_ROOT, 'examples', 'cores', 'ricart-agrawala.ts');
 const outside = mkdtempSync(join(tmpdir(), 'distlab-byoa-'));
 
 afterAll(() => rmSync(outside, { recursive: true, force: true }));
 
 async function simulate(args: string[]): Promise<{ code: number | string; output: string; stderr: string }> {
-  const run = spawnTypeScript(CLI, ['simulate', ...args]);
+  const run = spawnDistlab(['simulate', ...args]);
   run.child.stdin!.end();
   const code = await run.exited();
   return { code, output: run.lines.join('\n'), stderr: run.stderr };

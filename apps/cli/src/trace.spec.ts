@@ -6,7 +6,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { ElectionAlgorithm, ElectionServiceClient } from '@distlab/contracts/election/v1/election';
 import { MutexServiceClient } from '@distlab/contracts/mutex/v1/mutex';
 import { createClient, unaryCall } from '@distlab/grpc-kit';
-import { PeerCluster, spawnTypeScript, WORKSPACE_ROOT } from '@distlab/testing';
+import { PeerCluster, spawnDistlab } from '@distlab/testing';
 import { readEventLogs, renderTraceHtml, type TraceEvent } from '@distlab/trace';
 
 // The space-time diagram of a real run, opened in headless Chromium: a cluster of four peer processes runs
@@ -16,7 +16,6 @@ import { readEventLogs, renderTraceHtml, type TraceEvent } from '@distlab/trace'
 // package (.ci/run installs it); without it the browser part is skipped, saying why.
 
 const CHROMIUM = '/usr/bin/chromium';
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 const haveChromium = existsSync(CHROMIUM);
 const out = mkdtempSync(join(tmpdir(), 'distlab-trace-'));
 let cluster: PeerCluster;
@@ -40,7 +39,7 @@ beforeAll(async () => {
   );
   await cluster.stop();
   events = readEventLogs(cluster.eventsDir);
-  const run = spawnTypeScript(CLI, [
+  const run = spawnDistlab([
     'trace',
     '--events-dir',
     cluster.eventsDir,

@@ -4,18 +4,17 @@ import { join } from 'node:path';
 import type { SystemView } from '@distlab/live-view';
 import {
   PeerCluster,
-  spawnTypeScript,
   startServerProcess,
   WORKSPACE_ROOT,
   type ServerProcessHandle,
   type SpawnedProcess,
+  spawnDistlab,
 } from '@distlab/testing';
 
 // A cluster on other machines is watched and drawn through its registry: `distlab --registry R ui` finds the seed peer
 // where the registry says (not on 127.0.0.1), and `distlab --registry R trace --live` reads the peers found there. On
 // loopback here; the classroom-network spec runs the same commands across network namespaces.
 
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 const WAIT_MS = 60_000;
 
 let balancer: ServerProcessHandle | undefined;
@@ -35,7 +34,7 @@ afterAll(async () => {
 
 it('serves the live view of a cluster found through its registry', async () => {
   // The peers' well-known layout ports (base port 50000) hold nothing here: only the registry knows where they are.
-  ui = spawnTypeScript(CLI, ['--registry', balancer!.address, 'ui', '--ui-port', '0']);
+  ui = spawnDistlab(['--registry', balancer!.address, 'ui', '--ui-port', '0']);
   const url = (await ui.waitForLine((line) => line.startsWith('live view: '), WAIT_MS)).slice('live view: '.length);
   let view: SystemView | undefined;
   for (
@@ -55,14 +54,14 @@ it('serves the live view of a cluster found through its registry', async () => {
 
 it('draws the live cluster found through its registry', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'distlab-trace-')), 'trace.html');
-  const trace = spawnTypeScript(CLI, ['--registry', balancer!.address, 'trace', '--live', '--out', out]);
+  const trace = spawnDistlab(['--registry', balancer!.address, 'trace', '--live', '--out', out]);
   expect(await trace.exited()).toBe(0);
   expect(trace.lines.join('\n')).toMatch(/^\d+ events → /m);
   expect(readFileSync(out, 'utf8')).toContain('peer-2');
 }, 120_000);
 
 it('says so when the registry knows no such peer', async () => {
-  const missing = spawnTypeScript(CLI, ['--registry', balancer!.address, 'ui', '--ui-port', '0', '--peer', '7']);
+  const missing = spawnDistlab(['--registry', balancer!.address, 'ui', '--ui-port', '0', '--peer', '7']);
   try {
     const exited = await Promise.race([missing.exited(), missing.waitForLine(() => true, WAIT_MS)]);
     expect(exited).toBe(1);

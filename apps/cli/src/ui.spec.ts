@@ -1,17 +1,16 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { freePortRange, SpawnedProcess, spawnTypeScript, WORKSPACE_ROOT } from '@distlab/testing';
+import { freePortRange, type SpawnedProcess, spawnDistlab } from '@distlab/testing';
 
 // `distlab ui` on its own: with nothing running yet it says so and what to do, prints where the view listens, and
-// serves the page there (loopback only); it stops on SIGTERM.
+// serves the page, its script and its demos there (loopback only); it stops on SIGTERM. The CLI's end-to-end tests
+// run the command as users do (bin/distlab.js and its bundle): the live view's page was once found from its sources
+// and never from the bundle.
 
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 let ui: SpawnedProcess | undefined;
 afterEach(async () => ui?.stop());
 
 it('says nothing answers yet, prints the view address, and serves the page there', async () => {
   const base = await freePortRange(40);
-  ui = spawnTypeScript(CLI, ['ui', '--base-port', String(base)]);
+  ui = spawnDistlab(['ui', '--base-port', String(base)]);
   const line = await ui.waitForLine((printed) => printed.startsWith('live view: '), 60_000);
   expect(line).toBe(`live view: http://127.0.0.1:${base + 30}/`);
   expect(ui.stderr).toContain(`nothing answers at 127.0.0.1:${base + 11} yet; start the system (npx distlab up)`);
@@ -23,24 +22,15 @@ it('says nothing answers yet, prints the view address, and serves the page there
 }, 90_000);
 
 it('refuses to listen beyond loopback unless told, saying how', async () => {
-  ui = spawnTypeScript(CLI, ['ui', '--ui-host', '0.0.0.0', '--ui-port', '0']);
+  ui = spawnDistlab(['ui', '--ui-host', '0.0.0.0', '--ui-port', '0']);
   ui.child.stdin!.end();
   expect(await ui.exited()).toBe(1);
   expect(ui.stderr).toContain('listens on loopback only; to listen on 0.0.0.0, say so (--ui-allow-remote)');
 }, 90_000);
 
-it('serves the page, its script and its demos from the compiled command too (bin/distlab.js, its bundle)', async () => {
+it('serves the page, its script and its demos', async () => {
   const base = await freePortRange(40);
-  ui = new SpawnedProcess(
-    spawn(
-      process.execPath,
-      [join(WORKSPACE_ROOT, 'apps', 'cli', 'bin', 'distlab.js'), 'ui', '--base-port', String(base)],
-      {
-        cwd: WORKSPACE_ROOT,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    ),
-  );
+  ui = spawnDistlab(['ui', '--base-port', String(base)]);
   const line = await ui.waitForLine((printed) => printed.startsWith('live view: '), 60_000);
   expect(line).toBe(`live view: http://127.0.0.1:${base + 30}/`);
   const script = await fetch(`http://127.0.0.1:${base + 30}/app.js`);

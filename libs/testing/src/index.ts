@@ -3,6 +3,8 @@
  * code.
  */
 export {
+  DISTLAB_BIN,
+  spawnDistlab,
   spawnTypeScript,
   startServerProcess,
   startPeerProcess,

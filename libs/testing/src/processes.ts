@@ -31,6 +31,19 @@ export function spawnTypeScript(
   return new SpawnedProcess(child);
 }
 
+/** The `distlab` command as users run it: bin/distlab.js, the CLI's compiled bundle (rebuilt first when a source changed). */
+export const DISTLAB_BIN = join(WORKSPACE_ROOT, 'apps', 'cli', 'bin', 'distlab.js');
+
+/** Runs `distlab` as users do (DISTLAB_BIN), not its sources through tsx: what a student types is what is tested. */
+export function spawnDistlab(args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): SpawnedProcess {
+  const child = spawn(process.execPath, [DISTLAB_BIN, ...args], {
+    cwd: WORKSPACE_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return new SpawnedProcess(child);
+}
+
 export class SpawnedProcess {
   readonly lines: string[] = [];
   stderr = '';

@@ -7,11 +7,11 @@ import { createClient, unaryCall } from '@distlab/grpc-kit';
 import {
   freePort,
   hasOpenssl,
-  spawnTypeScript,
   startServerProcess,
   WORKSPACE_ROOT,
   type ServerProcessHandle,
   type SpawnedProcess,
+  spawnDistlab,
 } from '@distlab/testing';
 import { covers, ensureLocalSecrets } from './local-ca';
 
@@ -19,11 +19,10 @@ import { covers, ensureLocalSecrets } from './local-ca';
 // `distlab certs export` hands over the CA certificate and the token (never the CA key), and a peer joining a secured
 // cluster is refused with a clear error without them, and registers with them.
 
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 const describeWithOpenssl = hasOpenssl() ? describe : describe.skip;
 
 async function distlab(...args: string[]): Promise<{ exitCode: number | string; output: string; stderr: string }> {
-  const run = spawnTypeScript(CLI, args);
+  const run = spawnDistlab(args);
   run.child.stdin!.end();
   const exitCode = await run.exited();
   return { exitCode, output: run.lines.join('\n'), stderr: run.stderr };
@@ -72,7 +71,7 @@ describeWithOpenssl('distlab certs', () => {
     expect(result.stderr).toContain('run `distlab up --secure` there first');
   });
 
-  // Four CLI processes and a balancer, each started through tsx: on a busy machine, well over jest's 30 s.
+  // Four CLI processes and a balancer: on a busy machine, well over jest's 30 s.
   it('refuses a joining peer without the CA and token, or with another token; lets it join with them', async () => {
     const secrets = ensureLocalSecrets(caDir);
     balancer = await startServerProcess(join(WORKSPACE_ROOT, 'apps', 'balancer', 'src', 'main.ts'), [
@@ -98,7 +97,7 @@ describeWithOpenssl('distlab certs', () => {
     expect(wrongToken.exitCode).toBe(1);
     expect(wrongToken.stderr).toContain('refused the token');
 
-    joined = spawnTypeScript(CLI, [...peerArgs, '--certs', laptop]);
+    joined = spawnDistlab([...peerArgs, '--certs', laptop]);
     await joined.waitForLine((line) => line.includes('distlab join: peer-5 serves at'), 60_000);
     const registry = createClient(RegistryServiceClient, balancer.address, {
       tls: { caFile: secrets.caCert },

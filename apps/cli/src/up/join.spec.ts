@@ -13,6 +13,7 @@ import {
   WORKSPACE_ROOT,
   type ServerProcessHandle,
   type SpawnedProcess,
+  spawnDistlab,
 } from '@distlab/testing';
 import { planJoin } from './join-plan';
 
@@ -20,8 +21,6 @@ import { planJoin } from './join-plan';
 // loopback: a peer started by `distlab join --registry … --id 3 --advertise …` registers the advertised address, the
 // cluster's peers discover it and elect it (the highest id); and a peer listening on every interface with a registry
 // on another machine and no --advertise is refused before it starts, saying what to pass.
-
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 
 describe('planJoin', () => {
   const base = { registry: '10.20.0.1:50051', host: '0.0.0.0', eventsDir: '/tmp/e', stateDir: '/tmp/s' };
@@ -76,7 +75,7 @@ describe('distlab join', () => {
     cluster = await PeerCluster.start({ size: 2, registry: balancer.address });
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'distlab-join-'));
-    joined = spawnTypeScript(CLI, [
+    joined = spawnDistlab([
       ...['join', '--registry', balancer.address, '--id', '3', '--host', '0.0.0.0', '--port', String(port)],
       ...['--advertise', '127.0.0.1', '--events-dir', join(dir, 'events'), '--state-dir', join(dir, 'state')],
       ...['--clock-skew-ms', '-400'],
@@ -125,7 +124,7 @@ describe('distlab join', () => {
   });
 
   it('says --id is needed to join as a peer, with exit code 2', async () => {
-    joined = spawnTypeScript(CLI, ['join', '--registry', '127.0.0.1:1']);
+    joined = spawnDistlab(['join', '--registry', '127.0.0.1:1']);
     expect(await joined.exited()).toBe(2);
     expect(joined.stderr).toContain('--id is required');
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FactorialServiceClient } from '@distlab/contracts/factorial/v1/factorial';
 import { RegistryServiceClient } from '@distlab/contracts/registry/v1/registry';
 import { checkHealth, createClient, createHealthClient, unaryCall } from '@distlab/grpc-kit';
-import { freePortRange, hasOpenssl, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
+import { freePortRange, hasOpenssl, type SpawnedProcess, spawnDistlab } from '@distlab/testing';
 import { layout } from './system';
 
 // `distlab up --host ADDR` binds and advertises ADDR for everything it starts. Proves it on 127.0.0.2, a loopback
@@ -12,7 +12,6 @@ import { layout } from './system';
 // address, and a factorial goes through the balancer to a worker found at that address. With --secure, the CA's
 // certificate covers that address too, so every TLS call (the supervisor's, the peers', a client's) verifies.
 
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 const HOST = '127.0.0.2';
 let supervisor: SpawnedProcess | undefined;
 
@@ -35,7 +34,7 @@ describe('distlab up --host', () => {
   it('binds and advertises the given address for every process', async () => {
     const base = await freePortRange(20);
     const dir = mkdtempSync(join(tmpdir(), 'distlab-up-host-'));
-    supervisor = spawnTypeScript(CLI, [
+    supervisor = spawnDistlab([
       ...['up', '--host', HOST, '--peers', '2', '--workers', '1', '--base-port', String(base)],
       ...['--data-dir', join(dir, 'inventory'), '--events-dir', join(dir, 'events'), '--state-dir', join(dir, 'state')],
     ]);
@@ -67,7 +66,7 @@ describe('distlab up --host', () => {
     async () => {
       const base = await freePortRange(20);
       const dir = mkdtempSync(join(tmpdir(), 'distlab-up-host-'));
-      supervisor = spawnTypeScript(CLI, [
+      supervisor = spawnDistlab([
         ...['up', '--host', HOST, '--secure', '--secrets-dir', join(dir, 'tls'), '--peers', '2', '--workers', '1'],
         ...['--base-port', String(base), '--data-dir', join(dir, 'inventory')],
         ...['--events-dir', join(dir, 'events'), '--state-dir', join(dir, 'state')],

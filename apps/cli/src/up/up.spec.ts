@@ -4,13 +4,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth, createHealthClient } from '@distlab/grpc-kit';
-import { freePortRange, spawnTypeScript, WORKSPACE_ROOT, type SpawnedProcess } from '@distlab/testing';
+import { freePortRange, type SpawnedProcess, spawnDistlab } from '@distlab/testing';
 import { layout } from './system';
 
 // `distlab up` runs the system as real child processes: this proves they come up SERVING, that SIGTERM stops them all
 // cleanly, and that killing the supervisor outright does not leave orphans behind.
 
-const CLI = join(WORKSPACE_ROOT, 'apps', 'cli', 'src', 'main.ts');
 let supervisor: SpawnedProcess | undefined;
 
 afterEach(async () => {
@@ -30,7 +29,7 @@ async function healthOf(address: string): Promise<string> {
 
 /** Runs the distlab CLI to completion. */
 async function distlab(...args: string[]): Promise<{ exitCode: number | string; stdout: string; stderr: string }> {
-  const run = spawnTypeScript(CLI, args);
+  const run = spawnDistlab(args);
   run.child.stdin!.end();
   const exitCode = await run.exited();
   return { exitCode, stdout: run.lines.join('\n'), stderr: run.stderr };
@@ -51,7 +50,7 @@ async function up(peers: number, workers = 1, extra: string[] = []): Promise<str
   base = await freePortRange(20);
   // Every directory of its own: the workspace's .distlab belongs to the user's `npm start`.
   const dir = mkdtempSync(join(tmpdir(), 'distlab-up-'));
-  supervisor = spawnTypeScript(CLI, [
+  supervisor = spawnDistlab([
     'up',
     '--peers',
     String(peers),
@@ -195,7 +194,7 @@ describe('distlab up', () => {
   it('a demo stops the system it started when it is interrupted (Ctrl-C)', async () => {
     base = await freePortRange(20);
     const peers = layout(base, 2, 0).peers.map((peer) => `127.0.0.1:${peer.port}`);
-    const demo = spawnTypeScript(CLI, ['demo', 'bully', '--base-port', String(base), '--peers', '2', '--workers', '1']);
+    const demo = spawnDistlab(['demo', 'bully', '--base-port', String(base), '--peers', '2', '--workers', '1']);
     await demo.waitForLine((line) => line.startsWith('  up: '), 60_000);
     demo.child.kill('SIGINT');
     expect(await demo.exited()).toBe(130);
