@@ -8,7 +8,7 @@ import { freePortRange, type SpawnedProcess, spawnDistlab } from '@distlab/testi
 let ui: SpawnedProcess | undefined;
 afterEach(async () => ui?.stop());
 
-it('says nothing answers yet, prints the view address, and serves the page there', async () => {
+it('says nothing answers yet, prints the view address, and serves the page, its script and its demos there', async () => {
   const base = await freePortRange(40);
   ui = spawnDistlab(['ui', '--base-port', String(base)]);
   const line = await ui.waitForLine((printed) => printed.startsWith('live view: '), 60_000);
@@ -17,22 +17,6 @@ it('says nothing answers yet, prints the view address, and serves the page there
   const page = await fetch(`http://127.0.0.1:${base + 30}/`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('<title>distlab live</title>');
-  ui.child.kill('SIGTERM');
-  expect(await ui.exited()).toBe(0);
-}, 90_000);
-
-it('refuses to listen beyond loopback unless told, saying how', async () => {
-  ui = spawnDistlab(['ui', '--ui-host', '0.0.0.0', '--ui-port', '0']);
-  ui.child.stdin!.end();
-  expect(await ui.exited()).toBe(1);
-  expect(ui.stderr).toContain('listens on loopback only; to listen on 0.0.0.0, say so (--ui-allow-remote)');
-}, 90_000);
-
-it('serves the page, its script and its demos', async () => {
-  const base = await freePortRange(40);
-  ui = spawnDistlab(['ui', '--base-port', String(base)]);
-  const line = await ui.waitForLine((printed) => printed.startsWith('live view: '), 60_000);
-  expect(line).toBe(`live view: http://127.0.0.1:${base + 30}/`);
   const script = await fetch(`http://127.0.0.1:${base + 30}/app.js`);
   expect(script.status).toBe(200);
   // The bundled page: its entry point's own code is in it.
@@ -46,4 +30,11 @@ it('serves the page, its script and its demos', async () => {
   expect(await demo.json()).toMatchObject({ ok: true, lines: expect.arrayContaining(['PASS: demo lamport']) });
   ui.child.kill('SIGTERM');
   expect(await ui.exited()).toBe(0);
+}, 90_000);
+
+it('refuses to listen beyond loopback unless told, saying how', async () => {
+  ui = spawnDistlab(['ui', '--ui-host', '0.0.0.0', '--ui-port', '0']);
+  ui.child.stdin!.end();
+  expect(await ui.exited()).toBe(1);
+  expect(ui.stderr).toContain('listens on loopback only; to listen on 0.0.0.0, say so (--ui-allow-remote)');
 }, 90_000);

@@ -37,7 +37,7 @@ function findWorkspaceRoot(from: string): string {
 
 const WORKSPACE_ROOT = findWorkspaceRoot(__dirname);
 /** How every process runs: its TypeScript sources through tsx (see transpile-cache.ts). */
-const NODE_ARGS = ['--conditions=@distlab/source', '--disable-warning=DEP0123', '--import', 'tsx'];
+export const SUPERVISED_NODE_ARGS = ['--conditions=@distlab/source', '--disable-warning=DEP0123', '--import', 'tsx'];
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const RESTART_DELAY_MS = 1_000;
@@ -71,7 +71,7 @@ export class Supervisor {
 
   /** Transpiles the apps' sources once, before their processes start, when they changed (see transpile-cache.ts). */
   prepare(specs: readonly ProcessSpec[]): Promise<boolean> {
-    return warmTranspileCache(WORKSPACE_ROOT, NODE_ARGS, specs, childEnvironment());
+    return warmTranspileCache(WORKSPACE_ROOT, SUPERVISED_NODE_ARGS, specs, childEnvironment());
   }
 
   async start(spec: ProcessSpec): Promise<RunningProcess> {
@@ -107,7 +107,7 @@ export class Supervisor {
 
   private spawn(spec: ProcessSpec): ChildProcess {
     const entry = join(WORKSPACE_ROOT, 'apps', spec.app, 'src', 'main.ts');
-    const child = spawn(process.execPath, [...NODE_ARGS, entry, ...spec.args], {
+    const child = spawn(process.execPath, [...SUPERVISED_NODE_ARGS, entry, ...spec.args], {
       cwd: WORKSPACE_ROOT,
       env: { ...childEnvironment(), DISTLAB_SUPERVISED: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPeerProcess, WORKSPACE_ROOT, type ServerProcessHandle } from '@distlab/testing';
+import { SUPERVISED_NODE_ARGS } from './supervisor';
 import { warmTranspileCache } from './transpile-cache';
 
 // A process that tsx had to transpile for keeps an idle esbuild process for its whole life; `distlab up` fills tsx's
@@ -9,7 +10,6 @@ import { warmTranspileCache } from './transpile-cache';
 // temporary directory of its own, where tsx keeps its cache. (Jest gives a test its own copy of process.env: the
 // processes started here are given it explicitly.)
 
-const NODE_ARGS = ['--conditions=@distlab/source', '--import', 'tsx'];
 const PEER = { app: 'peer', args: ['--id', '1', '--port', '0'] };
 const linux = process.platform === 'linux';
 
@@ -54,10 +54,10 @@ afterEach(async () => {
 (linux ? it : it.skip)(
   'after the warm-up, a process keeps none; and the warm-up runs only when a source changed',
   async () => {
-    expect(await warmTranspileCache(WORKSPACE_ROOT, NODE_ARGS, [PEER], process.env)).toBe(true);
+    expect(await warmTranspileCache(WORKSPACE_ROOT, SUPERVISED_NODE_ARGS, [PEER], process.env)).toBe(true);
     peer = await startPeerProcess(1);
     expect(esbuildChildren(peer.process.child.pid!)).toBe(0);
-    expect(await warmTranspileCache(WORKSPACE_ROOT, NODE_ARGS, [PEER], process.env)).toBe(false);
+    expect(await warmTranspileCache(WORKSPACE_ROOT, SUPERVISED_NODE_ARGS, [PEER], process.env)).toBe(false);
   },
   90_000,
 );

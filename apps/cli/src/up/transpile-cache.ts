@@ -93,13 +93,14 @@ export async function warmTranspileCache(
   /** The environment the processes will start with (it says where tsx keeps its cache). */
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<boolean> {
-  const stamp = join(tsxCacheDir(env), 'distlab-warmed.json');
+  const cacheDir = tsxCacheDir(env);
+  const stamp = join(cacheDir, 'distlab-warmed.json');
   if (newestSourceMs(workspaceRoot) < warmedAtMs(stamp)) return false;
   // The stamp's time is when loading began: a source saved meanwhile counts as newer.
   const startedAtMs = Date.now();
   const firstOfEach = [...new Map(processes.map((spec) => [spec.app, spec])).values()];
   await Promise.all(firstOfEach.map((spec) => loadOnce(workspaceRoot, nodeArgs, spec, env)));
-  mkdirSync(tsxCacheDir(env), { recursive: true, mode: 0o700 });
+  mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
   writeFileSync(stamp, JSON.stringify({ warmedAtMs: startedAtMs }));
   return true;
 }
