@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { credentials, makeClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
@@ -10,11 +10,40 @@ import { SUPERVISED_ENV, WORKSPACE_ROOT } from './processes';
  * Ports handed out for a test to bind later are taken below the kernel's ephemeral range (32768 and up on Linux, 49152
  * and up elsewhere): a port from that range, free a moment ago, can be taken meanwhile as the local port of any
  * outgoing connection, such as the connections the peers of a cluster open to one another as they start, which then
- * fail to bind it ("No address added"). Below the range, only another test's pick can collide, and picks are random.
+ * fail to bind it ("No address added"). Below the range, only another test's pick can collide: picks are random, and
+ * each is reserved (below) so that no other test process picks it while this one has not bound it yet.
  */
 const LOW_PORT_FIRST = 20_000;
 const LOW_PORT_COUNT = 12_000;
 const LOW_PORT_ATTEMPTS = 50;
+
+/**
+ * A port handed out is reserved for as long as this process lives, machine-wide: an abstract unix socket named after
+ * it (Linux; nothing on disk, and the kernel releases it however the process ends). Without it, the projects' test runs
+ * side by side (several Jest processes) picked the same random port now and then in the seconds before the first
+ * bound it, and a whole spec failed with EADDRINUSE. Elsewhere picks are only random.
+ */
+const reservations = new Map<number, Server>();
+
+/** Reserves `port` for this process: false if another process (or this one) has it already. */
+function reserve(port: number): Promise<boolean> {
+  if (reservations.has(port)) return Promise.resolve(false);
+  if (process.platform !== 'linux') return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const holder = createServer();
+    holder.once('error', (error: NodeJS.ErrnoException) => resolve(error.code !== 'EADDRINUSE'));
+    holder.listen(`\0distlab-test-port-${port}`, () => {
+      holder.unref(); // Held while the process lives, never what keeps it alive.
+      reservations.set(port, holder);
+      resolve(true);
+    });
+  });
+}
+
+function release(port: number): void {
+  reservations.get(port)?.close();
+  reservations.delete(port);
+}
 
 /** Whether `port` can be bound on 127.0.0.1 now (it is released at once). */
 function portIsFree(port: number): Promise<boolean> {
@@ -25,20 +54,22 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A loopback port below the ephemeral range that was free a moment ago (see above). */
+/** A loopback port below the ephemeral range, free a moment ago and reserved for this process (see above). */
 export async function freePort(): Promise<number> {
   return (await freePortRange(1)) + 1;
 }
 
 /**
- * A base port such that base+1 to base+count are all free, below the ephemeral range (see above): for layouts of fixed
- * offsets (`distlab up`'s).
+ * A base port such that base+1 to base+count are all free and reserved for this process, below the ephemeral range
+ * (see above): for layouts of fixed offsets (`distlab up`'s).
  */
 export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < LOW_PORT_ATTEMPTS; attempt += 1) {
     const base = LOW_PORT_FIRST + Math.floor(Math.random() * (LOW_PORT_COUNT - count));
     const ports = Array.from({ length: count }, (_, index) => base + 1 + index);
-    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return base;
+    const reserved = await Promise.all(ports.map(reserve));
+    if (reserved.every(Boolean) && (await Promise.all(ports.map(portIsFree))).every(Boolean)) return base;
+    for (const [index, port] of ports.entries()) if (reserved[index]) release(port);
   }
   throw new Error(`no free range of ${count} ports from ${LOW_PORT_FIRST} to ${LOW_PORT_FIRST + LOW_PORT_COUNT}`);
 }
@@ -87,9 +118,23 @@ export async function waitForServing(
 
 /** A process that exited before it served: a bad flag, or a port taken since it was found free. */
 export class ExitedBeforeServingError extends Error {
-  constructor(name: string, address: string, how: string) {
+  constructor(
+    name: string,
+    address: string,
+    /** Its exit code, or null when a signal ended it. */
+    readonly exitCode: number | null,
+    how: string,
+  ) {
     super(`${name} exited (${how}) before serving on ${address}`);
     this.name = 'ExitedBeforeServingError';
+  }
+
+  /**
+   * Whether starting it again on another port may do: the apps exit 1 when they fail to start, a port taken among the
+   * causes, and 2 on a usage error, which no retry mends (libs/grpc-kit/src/main.ts).
+   */
+  get mayPassOnRetry(): boolean {
+    return this.exitCode === 1;
   }
 }
 
@@ -102,7 +147,7 @@ export async function waitForChildServing(child: ChildProcess, name: string, add
   const exited = new Promise<never>((_, reject) => {
     const onExit = (code: number | null, signalName: string | null) => {
       stopped.abort();
-      reject(new ExitedBeforeServingError(name, address, signalName ?? `code ${code}`));
+      reject(new ExitedBeforeServingError(name, address, code, signalName ?? `code ${code}`));
     };
     if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
     else child.once('exit', onExit);

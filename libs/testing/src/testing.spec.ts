@@ -103,19 +103,41 @@ describe('freePort', () => {
     const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
     for (const port of ports) expect(port).toBeGreaterThanOrEqual(20_000);
     for (const port of ports) expect(port).toBeLessThan(32_768);
+    expect(new Set(ports).size).toBe(ports.length);
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(ports[0], '127.0.0.1', resolve));
     await new Promise((resolve) => server.close(resolve));
   });
+
+  // Test processes run side by side (a Jest run per project): one picked a port another had picked and not yet bound,
+  // and a whole spec failed with EADDRINUSE. A pick is reserved machine-wide, by an abstract socket named after it.
+  (process.platform === 'linux' ? it : it.skip)('reserves each port it hands out from other processes', async () => {
+    const port = await freePort();
+    const otherProcessReserves = (candidate: number) =>
+      execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const s = require('node:net').createServer();
+           s.on('error', (e) => { console.log(e.code); s.close(); });
+           s.listen('\\0distlab-test-port-' + ${candidate}, () => { console.log('reserved'); s.close(); });`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    expect(otherProcessReserves(port)).toBe('EADDRINUSE');
+    // The name is the one each process tries: a port nobody picked is there for the taking.
+    expect(otherProcessReserves(19_999)).toBe('reserved');
+  });
 });
 
 describe('PeerCluster', () => {
-  // Without this, start polled a peer that was gone until its 30 s timeout, and this test would time out.
+  // Without this, start polled a peer that was gone until its 30 s timeout. A usage error is not retried (as a port
+  // taken is): three starts of three peers took over 20 s on a loaded machine.
   it('fails at once, naming the peer, when a peer exits as it starts', async () => {
     await expect(
       PeerCluster.start({ size: 3, argsFor: (id) => (id === 2 ? ['--listen', 'nonsense'] : []) }),
     ).rejects.toThrow(/^peer 2 exited \(code 2\) before serving on 127\.0\.0\.1:\d+$/);
-  }, 20_000);
+  }, 60_000);
 
   it('leaves no peer behind when the test process that started it dies abruptly', async () => {
     const parent = spawnTypeScript(join(__dirname, 'test-support', 'orphaning-parent.ts'));
