@@ -73,10 +73,9 @@ describe('the system clock across processes', () => {
         return JSON.parse(line) as Epoch;
       }),
     );
+    // How narrow each interval is depends on how busy the machine is (a process preempted at every step falls back to
+    // the millisecond shown): the simulated preemption above bounds it; here, only what holds however busy.
     for (const a of epochs) {
-      expect(a.steps).toBeGreaterThan(0);
-      // Well below the errors the lab's synchronizations are judged by (tenths of a millisecond and up).
-      expect(a.uncertaintyMs).toBeLessThan(0.05);
       for (const b of epochs) {
         // Both intervals hold the true epoch, so they overlap, give or take the doubles' rounding: near 1.7e12 ms one
         // unit in the last place is 2^-12 ms (244 ns), and each epoch and bound was rounded a few times.
