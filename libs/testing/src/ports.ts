@@ -123,9 +123,9 @@ export class ExitedBeforeServingError extends Error {
     address: string,
     /** Its exit code, or null when a signal ended it. */
     readonly exitCode: number | null,
-    how: string,
+    signalName: string | null,
   ) {
-    super(`${name} exited (${how}) before serving on ${address}`);
+    super(`${name} exited (${signalName ?? `code ${exitCode}`}) before serving on ${address}`);
     this.name = 'ExitedBeforeServingError';
   }
 
@@ -147,7 +147,7 @@ export async function waitForChildServing(child: ChildProcess, name: string, add
   const exited = new Promise<never>((_, reject) => {
     const onExit = (code: number | null, signalName: string | null) => {
       stopped.abort();
-      reject(new ExitedBeforeServingError(name, address, code, signalName ?? `code ${code}`));
+      reject(new ExitedBeforeServingError(name, address, code, signalName));
     };
     if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
     else child.once('exit', onExit);
